@@ -1,0 +1,35 @@
+# collabsim: two commands do all the set-up on a fresh machine (Python 3.11 and make).
+#   make demo   creates .venv, installs collabsim, runs the main job (Hartford vs Louisville vs baseline)
+#   make test   creates .venv, installs collabsim with every extra, runs every test
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint format bench app clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,app,dask]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/collabsim compare baseline hartford louisville --reps 20 --seed 2025 --out results/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests experiments benchmarks
+	$(BIN)/ruff format --check src tests experiments benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests experiments benchmarks
+	$(BIN)/ruff check --fix src tests experiments benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py
+
+clean-venv:
+	rm -rf $(VENV)

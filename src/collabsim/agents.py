@@ -1,0 +1,71 @@
+"""Organization agents: Mesa handles onto the model's arrays.
+
+An :class:`Organization` owns no state of its own beyond its index: its sector, home frame,
+pressure and capacity live in the model's organization arrays, and its representatives are the
+seats whose ``org`` equals its index. Properties read those arrays, so an agent is always in
+step with the vectorized state, and the app or a notebook can still work agent by agent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from collabsim.params import SECTORS
+
+if TYPE_CHECKING:
+    from collabsim.model import CollaborationModel
+
+__all__ = ["Organization"]
+
+
+class Organization(mesa.Agent):
+    """One member organization (city agency, nonprofit, business, funder or community group)."""
+
+    def __init__(self, model: CollaborationModel, index: int) -> None:
+        super().__init__(model)
+        self.index = int(index)
+
+    @property
+    def _state(self):
+        return self.model.state
+
+    @property
+    def sector(self) -> str:
+        """Sector name."""
+        return SECTORS[int(self._state.sector[self.index])]
+
+    @property
+    def home_frame(self) -> float:
+        """Where the home institution stands on what the problem is (``m_o``)."""
+        return float(self._state.home_frame[self.index])
+
+    @property
+    def pressure(self) -> float:
+        """Pressure the home organization puts on its representatives."""
+        return float(self._state.pressure[self.index])
+
+    @property
+    def capacity(self) -> float:
+        """What the organization can contribute to operational capacity."""
+        return float(self._state.capacity[self.index])
+
+    @property
+    def seats(self) -> np.ndarray:
+        """Rows of this organization's representatives in the people arrays."""
+        return np.flatnonzero(self._state.org == self.index)
+
+    @property
+    def frames(self) -> np.ndarray:
+        """Frames of this organization's representatives (a copy)."""
+        return self._state.frame[self.seats]
+
+    @property
+    def effort(self) -> float:
+        """Mean effort this organization's representatives give to the collaboration."""
+        return float(self._state.effort[self.seats].mean())
+
+    def __repr__(self) -> str:
+        return f"Organization({self.index}, {self.sector})"

@@ -1,0 +1,99 @@
+"""Entry points and decisions (submodel 6): from talk to a first project.
+
+When no project is under way, a proposal appears with a weekly probability that rises with the
+team's diversity, outward orientation (community engagement) and initiative (Martinez Orbegozo
+et al. 2022). The proposer aims at the problem as they frame it; residents engaged in design
+steer the aim toward the real leverage point.
+
+With entry points, the proposal is the candidate project nearest the aim, cut to the entry
+scope (actionable) and provisional: members accept it if it sits within their openness widened
+by its provisionality (acceptable) and they have effort to give. Without entry points, the
+proposal is a plan for the whole problem: members accept it only within their plain openness,
+and it can be adopted only with near-full consensus. The governance mode's rule then decides,
+and the mode's fit to the current conditions sets the odds that a decision is actually made.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from collabsim.mechanisms import governance as gov
+from collabsim.state import Project, State
+
+__all__ = ["entry_point"]
+
+#: Effort below which a member has nothing to give to a new project.
+EFFORT_MIN = 0.3
+#: Consensus a whole-problem plan needs (without entry points).
+NEAR_FULL_CONSENSUS = 0.9
+#: Weeks a whole-problem project (size 1) takes; smaller projects take proportionally less.
+PROJECT_WEEKS = 40
+#: Shortest project.
+MIN_PROJECT_WEEKS = 4
+#: Share of the gap to residents' view the aim closes when residents help design.
+DESIGN_PULL = 0.5
+#: Legitimacy gained when shared governance adopts (broad agreement).
+SHARED_LEGITIMACY = 0.03
+#: Legitimacy lost when a lead organization imposes a decision.
+LEAD_LEGITIMACY = 0.02
+
+
+def leverage(z: float, theta: float, width: float) -> float:
+    """Leverage ``exp(-(z - theta)^2 / 2 w^2)`` of acting at frame position ``z``."""
+    return math.exp(-((z - theta) ** 2) / (2.0 * width * width))
+
+
+def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
+    """Maybe make and decide on a proposal (in place)."""
+    if s.project is not None or week < s.pause_until:
+        return
+    if rng.random() >= p.proposal_chance:
+        return
+    s.proposals += 1
+    eff = s.effort
+    cum = np.cumsum(eff)
+    proposer = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+    proposer = min(proposer, len(eff) - 1)
+    aim = float(s.frame[proposer])
+    if p.community_stages >= 2:
+        aim += DESIGN_PULL * (s.theta + 0.1 * rng.normal() - aim)
+    if p.entry_points:
+        k = int(np.argmin(np.abs(s.project_pos - aim)))
+        z = float(s.project_pos[k])
+        size = p.entry_scope * float(s.project_size[k])
+        reach = s.openness * (1.0 + p.provisionality)
+    else:
+        z = aim
+        size = 1.0
+        reach = s.openness
+    support = (np.abs(s.frame - z) < reach) & (eff > EFFORT_MIN)
+    passes = gov.decide(s.mode, support, s.org)
+    if not p.entry_points and s.consensus < NEAR_FULL_CONSENSUS:
+        passes = False
+    fit = gov.fits(s.n_orgs, s.mean_trust, s.consensus, min(1.0, size))
+    if not passes or rng.random() >= 0.3 + 0.7 * fit[s.mode]:
+        s.log(week, "proposal", f"proposal at {z:.2f} not adopted ({support.mean():.0%} support)")
+        return
+    dur = max(MIN_PROJECT_WEEKS, round(PROJECT_WEEKS * size))
+    s.project = Project(
+        position=z,
+        size=size,
+        leverage=leverage(z, s.theta, p.leverage_width),
+        duration=dur,
+        started=week,
+        entry_point=bool(p.entry_points),
+    )
+    s.adopted += 1
+    s.plan = z if not math.isfinite(s.plan) else 0.5 * (s.plan + z)
+    if s.first_adoption_week < 0:
+        s.first_adoption_week = week
+    if s.mode == gov.SHARED:
+        s.legitimacy += SHARED_LEGITIMACY * (1.0 - s.legitimacy)
+    elif s.mode == gov.LEAD:
+        against = ~support
+        s.commitment[against] *= 1.0 - gov.IMPOSED_COST
+        s.legitimacy -= LEAD_LEGITIMACY * s.legitimacy
+    kind = "entry point" if p.entry_points else "whole plan"
+    s.log(week, "adopted", f"{kind} adopted at {z:.2f} ({support.mean():.0%} support, {dur} wk)")

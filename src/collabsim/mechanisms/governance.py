@@ -1,0 +1,95 @@
+"""Governance modes (part of submodels 6 and 7): who must agree, what it costs, how well it fits.
+
+Three modes follow Provan & Kenis (2008, JPART 18:229):
+
+- **shared** governance fits few members, dense trust, high goal consensus and a small need for
+  network-level competencies; a proposal needs two thirds of the members; adoption earns
+  legitimacy.
+- a **lead** organization fits low trust, a moderate number of members, moderately low
+  consensus; the lead (organization 0, the convening city agency) decides alone, fast, but
+  members who did not support the decision lose commitment and legitimacy suffers.
+- a **network administrative organization (NAO)** fits many members, moderate trust and a high
+  need for competencies; a simple majority decides; it adds dedicated capacity at an overhead.
+
+:func:`fits` scores each mode against the current conditions in [0, 1]. Fit raises the odds of
+adoption and of execution. An adaptable collaboration that learns from a setback moves to the
+best-fitting mode (:func:`adapt`); a rigid one keeps its mode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from collabsim.params import GOVERNANCE_MODES
+from collabsim.state import State
+
+__all__ = ["SHARED", "LEAD", "NAO", "adapt", "decide", "fits"]
+
+SHARED, LEAD, NAO = 0, 1, 2
+#: Support share a shared-governance proposal needs.
+SHARED_QUORUM = 2.0 / 3.0
+#: Support share an NAO proposal needs.
+NAO_QUORUM = 0.5
+#: Commitment lost by a member who did not support a lead organization's decision.
+IMPOSED_COST = 0.1
+#: Capacity the NAO adds (share of the gap to full capacity).
+NAO_CAPACITY = 0.15
+#: Share of public value flow spent on NAO overhead.
+NAO_OVERHEAD = 0.15
+#: Fit margin a new mode must offer before an adaptable collaboration switches.
+SWITCH_MARGIN = 0.05
+#: Weeks without proposals while a new governance mode settles in.
+SWITCH_PAUSE = 4
+
+
+def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray:
+    """Fit of each mode (shared, lead, NAO) to the conditions, each in [0, 1].
+
+    Args:
+        n_orgs: Number of member organizations.
+        trust: Mean trust among members.
+        consensus: Goal consensus (share in the largest frame cluster).
+        need: Need for network-level competencies (size of the task, 0-1).
+    """
+    few = 1.0 / (1.0 + (n_orgs / 8.0) ** 2)
+    many = 1.0 - 1.0 / (1.0 + (n_orgs / 25.0) ** 2)
+    moderate = math.exp(-0.5 * math.log(n_orgs / 15.0) ** 2)
+    shared = (trust + few + consensus + (1.0 - need)) / 4.0
+    lead = (
+        (1.0 - trust)
+        + moderate
+        + max(0.0, 1.0 - 2.0 * abs(consensus - 0.35))
+        + max(0.0, 1.0 - 2.0 * abs(need - 0.5))
+    ) / 4.0
+    nao = (
+        max(0.0, 1.0 - 2.0 * abs(trust - 0.5))
+        + many
+        + max(0.0, 1.0 - 2.0 * abs(consensus - 0.65))
+        + need
+    ) / 4.0
+    return np.array([shared, lead, nao])
+
+
+def decide(mode: int, support: np.ndarray, org: np.ndarray) -> bool:
+    """Apply the decision rule of ``mode`` to members' support (bool per seat)."""
+    if mode == SHARED:
+        return bool(support.mean() >= SHARED_QUORUM)
+    if mode == LEAD:
+        lead = org == 0
+        return bool(support[lead].mean() >= 0.5) if lead.any() else False
+    return bool(support.mean() >= NAO_QUORUM)
+
+
+def adapt(s: State, p, week: int, fit: np.ndarray) -> None:
+    """Move an adaptable collaboration to the best-fitting mode after a setback (in place)."""
+    if not p.adaptable:
+        return
+    best = int(np.argmax(fit))
+    if best != s.mode and fit[best] > fit[s.mode] + SWITCH_MARGIN:
+        old = GOVERNANCE_MODES[s.mode]
+        s.mode = best
+        s.governance_changes += 1
+        s.pause_until = week + SWITCH_PAUSE
+        s.log(week, "governance", f"governance changed from {old} to {GOVERNANCE_MODES[best]}")

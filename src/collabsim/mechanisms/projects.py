@@ -1,0 +1,145 @@
+"""Project outcome and setback response (submodel 7): small wins, learning journey or blame game.
+
+An active project runs for its duration while operational capacity is averaged. At the end it
+succeeds with probability ``success_base * leverage * (0.3 + 0.7 OC) * (0.3 + 0.7 uptake) *
+(0.5 + 0.5 fit) * exp(-size)``: rising with leverage, capacity and uptake, falling with size.
+
+A **win** raises commitment, legitimacy, public value and trust (the small-wins cycle of Ansell
+& Gash 2008). A **setback** costs legitimacy and is met either by **learning** or by **blame**.
+Which one depends only on the collaboration's state: the log-odds of learning are
+``learning_bias + learning_trust_weight * (mean trust - 0.5) + learning_evidence_weight *
+evidence precision + learning_mediation_weight * navigator mediation``. Learning moves frames
+and the plan toward the evidence the setback revealed, keeps trust, sharpens evidence and lets
+an adaptable collaboration change its governance mode. Blame cuts everyone's trust in the
+least-trusted organization's people, lowers commitment and raises loyalty to home.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from collabsim.mechanisms import governance as gov
+from collabsim.mechanisms.community import uptake
+from collabsim.mechanisms.stat_meeting import evidence_noise
+from collabsim.state import State
+
+__all__ = ["learning_probability", "projects", "resolve_setback", "resolve_win"]
+
+WIN_COMMITMENT = 0.15
+WIN_LEGITIMACY = 0.2
+WIN_TRUST = 0.05
+#: Public value of a won project, per unit of leverage x size x uptake.
+WIN_VALUE = 0.5
+SETBACK_LEGITIMACY = 0.1
+LEARN_PULL = 0.4
+LEARN_PRECISION = 0.15
+BLAME_TRUST = 0.3
+BLAME_COMMITMENT = 0.1
+BLAME_LOYALTY = 0.1
+#: Extra evidence precision when residents help evaluate (fourth stage).
+EVALUATE_PRECISION = 0.1
+
+
+def success_probability(s: State, p, oc_mean: float, fit: float) -> float:
+    """Probability that the active project succeeds, given its mean capacity and mode fit."""
+    pr = s.project
+    assert pr is not None
+    up = uptake(s, p)
+    return (
+        p.success_base
+        * pr.leverage
+        * (0.3 + 0.7 * oc_mean)
+        * (0.3 + 0.7 * up)
+        * (0.5 + 0.5 * fit)
+        * math.exp(-pr.size)
+    )
+
+
+def learning_probability(p, trust: float, precision: float, mediation: float) -> float:
+    """Probability that a setback is met by learning rather than blame, from the state."""
+    z = (
+        p.learning_bias
+        + p.learning_trust_weight * (trust - 0.5)
+        + p.learning_evidence_weight * precision
+        + p.learning_mediation_weight * mediation
+    )
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def resolve_win(s: State, p, week: int) -> None:
+    """Apply the effects of a won project (in place)."""
+    pr = s.project
+    assert pr is not None
+    s.wins += 1
+    s.last_win_week = week
+    if s.first_win_week < 0:
+        s.first_win_week = week
+    s.commitment += WIN_COMMITMENT * (1.0 - s.commitment)
+    s.legitimacy += WIN_LEGITIMACY * (1.0 - s.legitimacy)
+    s.public_value += WIN_VALUE * pr.leverage * pr.size * uptake(s, p)
+    e = s.edges
+    n = e.n
+    e.t_uv[:n] += WIN_TRUST * (1.0 - e.t_uv[:n])
+    e.t_vu[:n] += WIN_TRUST * (1.0 - e.t_vu[:n])
+    s.log(week, "win", f"small win at {pr.position:.2f} (leverage {pr.leverage:.2f})")
+
+
+def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.ndarray) -> bool:
+    """Apply a setback and the collaboration's response; return True if it learned."""
+    s.setbacks += 1
+    if s.first_setback_week < 0:
+        s.first_setback_week = week
+    s.legitimacy -= SETBACK_LEGITIMACY * s.legitimacy
+    mediation = float(s.nav_trust.mean()) if p.navigator else 0.0
+    p_learn = learning_probability(p, s.mean_trust, s.evidence_precision, mediation)
+    if rng.random() < p_learn:
+        s.learning += 1
+        sd = evidence_noise(s.evidence_precision)
+        ev = s.theta + sd * rng.normal()
+        x = s.frame
+        x += LEARN_PULL * s.effort * (ev - x)
+        np.clip(x, 0.0, 1.0, out=x)
+        s.plan = ev if not math.isfinite(s.plan) else s.plan + LEARN_PULL * (ev - s.plan)
+        gain = LEARN_PRECISION + (EVALUATE_PRECISION if p.community_stages >= 4 else 0.0)
+        s.evidence_precision += gain * (1.0 - s.evidence_precision)
+        s.log(week, "learning", "setback met by learning: frames move toward the evidence")
+        gov.adapt(s, p, week, fit)
+        return True
+    s.blame += 1
+    e = s.edges
+    u, v, t_uv, t_vu = e.views()
+    n_orgs = s.n_orgs
+    # incoming trust per organization: t_uv is trust in v, t_vu trust in u
+    ou, ov = s.org[u], s.org[v]
+    tot = np.bincount(ov, t_uv, n_orgs) + np.bincount(ou, t_vu, n_orgs)
+    cnt = np.bincount(ov, minlength=n_orgs) + np.bincount(ou, minlength=n_orgs)
+    mean_in = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.inf)
+    target = int(np.argmin(mean_in))
+    hit_v = (ov == target) & (ou != target)
+    hit_u = (ou == target) & (ov != target)
+    t_uv[hit_v] *= 1.0 - BLAME_TRUST
+    t_vu[hit_u] *= 1.0 - BLAME_TRUST
+    s.commitment -= BLAME_COMMITMENT * s.commitment
+    s.loyalty += BLAME_LOYALTY * (1.0 - s.loyalty)
+    s.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
+    return False
+
+
+def projects(s: State, p, rng: np.random.Generator, week: int) -> None:
+    """Advance the active project and resolve it when it ends (in place)."""
+    pr = s.project
+    if pr is None:
+        return
+    pr.weeks_run += 1
+    pr.oc_sum += s.capacity_oc
+    if pr.weeks_run < pr.duration:
+        return
+    fit = gov.fits(s.n_orgs, s.mean_trust, s.consensus, min(1.0, pr.size))
+    prob = success_probability(s, p, pr.oc_sum / pr.weeks_run, float(fit[s.mode]))
+    if rng.random() < prob:
+        resolve_win(s, p, week)
+    else:
+        resolve_setback(s, p, rng, week, fit)
+    s.project = None

@@ -1,0 +1,217 @@
+"""CollaborationModel: builds the state and runs the submodels in the ODD schedule, week by week.
+
+``CollaborationModel(rng=SEED, **overrides)`` takes keyword arguments only, each a declared
+parameter (:mod:`collabsim.params`), and runs with every default. One step is one week. The run
+stops by itself after ``weeks`` steps or when the collaboration perishes. Every random draw
+comes from ``self.rng``; the seed is always recorded (one is drawn from the OS and kept when
+none is given).
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from collabsim import mechanisms
+from collabsim.agents import Organization
+from collabsim.mechanisms.turnover import draw_people, weekly_hazard
+from collabsim.network import graph_to_arrays, prior_relationships
+from collabsim.outcomes import Recorder, summarize
+from collabsim.params import GOVERNANCE_MODES, SECTORS, validate
+from collabsim.state import Edges, State
+
+__all__ = ["CollaborationModel", "resolve_seed"]
+
+#: Chance that a non-convening organization is drawn from each non-government sector, given
+#: that it is not a city agency (nonprofit, business, funder, community group).
+OTHER_SECTOR_WEIGHTS = np.array([0.35, 0.2, 0.15, 0.3])
+#: Capacity each sector brings (city agency, nonprofit, business, funder, community group).
+SECTOR_CAPACITY = np.array([1.0, 0.8, 0.9, 1.2, 0.5])
+#: Home pressure multiplier of each sector.
+SECTOR_PRESSURE = np.array([1.2, 1.0, 1.1, 0.8, 0.7])
+#: Sectors that provide services and join delivery only once decisions are adopted.
+PROVIDERS = np.array([False, True, True, False, False])
+#: How far a community group's home frame sits from the true leverage point (s.d.).
+COMMUNITY_FRAME_SD = 0.05
+#: Trust between colleagues of one organization.
+COLLEAGUE_TRUST = 0.8
+
+
+def resolve_seed(rng: Any) -> int:
+    """Turn ``rng`` (None, an int or a SeedSequence) into a recorded integer seed."""
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0] >> 1)
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
+        raise ValueError(f"rng = {rng!r} is not valid: expected a non-negative integer seed")
+    return int(rng)
+
+
+class CollaborationModel(mesa.Model):
+    """A cross-sector collaboration of organizations and their representatives.
+
+    Args:
+        rng: Seed (non-negative int or ``numpy.random.SeedSequence``); drawn and recorded if
+            None.
+        **params: Overrides of declared parameters (see ``collabsim params``).
+
+    Attributes:
+        state: The :class:`~collabsim.state.State` arrays.
+        params: The full, validated parameter dict of this run.
+        seed: The integer seed of this run.
+    """
+
+    def __init__(self, *, rng: Any = None, **params: Any) -> None:
+        values = validate(params)
+        seed = resolve_seed(rng)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.params = values
+        self.p = self._derive(values)
+        self.state = self._build(self.p)
+        Organization.create_agents(self, values["n_orgs"], list(range(values["n_orgs"])))
+        self.recorder = Recorder(values["weeks"])
+        self.recorder.measure(self.state)
+        self.recorder.record(self.state, self.p, 0)
+        self.running = True
+
+    # ------------------------------------------------------------------ construction
+    @staticmethod
+    def _derive(values: dict[str, Any]) -> SimpleNamespace:
+        p = SimpleNamespace(**values)
+        p.hazard = weekly_hazard(values["turnover_rate"])
+        p.shock_hazard = weekly_hazard(values["leadership_shock_rate"])
+        p.kappa = values["community_stages"] / 4.0
+        p.inv_reps = 1.0 / values["reps_per_org"]
+        return p
+
+    def _build(self, p: SimpleNamespace) -> State:
+        rng = self.rng
+        n_orgs, reps = p.n_orgs, p.reps_per_org
+        n = n_orgs * reps
+        # organizations: the convener is a city agency; others are city agencies unless diverse
+        other = rng.random(n_orgs) < p.diversity
+        pick = rng.choice(4, size=n_orgs, p=OTHER_SECTOR_WEIGHTS) + 1
+        sector = np.where(other, pick, 0)
+        sector[0] = 0
+        counts = np.bincount(sector, minlength=len(SECTORS)) / n_orgs
+        p.div_index = float((1.0 - np.sum(counts**2)) / (1.0 - 1.0 / len(SECTORS)))
+        theta = 0.2 + 0.6 * rng.random()
+        centers = rng.random(len(SECTORS))
+        centers[4] = theta + COMMUNITY_FRAME_SD * rng.normal()
+        home = np.clip(centers[sector] + p.frame_spread * rng.normal(size=n_orgs), 0.0, 1.0)
+        pressure = np.clip(
+            p.home_pressure * SECTOR_PRESSURE[sector] * (0.75 + 0.5 * rng.random(n_orgs)), 0, 1
+        )
+        capacity = SECTOR_CAPACITY[sector] * np.exp(0.2 * rng.normal(size=n_orgs))
+        provider = PROVIDERS[sector]
+        weight_all = capacity / capacity.sum()
+        org = np.repeat(np.arange(n_orgs), reps)
+        s = State(
+            sector=sector,
+            home_frame=home,
+            pressure=pressure,
+            capacity=capacity,
+            provider=provider,
+            org=org,
+            frame=np.zeros(n),
+            openness=np.zeros(n),
+            commitment=np.zeros(n),
+            loyalty=np.zeros(n),
+            effort=np.zeros(n),
+            tenure=np.zeros(n, dtype=np.int64),
+            founder=np.ones(n, dtype=bool),
+            nav_trust=np.full(n, p.navigator_trust if p.navigator else 0.0),
+            seat_pressure=pressure[org],
+            seat_sector=sector[org],
+            weight_all=weight_all,
+            weight_always=np.where(provider, 0.0, weight_all),
+            edges=Edges(n),
+            theta=float(theta),
+            project_pos=rng.random(p.n_projects),
+            project_size=0.5 + rng.random(p.n_projects),
+            mode=GOVERNANCE_MODES.index(p.governance),
+        )
+        draw_people(s, p, rng, np.arange(n))
+        self.graph = prior_relationships(
+            org,
+            rng,
+            history=p.prior_history,
+            p=p.prior_p,
+            q=p.prior_q,
+            prior_trust=p.prior_trust,
+            stranger_trust=p.stranger_trust,
+            conflict_history=p.conflict_history,
+            colleague_trust=COLLEAGUE_TRUST,
+        )
+        u, v, t = graph_to_arrays(self.graph)
+        s.edges = Edges(n, capacity=max(64, 2 * len(u) + n))
+        s.edges.add_many(u, v, t, t.copy())
+        mechanisms.effort(s, p, rng, 0)
+        p.proposal_chance = (
+            p.proposal_rate
+            * (0.25 + 0.75 * p.div_index)
+            * (0.25 + 0.75 * p.kappa)
+            * (0.25 + 0.75 * p.initiative)
+        )
+        return s
+
+    # ------------------------------------------------------------------ dynamics
+    def step(self) -> None:
+        """Advance one week: run every submodel in the fixed order, then record outcomes."""
+        if not self.running:
+            return
+        week = self.steps
+        s, p, rng = self.state, self.p, self.rng
+        for submodel in mechanisms.SCHEDULE:
+            submodel(s, p, rng, week)
+        self.recorder.measure(s)
+        self.recorder.record(s, p, week)
+        if s.perished or week >= p.weeks:
+            self.running = False
+
+    def run(self) -> CollaborationModel:
+        """Step until the run stops (horizon reached or collaboration perished); return self."""
+        step = self.step
+        while self.running:
+            step()
+        return self
+
+    # ------------------------------------------------------------------ outcomes
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.recorder.n - 1
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per week (week 0 is the founding state), one column per outcome series."""
+        return self.recorder.frame()
+
+    def summary(self) -> dict[str, Any]:
+        """Every per-run outcome (see :data:`collabsim.outcomes.SUMMARY_KEYS`) and the seed."""
+        out = summarize(self.state, self.p, self.recorder, self.week)
+        out["seed"] = self.seed
+        return out
+
+    def events(self) -> pd.DataFrame:
+        """The event log: wins, setbacks (learning or blame), turnover, governance changes."""
+        return pd.DataFrame(self.state.events, columns=["week", "kind", "text"])
+
+    @property
+    def theta(self) -> float:
+        """The problem's true leverage point (hidden from the members)."""
+        return self.state.theta
+
+    def __repr__(self) -> str:
+        alive = "perished" if self.state.perished else "alive"
+        return f"CollaborationModel(seed={self.seed}, week={self.week}, {alive})"
+
+
+def _isnan(x: float) -> bool:
+    return isinstance(x, float) and math.isnan(x)

@@ -1,0 +1,225 @@
+"""Outcomes: per-step recording into preallocated arrays, the tidy time series and the summary.
+
+:class:`Recorder` writes one row per week (row 0 is the founding state) into numpy arrays sized
+for the horizon, so recording costs a few array writes per step and no copies. The measures of
+the collaboration's state that mechanisms also use (consensus, mean trust) are computed here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from collabsim.state import State
+
+__all__ = [
+    "SERIES",
+    "SUMMARY_KEYS",
+    "ENTRY_WINDOW",
+    "Recorder",
+    "consensus_share",
+    "summarize",
+]
+
+#: Gap between sorted frames that separates two clusters (frame units).
+CLUSTER_GAP = 0.05
+#: Consensus above which the collaboration counts as agreed; below the lower mark it is lost.
+CONSENSUS_HIGH, CONSENSUS_LOW = 0.8, 0.6
+#: Weeks within which an entry point should bring momentum (Martinez Orbegozo et al. 2022: 9 months).
+ENTRY_WINDOW = 39
+#: Tenure below which a representative counts as a newcomer (weeks).
+NEWCOMER_WEEKS = 13
+
+#: Columns of the time series, with their meaning.
+SERIES: dict[str, str] = {
+    "public_value": "collective impact achieved so far (PV units)",
+    "legitimacy": "legitimacy and support (0-1)",
+    "operational_capacity": "operational capacity (0-1)",
+    "mean_trust": "mean trust on existing ties (0-1)",
+    "trust_density": "share of all ordered pairs with trust above 0.5",
+    "consensus": "share of people in the largest frame cluster",
+    "frame_sd": "standard deviation of frames",
+    "plan_alignment": "leverage of the current plan (0-1; 0 without a plan)",
+    "commitment": "mean commitment (0-1)",
+    "effort": "mean effort given to the collaboration (0-1)",
+    "founders_share": "share of seats still held by founders",
+    "newcomers_share": "share of seats held by newcomers (under 13 weeks)",
+    "evidence_precision": "how precisely the collaboration knows where leverage lies (0-1)",
+    "wins": "cumulative small wins",
+    "setbacks": "cumulative setbacks",
+    "learning": "cumulative setbacks met by learning",
+    "blame": "cumulative setbacks met by blame",
+    "mode": "governance mode (0 shared, 1 lead, 2 NAO)",
+    "project_active": "1 while a project is under way",
+    "alive": "1 while the collaboration exists",
+}
+
+#: Keys of the per-run summary.
+SUMMARY_KEYS: tuple[str, ...] = (
+    "collective_impact",
+    "success",
+    "any_win",
+    "weeks_to_first_win",
+    "weeks_to_impact",
+    "momentum",
+    "perished",
+    "perished_week",
+    "talk_only",
+    "consensus",
+    "mean_trust",
+    "trust_density",
+    "learning_share",
+    "founders_share",
+    "legitimacy",
+    "operational_capacity",
+    "governance_changes",
+    "final_mode",
+    "wins",
+    "setbacks",
+    "learning",
+    "blame",
+    "proposals",
+    "adopted",
+    "consensus_remade",
+    "leadership_shocks",
+    "leavers",
+    "first_setback_week",
+    "first_outcome_win",
+    "weeks_run",
+)
+
+
+def consensus_share(frames: np.ndarray, gap: float = CLUSTER_GAP) -> float:
+    """Share of people in the largest cluster of frames (clusters split at gaps > ``gap``)."""
+    n = len(frames)
+    if n == 0:
+        return 0.0
+    xs = np.sort(frames)
+    cuts = np.flatnonzero(np.diff(xs) > gap)
+    if len(cuts) == 0:
+        return 1.0
+    sizes = np.diff(np.concatenate(([0], cuts + 1, [n])))
+    return float(sizes.max()) / n
+
+
+class Recorder:
+    """Preallocated per-week outcome arrays for one run."""
+
+    def __init__(self, weeks: int) -> None:
+        self.rows = weeks + 1
+        self.data = {k: np.zeros(self.rows) for k in SERIES}
+        self.n = 0
+
+    def measure(self, s: State) -> None:
+        """Update the state's measured quantities used by mechanisms (trust, consensus)."""
+        e = s.edges
+        n = e.n
+        if n:
+            tot = float(e.t_uv[:n].sum() + e.t_vu[:n].sum())
+            s.mean_trust = tot / (2 * n)
+        else:
+            s.mean_trust = 0.0
+        c = consensus_share(s.frame)
+        if c >= CONSENSUS_HIGH:
+            if not s.consensus_reached and s.consensus_lost:
+                s.consensus_remade += 1
+            s.consensus_reached = True
+            s.consensus_lost = False
+        elif c < CONSENSUS_LOW and s.consensus_reached:
+            s.consensus_reached = False
+            s.consensus_lost = True
+        s.consensus = c
+
+    def record(self, s: State, p: Any, week: int) -> None:
+        """Write row ``week`` of every series from the state."""
+        d = self.data
+        e = s.edges
+        n = e.n
+        npeople = s.n_people
+        d["public_value"][week] = s.public_value
+        d["legitimacy"][week] = s.legitimacy
+        d["operational_capacity"][week] = s.capacity_oc
+        d["mean_trust"][week] = s.mean_trust
+        if n:
+            strong = np.count_nonzero(e.t_uv[:n] > 0.5) + np.count_nonzero(e.t_vu[:n] > 0.5)
+            d["trust_density"][week] = strong / max(1, npeople * (npeople - 1))
+        d["consensus"][week] = s.consensus
+        d["frame_sd"][week] = s.frame.std()
+        d["plan_alignment"][week] = (
+            math.exp(-((s.plan - s.theta) ** 2) / (2 * p.leverage_width**2))
+            if math.isfinite(s.plan)
+            else 0.0
+        )
+        d["commitment"][week] = s.commitment.mean()
+        d["effort"][week] = s.effort.mean()
+        d["founders_share"][week] = np.count_nonzero(s.founder) / npeople
+        d["newcomers_share"][week] = np.count_nonzero(s.tenure < NEWCOMER_WEEKS) / npeople
+        d["evidence_precision"][week] = s.evidence_precision
+        d["wins"][week] = s.wins
+        d["setbacks"][week] = s.setbacks
+        d["learning"][week] = s.learning
+        d["blame"][week] = s.blame
+        d["mode"][week] = s.mode
+        d["project_active"][week] = s.project is not None
+        d["alive"][week] = not s.perished
+        self.n = week + 1
+
+    def frame(self) -> pd.DataFrame:
+        """The recorded rows as a tidy DataFrame with a ``week`` column."""
+        n = self.n
+        df = pd.DataFrame({k: v[:n].copy() for k, v in self.data.items()})
+        df.insert(0, "week", np.arange(n))
+        for k in ("wins", "setbacks", "learning", "blame", "mode", "project_active", "alive"):
+            df[k] = df[k].astype(np.int64)
+        return df
+
+
+def summarize(s: State, p: Any, rec: Recorder, weeks_run: int) -> dict[str, Any]:
+    """Every per-run outcome of the model, as a flat dict."""
+    d = rec.data
+    last = rec.n - 1
+    nan = float("nan")
+    alive_at_window = (not s.perished) or s.perished_week > ENTRY_WINDOW
+    no_adoption = s.first_adoption_week < 0 or s.first_adoption_week > ENTRY_WINDOW
+    return {
+        "collective_impact": float(s.public_value),
+        "success": bool((not s.perished) and s.public_value >= p.impact_target),
+        "any_win": bool(s.wins > 0),
+        "weeks_to_first_win": float(s.first_win_week) if s.first_win_week >= 0 else nan,
+        "weeks_to_impact": float(s.impact_week) if s.impact_week >= 0 else nan,
+        "momentum": bool(0 <= s.first_win_week <= ENTRY_WINDOW),
+        "perished": bool(s.perished),
+        "perished_week": float(s.perished_week) if s.perished else nan,
+        "talk_only": bool(alive_at_window and no_adoption and weeks_run >= ENTRY_WINDOW),
+        "consensus": float(d["consensus"][last]),
+        "mean_trust": float(d["mean_trust"][last]),
+        "trust_density": float(d["trust_density"][last]),
+        "learning_share": s.learning / s.setbacks if s.setbacks else nan,
+        "founders_share": float(d["founders_share"][last]),
+        "legitimacy": float(s.legitimacy),
+        "operational_capacity": float(s.capacity_oc),
+        "governance_changes": int(s.governance_changes),
+        "final_mode": int(s.mode),
+        "wins": int(s.wins),
+        "setbacks": int(s.setbacks),
+        "learning": int(s.learning),
+        "blame": int(s.blame),
+        "proposals": int(s.proposals),
+        "adopted": int(s.adopted),
+        "consensus_remade": int(s.consensus_remade),
+        "leadership_shocks": int(s.leadership_shocks),
+        "leavers": int(s.leavers_total),
+        "first_setback_week": float(s.first_setback_week) if s.first_setback_week >= 0 else nan,
+        "first_outcome_win": (
+            nan
+            if s.first_win_week < 0 and s.first_setback_week < 0
+            else float(
+                s.first_win_week >= 0
+                and (s.first_setback_week < 0 or s.first_win_week < s.first_setback_week)
+            )
+        ),
+        "weeks_run": int(weeks_run),
+    }
