@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def positive_int(text: str) -> int:
-    """argparse type: an integer of at least 1."""
+    """Argparse type: an integer of at least 1."""
     try:
         value = int(text)
     except ValueError:
@@ -48,7 +48,7 @@ def positive_int(text: str) -> int:
 
 
 def seed_int(text: str) -> int:
-    """argparse type: a non-negative integer seed."""
+    """Argparse type: a non-negative integer seed."""
     try:
         value = int(text)
     except ValueError:
@@ -60,10 +60,15 @@ def seed_int(text: str) -> int:
 
 def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
     p.add_argument(
-        "--reps", type=positive_int, default=default_reps, help=f"replicates (default {default_reps})"
+        "--reps",
+        type=positive_int,
+        default=default_reps,
+        help=f"replicates (default {default_reps})",
     )
     p.add_argument("--seed", type=seed_int, default=2025, help="root seed (default 2025)")
-    p.add_argument("--steps", type=positive_int, default=None, help="weeks to run (overrides 'weeks')")
+    p.add_argument(
+        "--steps", type=positive_int, default=None, help="weeks to run (overrides 'weeks')"
+    )
     p.add_argument(
         "--set",
         dest="overrides",
@@ -72,8 +77,12 @@ def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
         metavar="KEY=VALUE",
         help="override a parameter (repeatable), e.g. --set turnover_rate=0.3",
     )
-    p.add_argument("--out", type=Path, default=None, help="parent folder of the tagged result folder")
-    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="parent folder of the tagged result folder"
+    )
+    p.add_argument(
+        "--workers", type=positive_int, default=None, help="processes (default: all cores)"
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -89,29 +98,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("run", help="run a scenario with replicates and save the results",
-                       description="Run a scenario (name in configs/ or a .toml path) with "
-                       "replicates; write time series (Parquet), summaries (CSV), a figure "
-                       "(PNG) and metadata.json into a new tagged folder.")
+    p = sub.add_parser(
+        "run",
+        help="run a scenario with replicates and save the results",
+        description="Run a scenario (name in configs/ or a .toml path) with "
+        "replicates; write time series (Parquet), summaries (CSV), a figure "
+        "(PNG) and metadata.json into a new tagged folder.",
+    )
     p.add_argument("scenario", metavar="CONFIG_OR_SCENARIO")
     _add_run_options(p, default_reps=10)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="run several scenarios side by side",
-                       description="Run scenarios side by side with the same seeds; print one "
-                       "table and write one figure.")
+    p = sub.add_parser(
+        "compare",
+        help="run several scenarios side by side",
+        description="Run scenarios side by side with the same seeds; print one "
+        "table and write one figure.",
+    )
     p.add_argument("scenarios", nargs="+", metavar="CONFIG_OR_SCENARIO")
     _add_run_options(p, default_reps=20)
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("params", help="list every parameter", description="List every declared "
-                       "parameter: default, valid range, unit, concept and source.")
+    p = sub.add_parser(
+        "params",
+        help="list every parameter",
+        description="List every declared "
+        "parameter: default, valid range, unit, concept and source.",
+    )
     p.add_argument("--concept", default=None, help="only this concept group")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
     p.set_defaults(func=cmd_params)
 
-    p = sub.add_parser("scenarios", help="list the scenarios in configs/",
-                       description="List the scenario files and what they represent.")
+    p = sub.add_parser(
+        "scenarios",
+        help="list the scenarios in configs/",
+        description="List the scenario files and what they represent.",
+    )
     p.set_defaults(func=cmd_scenarios)
 
     for name in COMMAND_MODULES:
@@ -142,8 +164,9 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
     workers = args.workers or default_workers()
     total = len(scenarios) * len(seeds)
     summaries, series = [], []
-    bar = tqdm(total=total, desc="runs", unit="run", disable=args.no_progress or total < 2,
-               file=sys.stderr)
+    bar = tqdm(
+        total=total, desc="runs", unit="run", disable=args.no_progress or total < 2, file=sys.stderr
+    )
     try:
         for sc in scenarios:
             results = run_many(sc.params, seeds, workers=workers, progress=bar.update)
@@ -172,8 +195,15 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
     return pd.DataFrame(summaries), pd.concat(series, ignore_index=True), meta
 
 
-def _write(parent: Path, name: str, summ: pd.DataFrame, ts: pd.DataFrame, meta: dict,
-           figure, table: pd.DataFrame) -> Path:
+def _write(
+    parent: Path,
+    name: str,
+    summ: pd.DataFrame,
+    ts: pd.DataFrame,
+    meta: dict,
+    figure,
+    table: pd.DataFrame,
+) -> Path:
     from collabsim.results import provenance, result_folder, write_json
 
     with result_folder(parent, name) as folder:
@@ -227,8 +257,9 @@ def cmd_compare(args) -> int:
     table = summary_table(summ, by="scenario")
     names = " vs ".join(s.name for s in scenarios)
     fig = plot_overview(ts, by="scenario", title=f"{names}: {args.reps} replicates each")
-    final = _write(parent, "compare-" + "-".join(s.name for s in scenarios), summ, ts, meta,
-                   fig, table)
+    final = _write(
+        parent, "compare-" + "-".join(s.name for s in scenarios), summ, ts, meta, fig, table
+    )
     _print_table(table)
     print(f"\nresults: {final}  (figure: {final / 'figure.png'})")
     return 0
@@ -241,19 +272,24 @@ def cmd_params(args) -> int:
     items = list(PARAMS.values())
     if args.concept:
         if args.concept not in CONCEPTS:
-            raise UsageError(f"unknown concept {args.concept!r}: expected one of {', '.join(CONCEPTS)}")
+            raise UsageError(
+                f"unknown concept {args.concept!r}: expected one of {', '.join(CONCEPTS)}"
+            )
         items = [p for p in items if p.concept == args.concept]
     rows = table_rows(items)
     if args.markdown:
         print("| name | concept | default | valid range | unit | meaning | source |")
         print("|---|---|---|---|---|---|---|")
         for r in rows:
-            print(f"| `{r['name']}` | {r['concept']} | {r['default']} | {r['range']} | "
-                  f"{r['unit']} | {r['description']} | {r['source']} |")
+            print(
+                f"| `{r['name']}` | {r['concept']} | {r['default']} | {r['range']} | "
+                f"{r['unit']} | {r['description']} | {r['source']} |"
+            )
         return 0
     df = pd.DataFrame(rows)[["name", "concept", "default", "range", "unit", "description"]]
-    with pd.option_context("display.max_colwidth", 70, "display.width", 250,
-                           "display.max_rows", None):
+    with pd.option_context(
+        "display.max_colwidth", 70, "display.width", 250, "display.max_rows", None
+    ):
         print(df.to_string(index=False))
     return 0
 
@@ -282,7 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (already printed)
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except (ParamError, ConfigError, UsageError, OutputError) as exc:

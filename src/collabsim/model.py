@@ -9,7 +9,6 @@ none is given).
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from collabsim import mechanisms
 from collabsim.agents import Organization
+from collabsim.mechanisms.effort import effort
 from collabsim.mechanisms.turnover import draw_people, weekly_hazard
 from collabsim.network import graph_to_arrays, prior_relationships
 from collabsim.outcomes import Recorder, summarize
@@ -153,7 +153,7 @@ class CollaborationModel(mesa.Model):
         u, v, t = graph_to_arrays(self.graph)
         s.edges = Edges(n, capacity=max(64, 2 * len(u) + n))
         s.edges.add_many(u, v, t, t.copy())
-        mechanisms.effort(s, p, rng, 0)
+        effort(s, p, rng, 0)
         p.proposal_chance = (
             p.proposal_rate
             * (0.25 + 0.75 * p.div_index)
@@ -211,7 +211,3 @@ class CollaborationModel(mesa.Model):
     def __repr__(self) -> str:
         alive = "perished" if self.state.perished else "alive"
         return f"CollaborationModel(seed={self.seed}, week={self.week}, {alive})"
-
-
-def _isnan(x: float) -> bool:
-    return isinstance(x, float) and math.isnan(x)

@@ -16,9 +16,9 @@ import pandas as pd
 from collabsim.state import State
 
 __all__ = [
+    "ENTRY_WINDOW",
     "SERIES",
     "SUMMARY_KEYS",
-    "ENTRY_WINDOW",
     "Recorder",
     "consensus_share",
     "summarize",
@@ -28,7 +28,7 @@ __all__ = [
 CLUSTER_GAP = 0.05
 #: Consensus above which the collaboration counts as agreed; below the lower mark it is lost.
 CONSENSUS_HIGH, CONSENSUS_LOW = 0.8, 0.6
-#: Weeks within which an entry point should bring momentum (Martinez Orbegozo et al. 2022: 9 months).
+#: Weeks within which an entry point should bring momentum (9 months: Martinez Orbegozo 2022).
 ENTRY_WINDOW = 39
 #: Tenure below which a representative counts as a newcomer (weeks).
 NEWCOMER_WEEKS = 13

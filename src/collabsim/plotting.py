@@ -12,13 +12,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless by default; the app and notebooks may switch backends
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from collabsim.outcomes import SERIES  # noqa: E402
+from collabsim.outcomes import SERIES
 
 __all__ = ["LABELS", "plot_band", "plot_overview", "wide_by_run"]
 

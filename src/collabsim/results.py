@@ -95,7 +95,9 @@ def check_writable(parent: Path) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create output directory {str(parent)!r}: {exc.strerror}") from None
+        raise OutputError(
+            f"cannot create output directory {str(parent)!r}: {exc.strerror}"
+        ) from None
     if not parent.is_dir():
         raise OutputError(f"output path {str(parent)!r} is not a directory")
     probe = parent / f".collabsim-write-test-{os.getpid()}"
@@ -105,7 +107,9 @@ def check_writable(parent: Path) -> None:
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:
-        raise OutputError(f"cannot write to output directory {str(parent)!r}: {exc.strerror}") from None
+        raise OutputError(
+            f"cannot write to output directory {str(parent)!r}: {exc.strerror}"
+        ) from None
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()

@@ -25,7 +25,7 @@ import numpy as np
 from collabsim.params import GOVERNANCE_MODES
 from collabsim.state import State
 
-__all__ = ["SHARED", "LEAD", "NAO", "adapt", "decide", "fits"]
+__all__ = ["LEAD", "NAO", "SHARED", "adapt", "decide", "fits"]
 
 SHARED, LEAD, NAO = 0, 1, 2
 #: Support share a shared-governance proposal needs.

@@ -1,0 +1,52 @@
+import numpy as np
+
+from collabsim.mechanisms import governance as gov
+from conftest import make
+
+
+def test_each_mode_fits_its_own_conditions_best():
+    # Provan & Kenis (2008): few members, dense trust, high consensus -> shared
+    assert np.argmax(gov.fits(5, 0.85, 0.9, 0.2)) == gov.SHARED
+    # low trust, moderate size, moderately low consensus -> lead organization
+    assert np.argmax(gov.fits(15, 0.15, 0.35, 0.5)) == gov.LEAD
+    # many members, moderate trust, high need for competencies -> NAO
+    assert np.argmax(gov.fits(60, 0.5, 0.65, 0.9)) == gov.NAO
+
+
+def test_no_mode_is_best_everywhere():
+    best = set()
+    for n in (4, 12, 40, 100):
+        for t in (0.2, 0.5, 0.8):
+            for c in (0.4, 0.7, 0.95):
+                best.add(int(np.argmax(gov.fits(n, t, c, 0.5))))
+    assert best == {gov.SHARED, gov.LEAD, gov.NAO}
+
+
+def test_fits_are_in_unit_interval():
+    for n in (2, 10, 1000):
+        for t in (0.0, 1.0):
+            for c in (0.0, 1.0):
+                f = gov.fits(n, t, c, 0.3)
+                assert np.all((f >= 0) & (f <= 1))
+
+
+def test_decision_rules():
+    org = np.repeat(np.arange(4), 3)
+    support = np.zeros(12, dtype=bool)
+    support[:3] = True  # only the lead organization supports: 25%
+    assert gov.decide(gov.LEAD, support, org)
+    assert not gov.decide(gov.SHARED, support, org)
+    assert not gov.decide(gov.NAO, support, org)
+    support[:7] = True  # 58%
+    assert gov.decide(gov.NAO, support, org) and not gov.decide(gov.SHARED, support, org)
+    support[:9] = True  # 75%
+    assert gov.decide(gov.SHARED, support, org)
+
+
+def test_only_an_adaptable_collaboration_changes_mode():
+    fit = np.array([0.2, 0.9, 0.3])
+    for adaptable, expect in ((False, 0), (True, 1)):
+        m = make(1, adaptable=adaptable, governance="shared")
+        gov.adapt(m.state, m.p, 10, fit)
+        assert m.state.mode == expect
+        assert m.state.governance_changes == expect

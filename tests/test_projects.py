@@ -1,0 +1,87 @@
+import numpy as np
+
+from collabsim.mechanisms import projects as pj
+from collabsim.state import Project
+from conftest import make
+
+
+def with_project(m, size=0.3, lev=0.8):
+    m.state.project = Project(
+        position=m.state.theta, size=size, leverage=lev, duration=10, started=0, entry_point=True
+    )
+    return m
+
+
+def test_success_rises_with_leverage_and_capacity_and_falls_with_size():
+    m = with_project(make(1))
+    s, p = m.state, m.p
+    base = pj.success_probability(s, p, 0.5, 0.5)
+    s.project.leverage = 1.0
+    assert pj.success_probability(s, p, 0.5, 0.5) > base
+    assert pj.success_probability(s, p, 0.9, 0.5) > pj.success_probability(s, p, 0.5, 0.5)
+    s.project.size = 1.0
+    assert pj.success_probability(s, p, 0.9, 0.5) < pj.success_probability(
+        with_project(make(1), size=0.3, lev=1.0).state, p, 0.9, 0.5
+    )
+
+
+def test_learning_probability_rises_with_trust_evidence_and_mediation():
+    p = make(1).p
+    base = pj.learning_probability(p, 0.5, 0.0, 0.0)
+    assert pj.learning_probability(p, 0.8, 0.0, 0.0) > base
+    assert pj.learning_probability(p, 0.5, 0.8, 0.0) > base
+    assert pj.learning_probability(p, 0.5, 0.0, 0.8) > base
+
+
+def test_a_win_raises_commitment_legitimacy_value_and_trust():
+    m = with_project(make(1))
+    s, p = m.state, m.p
+    c, L, pv = s.commitment.mean(), s.legitimacy, s.public_value
+    t = s.edges.t_uv[: s.edges.n].mean()
+    pj.resolve_win(s, p, 5)
+    assert s.commitment.mean() > c and s.legitimacy > L and s.public_value > pv
+    assert s.edges.t_uv[: s.edges.n].mean() > t
+    assert s.first_win_week == 5 and s.wins == 1
+
+
+def test_blame_lowers_trust_in_the_least_trusted_partner():
+    m = with_project(
+        make(
+            1,
+            learning_bias=-5.0,
+            learning_trust_weight=0.0,
+            learning_evidence_weight=0.0,
+            learning_mediation_weight=0.0,
+        )
+    )
+    s, p = m.state, m.p
+    e = s.edges
+    u, v, tuv, tvu = e.views()
+    rng = np.random.default_rng(0)
+    # make organization 4 the least trusted
+    tuv[s.org[v] == 4] = 0.05
+    tvu[s.org[u] == 4] = 0.05
+    into4 = np.concatenate(
+        [tuv[(s.org[v] == 4) & (s.org[u] != 4)], tvu[(s.org[u] == 4) & (s.org[v] != 4)]]
+    )
+    others = tuv[(s.org[v] != 4)].copy()
+    c, loyal = s.commitment.mean(), s.loyalty.mean()
+    learned = pj.resolve_setback(s, p, rng, 7, np.array([0.5, 0.5, 0.5]))
+    assert not learned and s.blame == 1
+    after = np.concatenate(
+        [tuv[(s.org[v] == 4) & (s.org[u] != 4)], tvu[(s.org[u] == 4) & (s.org[v] != 4)]]
+    )
+    assert np.all(after < into4)
+    assert np.array_equal(others, tuv[(s.org[v] != 4)])
+    assert s.commitment.mean() < c and s.loyalty.mean() > loyal
+
+
+def test_learning_keeps_trust_and_moves_frames_toward_evidence():
+    m = with_project(make(1, learning_bias=5.0))
+    s, p = m.state, m.p
+    t = s.edges.t_uv[: s.edges.n].copy()
+    gap = np.abs(s.frame - s.theta).mean()
+    learned = pj.resolve_setback(s, p, np.random.default_rng(0), 7, np.array([0.5, 0.5, 0.5]))
+    assert learned and s.learning == 1
+    assert np.array_equal(t, s.edges.t_uv[: s.edges.n])
+    assert np.abs(s.frame - s.theta).mean() < gap

@@ -1,0 +1,51 @@
+import numpy as np
+
+from collabsim.mechanisms.triangle import VISIBLE_WEEKS, triangle
+from conftest import make
+
+
+def test_providers_join_only_after_a_decision():
+    m = make(1, diversity=1.0, n_orgs=30)
+    s, p = m.state, m.p
+    assert s.provider.any()
+    triangle(s, p, None, 1)
+    before = s.capacity_oc
+    s.adopted = 1
+    s.plan = s.theta
+    triangle(s, p, None, 2)
+    assert s.capacity_oc > before
+
+
+def test_legitimacy_decays_without_visible_results():
+    m = make(1, community_stages=0)
+    s, p = m.state, m.p
+    L0 = s.legitimacy
+    for w in range(1, VISIBLE_WEEKS + 30):
+        triangle(s, p, None, w)
+    assert s.legitimacy < L0
+
+
+def test_public_value_grows_only_once_something_is_adopted():
+    m = make(1)
+    s, p = m.state, m.p
+    for w in range(1, 10):
+        triangle(s, p, None, w)
+    assert s.public_value == 0.0
+    s.adopted, s.plan = 1, s.theta
+    s.consensus = 0.9
+    for w in range(10, 20):
+        triangle(s, p, None, w)
+    assert s.public_value > 0.0
+
+
+def test_better_aligned_plans_create_more_value():
+    vals = []
+    for offset in (0.0, 0.3):
+        m = make(1)
+        s, p = m.state, m.p
+        s.adopted, s.plan, s.consensus = 1, s.theta + offset, 0.9
+        for w in range(1, 20):
+            triangle(s, p, None, w)
+        vals.append(s.public_value)
+    assert vals[0] > vals[1]
+    assert np.isfinite(vals).all()

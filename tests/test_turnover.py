@@ -1,0 +1,59 @@
+import numpy as np
+
+from collabsim.mechanisms.turnover import turnover, weekly_hazard
+from conftest import make
+
+
+def test_weekly_hazard_compounds_to_the_annual_rate():
+    h = weekly_hazard(0.3)
+    assert np.isclose(1 - (1 - h) ** 52, 0.3)
+    assert weekly_hazard(0.0) == 0.0
+
+
+def test_turnover_lowers_mean_trust_and_founders_share():
+    m = make(5, prior_history=2.0)
+    s, p = m.state, m.p
+    s.edges.t_uv[: s.edges.n] = 0.8
+    s.edges.t_vu[: s.edges.n] = 0.8
+    p.hazard = 0.3
+    turnover(s, p, np.random.default_rng(0), 1)
+    u, v, tuv, tvu = s.edges.views()
+    assert s.left_this_week > 0
+    assert np.count_nonzero(s.founder) == s.n_people - s.left_this_week
+    assert (tuv.mean() + tvu.mean()) / 2 < 0.8
+    # newcomers hold their home frame, not the consensus
+    new = ~s.founder
+    assert np.all(s.tenure[new] == 0)
+
+
+def test_navigator_onboarding_keeps_more_trust():
+    out = {}
+    for nav in (False, True):
+        m = make(5, prior_history=2.0, navigator=nav)
+        s, p = m.state, m.p
+        s.edges.t_uv[: s.edges.n] = 0.8
+        s.edges.t_vu[: s.edges.n] = 0.8
+        p.hazard = 0.3
+        turnover(s, p, np.random.default_rng(0), 1)
+        out[nav] = s.edges.t_uv[: s.edges.n].mean()
+    assert out[True] > out[False]
+
+
+def test_turnover_over_runs_lowers_trust_and_founders(paired_seeds=range(12)):
+    lo, hi = [], []
+    for seed in paired_seeds:
+        lo.append(make(seed, turnover_rate=0.0, weeks=104).run().summary())
+        hi.append(make(seed, turnover_rate=0.5, weeks=104).run().summary())
+    assert all(r["founders_share"] == 1.0 for r in lo)
+    assert np.mean([r["founders_share"] for r in hi]) < 0.6
+    assert np.mean([r["mean_trust"] for r in hi]) < np.mean([r["mean_trust"] for r in lo])
+
+
+def test_leadership_shock_replaces_city_agency_seats():
+    m = make(2, leadership_shock_rate=1.0, turnover_rate=0.0)
+    s, p = m.state, m.p
+    p.shock_hazard = 1.0
+    turnover(s, p, np.random.default_rng(1), 1)
+    city = s.sector[s.org] == 0
+    assert s.leadership_shocks == 1
+    assert not s.founder[city].any() and s.founder[~city].all()
