@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collabsim.mechanisms.community import uptake
 from collabsim.state import State
 
 __all__ = [
@@ -38,6 +39,7 @@ SERIES: dict[str, str] = {
     "public_value": "collective impact achieved so far (PV units)",
     "legitimacy": "legitimacy and support (0-1)",
     "operational_capacity": "operational capacity (0-1)",
+    "uptake": "program uptake: legitimacy x how far residents are engaged in implementation (0-1)",
     "mean_trust": "mean trust on existing ties (0-1)",
     "trust_density": "share of all ordered pairs with trust above 0.5",
     "consensus": "share of people in the largest frame cluster",
@@ -75,6 +77,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "founders_share",
     "legitimacy",
     "operational_capacity",
+    "uptake",
     "governance_changes",
     "final_mode",
     "wins",
@@ -142,6 +145,7 @@ class Recorder:
         d["public_value"][week] = s.public_value
         d["legitimacy"][week] = s.legitimacy
         d["operational_capacity"][week] = s.capacity_oc
+        d["uptake"][week] = uptake(s, p)
         d["mean_trust"][week] = s.mean_trust
         if n:
             strong = np.count_nonzero(e.t_uv[:n] > 0.5) + np.count_nonzero(e.t_vu[:n] > 0.5)
@@ -201,6 +205,7 @@ def summarize(s: State, p: Any, rec: Recorder, weeks_run: int) -> dict[str, Any]
         "founders_share": float(d["founders_share"][last]),
         "legitimacy": float(s.legitimacy),
         "operational_capacity": float(s.capacity_oc),
+        "uptake": float(d["uptake"][last]),
         "governance_changes": int(s.governance_changes),
         "final_mode": int(s.mode),
         "wins": int(s.wins),
