@@ -1,0 +1,180 @@
+"""The app's Solara components: controls from the declaration, network, plots, triangle, log.
+
+Every view takes the current :class:`~collabsim.app.runs.TrainerRun`, subscribes to Mesa's
+``update_counter`` (bumped by Mesa's ModelController after each step) and redraws only when
+the run or its step changes. Views draw copies of the runs' state
+(:meth:`~collabsim.app.runs.TrainerRun.views`) with :mod:`collabsim.views`, so the app and the
+GIF export show the same pictures.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization.utils import update_counter
+
+from collabsim.app.runs import TrainerRun, param_label, slider_step
+from collabsim.params import Param
+from collabsim.views import EVENT_STYLE, RUN_COLORS, draw_network, draw_series, draw_triangle
+
+__all__ = [
+    "EventLog",
+    "NetworkView",
+    "OutcomePlots",
+    "ParamInput",
+    "RunStatus",
+    "TriangleView",
+]
+
+#: Resolution of the app's figures (dots per inch).
+DPI = 96
+#: Events listed per run in the log, newest first.
+LOG_ROWS = 12
+
+
+@solara.component
+def ParamInput(p: Param, value: Any, on_value: Callable[[Any], None], label: str = "") -> None:
+    """The input a declared parameter gets: a switch, a select, or a slider over its range."""
+    text = label or param_label(p)
+    with solara.Tooltip(p.description):
+        if p.kind == "bool":
+            solara.Switch(label=text, value=bool(value), on_value=on_value)
+        elif p.kind == "choice":
+            solara.Select(label=text, value=value, values=list(p.choices), on_value=on_value)
+        elif p.kind == "int":
+            assert p.low is not None and p.high is not None
+            solara.SliderInt(text, value=int(value), min=int(p.low), max=int(p.high),
+                             on_value=on_value)
+        else:
+            assert p.low is not None and p.high is not None
+            solara.SliderFloat(text, value=float(value), min=p.low, max=p.high,
+                               step=slider_step(p), on_value=on_value)
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), dpi=DPI)
+
+
+@solara.component
+def NetworkView(run: TrainerRun, index: int = 0) -> None:
+    """The people network of run ``index`` (0 is A, 1 is B)."""
+    update_counter.get()
+
+    def make() -> Figure:
+        view = run.views()[index]
+        fig = _figure(4.8, 4.8)
+        ax = fig.add_axes((0.0, 0.13, 1.0, 0.82))
+        draw_network(view, run.layouts[index], ax)
+        return fig
+
+    deps = [id(run), run.steps, index]
+    fig = solara.use_memo(make, deps)
+    with solara.Card(run.labels[index], style={"min-width": "320px"}):
+        solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+
+
+@solara.component
+def OutcomePlots(run: TrainerRun) -> None:
+    """Collective impact, mean trust and consensus so far (A solid, B dashed)."""
+    update_counter.get()
+
+    def make() -> Figure:
+        views = run.views()
+        fig = _figure(4.8, 4.8)
+        axes = fig.subplots(3, 1, sharex=True)
+        fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.1, hspace=0.32)
+        for ax, column, title, ylim in (
+            (axes[0], "public_value", "Collective impact (public value)", None),
+            (axes[1], "mean_trust", "Mean trust on ties", (0.0, 1.0)),
+            (axes[2], "consensus", "Consensus (share in the largest frame cluster)", (0.0, 1.05)),
+        ):
+            draw_series(views, column, ax, labels=run.labels, ylim=ylim)
+            ax.set_title(title, fontsize=9)
+        axes[2].set_xlabel("week", fontsize=8)
+        if len(views) > 1:
+            fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2,
+                       fontsize=8, frameon=False)
+        return fig
+
+    deps = [id(run), run.steps]
+    fig = solara.use_memo(make, deps)
+    with solara.Card("Outcomes", style={"min-width": "320px"}):
+        solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+
+
+@solara.component
+def TriangleView(run: TrainerRun) -> None:
+    """The strategic triangle now (and at founding, dotted), with legitimacy and capacity so far."""
+    update_counter.get()
+
+    def make() -> Figure:
+        views = run.views()
+        fig = _figure(4.8, 4.8)
+        gs = fig.add_gridspec(2, 2, height_ratios=(1.5, 1), left=0.1, right=0.97, top=0.97,
+                              bottom=0.1, hspace=0.25, wspace=0.35)
+        draw_triangle(views, fig.add_subplot(gs[0, :]), labels=run.labels)
+        for cell, column, title in (
+            (gs[1, 0], "legitimacy", "Legitimacy & support"),
+            (gs[1, 1], "operational_capacity", "Operational capacity"),
+        ):
+            ax = draw_series(views, column, fig.add_subplot(cell), ylim=(0.0, 1.0))
+            ax.set_title(title, fontsize=9)
+            ax.set_xlabel("week", fontsize=8)
+        return fig
+
+    deps = [id(run), run.steps]
+    fig = solara.use_memo(make, deps)
+    with solara.Card("Strategic triangle", style={"min-width": "320px"}):
+        solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+
+
+def _log_html(events: Any, color: str) -> str:
+    rows = []
+    for week, kind, text in events.iloc[::-1].head(LOG_ROWS).itertuples(index=False):
+        label, kcolor = EVENT_STYLE.get(kind, (kind, "#374151"))
+        rows.append(
+            f'<tr><td style="padding:1px 6px;color:#6b7280">{int(week)}</td>'
+            f'<td style="padding:1px 6px"><span class="collabsim-event-{html.escape(kind)}" '
+            f'style="color:white;background:{kcolor};border-radius:8px;padding:0 6px;'
+            f'font-size:12px;white-space:nowrap">{html.escape(label)}</span></td>'
+            f'<td style="padding:1px 6px">{html.escape(text)}</td></tr>'
+        )
+    if not rows:
+        rows.append('<tr><td style="color:#6b7280">nothing has happened yet</td></tr>')
+    return (
+        f'<table class="collabsim-log" style="border-left:4px solid {color};width:100%;'
+        'font-size:13px;border-collapse:collapse"><tr style="text-align:left;color:#6b7280">'
+        "<th>week</th><th>event</th><th>what happened</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+@solara.component
+def EventLog(run: TrainerRun) -> None:
+    """The latest wins, setbacks (learning or blame), turnover and governance changes."""
+    update_counter.get()
+    views = solara.use_memo(run.views, [id(run), run.steps])
+    with solara.Card("Event log (newest first)"):
+        with solara.Columns([1] * len(views)):
+            for i, view in enumerate(views):
+                with solara.Column(gap="2px"):
+                    solara.Text(run.labels[i], style={"font-weight": "bold"})
+                    solara.HTML(tag="div", unsafe_innerHTML=_log_html(view.events, RUN_COLORS[i]))
+
+
+@solara.component
+def RunStatus(run: TrainerRun) -> None:
+    """Week, state and running counts of each run."""
+    update_counter.get()
+    views = solara.use_memo(run.views, [id(run), run.steps])
+    for i, view in enumerate(views):
+        last = view.series.iloc[-1]
+        state = "dissolved" if view.perished else f"{view.mode} governance"
+        solara.Text(
+            f"{'AB'[i]}: week {view.week} of {view.weeks}, {state}; {int(last['wins'])} wins, "
+            f"{int(last['learning'])} learning, {int(last['blame'])} blame",
+            style={"color": RUN_COLORS[i], "font-size": "13px"},
+        )
