@@ -75,12 +75,13 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
             page.get_by_text("Settings changed").wait_for(state="detached")
             wait_rendered(page, images=3)
 
-            for k in range(1, 6):
+            page.get_by_role("button", name="4", exact=True).click()  # 4 weeks per step
+            for k in (4, 8):
                 page.get_by_role("button", name="Step").click()
                 page.get_by_text(f"Step: {k}", exact=True).wait_for()
             wait_rendered(page, images=3)
-            assert step_count(page) == 5
-            assert page.get_by_text("week 5 of").count() >= 1
+            assert step_count(page) == 8
+            assert page.get_by_text("A: week 8 of 156").count() == 1
             network1, plots1, triangle1 = (_shot(page, i) for i in range(3))
             assert network1 != network0, "the network view did not change"
             assert plots1 != plots0, "the outcome plots did not change"
@@ -95,7 +96,8 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
             page.get_by_role("button", name="Reset").click()
             wait_rendered(page, images=4)
             page.get_by_role("button", name="Step").click()
-            page.get_by_text("Step: 1", exact=True).wait_for()
+            page.get_by_text("Step: 4", exact=True).wait_for()  # still 4 weeks per step
+            assert page.get_by_text("B: week 4 of 156").count() == 1
             # the slider's value reached the model: A shows it, B the contrasting value
             assert page.get_by_text("A: hartford, turnover_rate = 0.25").count() >= 1
             assert page.get_by_text("B: turnover_rate = 0.75").count() >= 1

@@ -59,20 +59,51 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=DPI)
 
 
+def _clear(fig: Figure) -> None:
+    """Remove what the last step drew, keeping the axes (rebuilding axes and ticks is slow)."""
+    for ax in fig.axes:
+        for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images]:
+            artist.remove()
+        if ax.legend_ is not None:
+            ax.legend_.remove()
+    fig.legends.clear()
+
+
+def _network_figure() -> Figure:
+    fig = _figure(4.8, 4.8)
+    fig.add_axes((0.0, 0.13, 1.0, 0.82))
+    return fig
+
+
+def _outcomes_figure() -> Figure:
+    fig = _figure(4.8, 4.8)
+    fig.subplots(3, 1, sharex=True)
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.1, hspace=0.32)
+    return fig
+
+
+def _triangle_figure() -> Figure:
+    fig = _figure(4.8, 4.8)
+    gs = fig.add_gridspec(2, 2, height_ratios=(1.5, 1), left=0.1, right=0.97, top=0.97,
+                          bottom=0.1, hspace=0.25, wspace=0.35)
+    fig.add_subplot(gs[0, :])
+    fig.add_subplot(gs[1, 0])
+    fig.add_subplot(gs[1, 1])
+    return fig
+
+
 @solara.component
 def NetworkView(run: TrainerRun, index: int = 0) -> None:
     """The people network of run ``index`` (0 is A, 1 is B)."""
     update_counter.get()
+    fig = solara.use_memo(_network_figure, [id(run), index])
 
-    def make() -> Figure:
-        view = run.views()[index]
-        fig = _figure(4.8, 4.8)
-        ax = fig.add_axes((0.0, 0.13, 1.0, 0.82))
-        draw_network(view, run.layouts[index], ax)
-        return fig
+    def draw() -> int:
+        _clear(fig)
+        draw_network(run.views()[index], run.layouts[index], fig.axes[0])
+        return run.steps
 
-    deps = [id(run), run.steps, index]
-    fig = solara.use_memo(make, deps)
+    deps = [id(run), index, solara.use_memo(draw, [id(run), index, run.steps])]
     with solara.Card(run.labels[index], style={"min-width": "320px"}):
         solara.FigureMatplotlib(fig, dependencies=deps, format="png")
 
@@ -81,12 +112,12 @@ def NetworkView(run: TrainerRun, index: int = 0) -> None:
 def OutcomePlots(run: TrainerRun) -> None:
     """Collective impact, mean trust and consensus so far (A solid, B dashed)."""
     update_counter.get()
+    fig = solara.use_memo(_outcomes_figure, [id(run)])
 
-    def make() -> Figure:
+    def draw() -> int:
+        _clear(fig)
         views = run.views()
-        fig = _figure(4.8, 4.8)
-        axes = fig.subplots(3, 1, sharex=True)
-        fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.1, hspace=0.32)
+        axes = fig.axes
         for ax, column, title, ylim in (
             (axes[0], "public_value", "Collective impact (public value)", None),
             (axes[1], "mean_trust", "Mean trust on ties", (0.0, 1.0)),
@@ -98,10 +129,9 @@ def OutcomePlots(run: TrainerRun) -> None:
         if len(views) > 1:
             fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2,
                        fontsize=8, frameon=False)
-        return fig
+        return run.steps
 
-    deps = [id(run), run.steps]
-    fig = solara.use_memo(make, deps)
+    deps = [id(run), solara.use_memo(draw, [id(run), run.steps])]
     with solara.Card("Outcomes", style={"min-width": "320px"}):
         solara.FigureMatplotlib(fig, dependencies=deps, format="png")
 
@@ -110,24 +140,23 @@ def OutcomePlots(run: TrainerRun) -> None:
 def TriangleView(run: TrainerRun) -> None:
     """The strategic triangle now (and at founding, dotted), with legitimacy and capacity so far."""
     update_counter.get()
+    fig = solara.use_memo(_triangle_figure, [id(run)])
 
-    def make() -> Figure:
+    def draw() -> int:
+        _clear(fig)
         views = run.views()
-        fig = _figure(4.8, 4.8)
-        gs = fig.add_gridspec(2, 2, height_ratios=(1.5, 1), left=0.1, right=0.97, top=0.97,
-                              bottom=0.1, hspace=0.25, wspace=0.35)
-        draw_triangle(views, fig.add_subplot(gs[0, :]), labels=run.labels)
-        for cell, column, title in (
-            (gs[1, 0], "legitimacy", "Legitimacy & support"),
-            (gs[1, 1], "operational_capacity", "Operational capacity"),
+        radar, left, right = fig.axes
+        draw_triangle(views, radar, labels=run.labels)
+        for ax, column, title in (
+            (left, "legitimacy", "Legitimacy & support"),
+            (right, "operational_capacity", "Operational capacity"),
         ):
-            ax = draw_series(views, column, fig.add_subplot(cell), ylim=(0.0, 1.0))
+            draw_series(views, column, ax, ylim=(0.0, 1.0))
             ax.set_title(title, fontsize=9)
             ax.set_xlabel("week", fontsize=8)
-        return fig
+        return run.steps
 
-    deps = [id(run), run.steps]
-    fig = solara.use_memo(make, deps)
+    deps = [id(run), solara.use_memo(draw, [id(run), run.steps])]
     with solara.Card("Strategic triangle", style={"min-width": "320px"}):
         solara.FigureMatplotlib(fig, dependencies=deps, format="png")
 
