@@ -8,9 +8,9 @@ import time
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from collabsim.app.browser import (  # noqa: E402
+from collabsim.app.browser import (
     chromium_path,
     is_local,
     launch,
@@ -90,9 +90,7 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
             assert shot.stat().st_size > 10_000
 
             # side by side: run B appears beside A and steps with it
-            page.locator(".v-input", has_text="Run B beside A").locator("input").check(
-                force=True
-            )
+            page.locator(".v-input", has_text="Run B beside A").locator("input").check(force=True)
             page.get_by_role("button", name="Reset").click()
             wait_rendered(page, images=4)
             page.get_by_role("button", name="Step").click()

@@ -24,7 +24,6 @@ from collabsim.app.components import (  # noqa: E402
 from collabsim.app.runs import TrainerRun, lever_params, param_label, scenario_levers  # noqa: E402
 from collabsim.params import PARAMS  # noqa: E402
 
-
 _ids = itertools.count()
 
 
@@ -194,7 +193,7 @@ def test_event_log_lists_the_latest_events(stepped: TrainerRun) -> None:
     for model, html in ((stepped.a, html_a), (stepped.b, html_b)):
         events = model.events()
         assert len(events) > 0
-        week, kind, text = events.iloc[-1]
+        _week, kind, text = events.iloc[-1]
         assert text.replace("'", "&#x27;") in html
         assert f"collabsim-event-{kind}" in html
 

@@ -63,10 +63,19 @@ def default_every(weeks: int, max_frames: int = MAX_FRAMES) -> int:
 
 
 def draw_frame(view: RunView, pos: np.ndarray, title: str = "") -> Figure:
-    """One frame: the network on the left; impact, trust, consensus and the triangle on the right."""
+    """One frame: the network at left; impact, trust, consensus and the triangle at right."""
     fig = Figure(figsize=FRAME_INCHES, dpi=FRAME_DPI)
-    gs = fig.add_gridspec(2, 3, width_ratios=(1.35, 1, 1), left=0.01, right=0.985, top=0.86,
-                          bottom=0.1, wspace=0.32, hspace=0.38)
+    gs = fig.add_gridspec(
+        2,
+        3,
+        width_ratios=(1.35, 1, 1),
+        left=0.01,
+        right=0.985,
+        top=0.86,
+        bottom=0.1,
+        wspace=0.32,
+        hspace=0.38,
+    )
     draw_network(view, pos, fig.add_subplot(gs[:, 0]))
     for cell, column, label, ylim in (
         (gs[0, 1], "public_value", "Collective impact (PV)", None),
@@ -120,8 +129,9 @@ def render_frames(
                 progress(model.week)
 
 
-def write_gif(frames: list[Image.Image], path: Path, *, fps: float = 6.0,
-              hold_last: float = 2.0) -> None:
+def write_gif(
+    frames: list[Image.Image], path: Path, *, fps: float = 6.0, hold_last: float = 2.0
+) -> None:
     """Write ``frames`` to an animated GIF at ``path``, atomically; the last frame is held longer.
 
     Args:
@@ -140,8 +150,15 @@ def write_gif(frames: list[Image.Image], path: Path, *, fps: float = 6.0,
     paletted = [f.quantize(colors=GIF_COLORS, method=Image.Quantize.MEDIANCUT) for f in frames]
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        paletted[0].save(tmp, format="GIF", save_all=True, append_images=paletted[1:],
-                         duration=durations, loop=0, disposal=1)
+        paletted[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=paletted[1:],
+            duration=durations,
+            loop=0,
+            disposal=1,
+        )
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -172,7 +189,8 @@ def animate(
     """
     model = CollaborationModel(rng=seed, **params)
     step = every if every is not None else default_every(int(model.params["weeks"]))
-    frames = list(render_frames(model, every=step, title=title, max_edges=max_edges,
-                                progress=progress))
+    frames = list(
+        render_frames(model, every=step, title=title, max_edges=max_edges, progress=progress)
+    )
     write_gif(frames, path, fps=fps)
     return len(frames)

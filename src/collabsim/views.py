@@ -24,17 +24,17 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: figures are rendered to PNG, never shown in a window
 
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import Colormap  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Colormap
+from matplotlib.lines import Line2D
 
-from collabsim.model import CollaborationModel  # noqa: E402
-from collabsim.outcomes import NEWCOMER_WEEKS  # noqa: E402
-from collabsim.params import GOVERNANCE_MODES, SECTORS  # noqa: E402
+from collabsim.model import CollaborationModel
+from collabsim.outcomes import NEWCOMER_WEEKS
+from collabsim.params import GOVERNANCE_MODES, SECTORS
 
 __all__ = [
     "EVENT_STYLE",
@@ -252,19 +252,46 @@ def draw_network(
                 zorder=0,
             )
         )
-        ax.scatter(*star, s=420, marker="*", color=_NAVIGATOR_COLOR, edgecolors="#7a5a00",
-                   linewidths=1.0, zorder=4)
-        ax.annotate("navigator", star, xytext=(12, -4), textcoords="offset points", fontsize=8,
-                    color="#7a5a00")
+        ax.scatter(
+            *star,
+            s=420,
+            marker="*",
+            color=_NAVIGATOR_COLOR,
+            edgecolors="#7a5a00",
+            linewidths=1.0,
+            zorder=4,
+        )
+        ax.annotate(
+            "navigator",
+            star,
+            xytext=(12, -4),
+            textcoords="offset points",
+            fontsize=8,
+            color="#7a5a00",
+        )
     colors = np.array(SECTOR_COLORS)[view.sector]
     size = 30.0 + 110.0 * np.clip(view.effort, 0.0, 1.0)
     old = ~view.newcomer
-    ax.scatter(pos[old, 0], pos[old, 1], s=size[old], c=colors[old], edgecolors="#1f2937",
-               linewidths=0.6, zorder=3)
+    ax.scatter(
+        pos[old, 0],
+        pos[old, 1],
+        s=size[old],
+        c=colors[old],
+        edgecolors="#1f2937",
+        linewidths=0.6,
+        zorder=3,
+    )
     new = view.newcomer
     if new.any():
-        ax.scatter(pos[new, 0], pos[new, 1], s=size[new], facecolors="white",
-                   edgecolors=colors[new], linewidths=2.4, zorder=3)
+        ax.scatter(
+            pos[new, 0],
+            pos[new, 1],
+            s=size[new],
+            facecolors="white",
+            edgecolors=colors[new],
+            linewidths=2.4,
+            zorder=3,
+        )
     ax.set_xlim(-1.18, 1.18)
     ax.set_ylim(-1.18, 1.42 if view.navigator else 1.18)
     ax.set_aspect("equal")
@@ -273,10 +300,23 @@ def draw_network(
     for side in ax.spines.values():
         side.set_visible(False)
     if view.perished:
-        ax.text(0.5, 0.5, "dissolved", transform=ax.transAxes, ha="center", va="center",
-                fontsize=26, color="#b91c1c", alpha=0.55, rotation=20, zorder=5)
+        ax.text(
+            0.5,
+            0.5,
+            "dissolved",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=26,
+            color="#b91c1c",
+            alpha=0.55,
+            rotation=20,
+            zorder=5,
+        )
     ax.set_title(
-        title if title is not None else f"week {view.week}: {view.n_people} people, "
+        title
+        if title is not None
+        else f"week {view.week}: {view.n_people} people, "
         f"{view.n_edges} ties, {int(view.newcomer.sum())} newcomers",
         fontsize=9,
     )
@@ -286,13 +326,30 @@ def draw_network(
             for c, lab in zip(SECTOR_COLORS, SECTOR_LABELS, strict=True)
             if (view.sector == SECTOR_LABELS.index(lab)).any()
         ]
-        handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
-                              markeredgecolor="#374151", markeredgewidth=2,
-                              label=f"newcomer (< {NEWCOMER_WEEKS} wk)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                markerfacecolor="white",
+                markeredgecolor="#374151",
+                markeredgewidth=2,
+                label=f"newcomer (< {NEWCOMER_WEEKS} wk)",
+            )
+        )
         handles.append(Line2D([], [], color=cmap(0.9), lw=2.5, label="high trust"))
         handles.append(Line2D([], [], color=cmap(0.1), lw=1.0, label="low trust"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
-                  fontsize=7, frameon=False, handletextpad=0.3, columnspacing=0.9)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.01),
+            ncol=3,
+            fontsize=7,
+            frameon=False,
+            handletextpad=0.3,
+            columnspacing=0.9,
+        )
     return ax
 
 
@@ -310,8 +367,14 @@ def draw_series(
     for i, view in enumerate(views):
         ts = view.series
         label = labels[i] if labels is not None else None
-        ax.plot(ts["week"], ts[column], color=RUN_COLORS[i % len(RUN_COLORS)], lw=2,
-                label=label, ls="-" if i == 0 else "--")
+        ax.plot(
+            ts["week"],
+            ts[column],
+            color=RUN_COLORS[i % len(RUN_COLORS)],
+            lw=2,
+            label=label,
+            ls="-" if i == 0 else "--",
+        )
         top = max(top, float(ts[column].max()))
     ax.set_xlim(0, max(v.weeks for v in views))
     if ylim is not None:
@@ -360,8 +423,9 @@ def draw_triangle(
             else:
                 label = labels[i] if labels is not None else None
                 ax.fill(pts[:, 0], pts[:, 1], color=color, alpha=0.25, lw=0)
-                ax.plot(pts[:, 0], pts[:, 1], color=color, lw=2,
-                        ls="-" if i == 0 else "--", label=label)
+                ax.plot(
+                    pts[:, 0], pts[:, 1], color=color, lw=2, ls="-" if i == 0 else "--", label=label
+                )
     ax.set_xlim(-1.45, 1.45)
     ax.set_ylim(-0.85, 1.25)
     ax.set_aspect("equal")

@@ -57,8 +57,13 @@ TITLE = "collabsim: collective models are not speed"
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "The five key actions",
-        ("prior relationships", "navigator", "community engagement", "data use",
-         "joint problem-solving"),
+        (
+            "prior relationships",
+            "navigator",
+            "community engagement",
+            "data use",
+            "joint problem-solving",
+        ),
     ),
     ("Where to start", ("entry points", "diversity and initiative")),
     ("People", ("turnover", "loyalty and commitment")),
@@ -115,8 +120,7 @@ def Controls(settings: solara.Reactive[dict[str, Any]], run: TrainerRun) -> None
         new["compare_value"] = contrast_value(get(key), levers[key])
         settings.value = new
 
-    solara.Select(label="Scenario", value=current["scenario"], values=names,
-                  on_value=pick_scenario)
+    solara.Select(label="Scenario", value=current["scenario"], values=names, on_value=pick_scenario)
     solara.InputInt(label="Seed", value=current["seed"], on_value=lambda v: set_key("seed", v))
     for heading, params in lever_sections():
         solara.Text(heading, style={"font-weight": "bold", "margin-top": "6px"})
@@ -143,14 +147,25 @@ def SideBySide(settings: solara.Reactive[dict[str, Any]]) -> None:
             "compare_value": contrast_value(levers[name], settings.value[name]),
         }
 
-    solara.Switch(label="Run B beside A (same seed)", value=current["compare"],
-                  on_value=lambda v: set_key("compare", v))
+    solara.Switch(
+        label="Run B beside A (same seed)",
+        value=current["compare"],
+        on_value=lambda v: set_key("compare", v),
+    )
     if current["compare"]:
         key = current["compare_key"]
-        solara.Select(label="B differs from A in", value=param_label(levers[key]),
-                      values=[param_label(p) for p in levers.values()], on_value=pick_lever)
-        ParamInput(levers[key], current["compare_value"],
-                   lambda v: set_key("compare_value", v), label=f"B: {param_label(levers[key])}")
+        solara.Select(
+            label="B differs from A in",
+            value=param_label(levers[key]),
+            values=[param_label(p) for p in levers.values()],
+            on_value=pick_lever,
+        )
+        ParamInput(
+            levers[key],
+            current["compare_value"],
+            lambda v: set_key("compare_value", v),
+            label=f"B: {param_label(levers[key])}",
+        )
 
 
 @solara.component
@@ -168,12 +183,18 @@ def Page() -> None:
         solara.AppBarTitle(TITLE)
     with solara.Sidebar():
         with solara.Card("Run"), solara.Column(gap="6px"):
-            ModelController(run, model_parameters=settings, play_interval=play_interval,
-                            render_interval=weeks_per_step, use_threads=use_threads)
+            ModelController(
+                run,
+                model_parameters=settings,
+                play_interval=play_interval,
+                render_interval=weeks_per_step,
+                use_threads=use_threads,
+            )
             with solara.Row(gap="8px", style={"align-items": "center"}):
                 solara.Text("Weeks per step:")
-                solara.ToggleButtonsSingle(value=weeks_per_step, values=list(WEEKS_PER_STEP),
-                                           dense=True)
+                solara.ToggleButtonsSingle(
+                    value=weeks_per_step, values=list(WEEKS_PER_STEP), dense=True
+                )
             ShowSteps(run.value)
             RunStatus(run.value)
         with solara.Card("Scenario and levers"):

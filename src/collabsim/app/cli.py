@@ -26,7 +26,15 @@ import webbrowser
 from pathlib import Path
 from typing import Any
 
-__all__ = ["OFFLINE_ENV", "QUIET_ENV", "add_parser", "app_env", "cmd_animate", "cmd_app", "free_port"]
+__all__ = [
+    "OFFLINE_ENV",
+    "QUIET_ENV",
+    "add_parser",
+    "app_env",
+    "cmd_animate",
+    "cmd_app",
+    "free_port",
+]
 
 #: Environment that keeps the Solara server offline (see ``shared/design/STACK.md``).
 OFFLINE_ENV: dict[str, str] = {
@@ -57,14 +65,26 @@ def add_parser(sub: Any) -> None:
         "without internet: every asset is served locally. Ctrl+C stops it.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                   help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
-    p.add_argument("--scenario", default=None, metavar="CONFIG_OR_SCENARIO",
-                   help="scenario the page opens with (default baseline)")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    p.add_argument(
+        "--scenario",
+        default=None,
+        metavar="CONFIG_OR_SCENARIO",
+        help="scenario the page opens with (default baseline)",
+    )
     p.add_argument("--seed", type=seed_int, default=None, help="seed the page opens with")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
-    p.add_argument("--timeout", type=positive_int, default=120,
-                   help="seconds to wait for the server to answer (default 120)")
+    p.add_argument(
+        "--timeout",
+        type=positive_int,
+        default=120,
+        help="seconds to wait for the server to answer (default 120)",
+    )
     p.set_defaults(func=cmd_app)
 
     p = sub.add_parser(
@@ -75,18 +95,34 @@ def add_parser(sub: Any) -> None:
         "animated GIF for slides.",
     )
     p.add_argument("scenario", metavar="CONFIG_OR_SCENARIO")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.gif",
-                   help="the GIF to write")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.gif", help="the GIF to write"
+    )
     p.add_argument("--seed", type=seed_int, default=2025, help="the run's seed (default 2025)")
-    p.add_argument("--steps", type=positive_int, default=None,
-                   help="weeks to run (overrides 'weeks')")
-    p.add_argument("--every", type=positive_int, default=None,
-                   help="weeks between frames (default: at most 60 frames)")
+    p.add_argument(
+        "--steps", type=positive_int, default=None, help="weeks to run (overrides 'weeks')"
+    )
+    p.add_argument(
+        "--every",
+        type=positive_int,
+        default=None,
+        help="weeks between frames (default: at most 60 frames)",
+    )
     p.add_argument("--fps", type=_fps, default=6.0, help="frames per second (default 6)")
-    p.add_argument("--max-edges", type=positive_int, default=None,
-                   help="ties drawn at most per frame (default 300)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter (repeatable), e.g. --set turnover_rate=0.3")
+    p.add_argument(
+        "--max-edges",
+        type=positive_int,
+        default=None,
+        help="ties drawn at most per frame (default 300)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (repeatable), e.g. --set turnover_rate=0.3",
+    )
     p.set_defaults(func=cmd_animate)
 
 
@@ -157,17 +193,28 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     missing = _missing_app_extra()
     if missing:
-        raise UsageError(
-            f"the app needs {missing!r} from the 'app' extra: pip install -e '.[app]'"
-        )
+        raise UsageError(f"the app needs {missing!r} from the 'app' extra: pip install -e '.[app]'")
     if args.scenario is not None:
         load_scenario(args.scenario)  # a bad scenario fails here, in one line
     port = args.port or free_port(args.host)
     _check_port(args.host, port)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
-    cmd = [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", args.host,
-           "--port", str(port), "--production", "--no-open", "--no-check-version",
-           "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        APP_MODULE,
+        "--host",
+        args.host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--no-check-version",
+        "--log-level",
+        "warning",
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=app_env(args.scenario, args.seed))
     signal.signal(signal.SIGTERM, _interrupt)  # stop the server too when asked to stop
@@ -180,8 +227,11 @@ def cmd_app(args: argparse.Namespace) -> int:
                 raise UsageError(f"the app did not answer at {url} within {args.timeout} s")
             print(f"collabsim app: error: the server stopped with status {code}", file=sys.stderr)
             return 2
-        print(f"collabsim app: ready at {url} (started in {time.perf_counter() - t0:.1f} s; "
-              "offline; Ctrl+C stops it)", flush=True)
+        print(
+            f"collabsim app: ready at {url} (started in {time.perf_counter() - t0:.1f} s; "
+            "offline; Ctrl+C stops it)",
+            flush=True,
+        )
         if args.open:
             webbrowser.open(url)
         return proc.wait()
@@ -231,10 +281,19 @@ def cmd_animate(args: argparse.Namespace) -> int:
     sc = apply_overrides(load_scenario(args.scenario), extra)
     check_writable(out.parent if str(out.parent) else Path("."))
     t0 = time.perf_counter()
-    n = animate(sc.params, out, seed=args.seed, every=args.every, fps=args.fps,
-                title=sc.name, max_edges=args.max_edges or MAX_EDGES)
+    n = animate(
+        sc.params,
+        out,
+        seed=args.seed,
+        every=args.every,
+        fps=args.fps,
+        title=sc.name,
+        max_edges=args.max_edges or MAX_EDGES,
+    )
     w, h = frame_size()
     size = out.stat().st_size
-    print(f"wrote {out}: {n} frames of {w}x{h} px, {size / 1e6:.2f} MB, seed {args.seed} "
-          f"({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"wrote {out}: {n} frames of {w}x{h} px, {size / 1e6:.2f} MB, seed {args.seed} "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
     return 0

@@ -47,12 +47,19 @@ def ParamInput(p: Param, value: Any, on_value: Callable[[Any], None], label: str
             solara.Select(label=text, value=value, values=list(p.choices), on_value=on_value)
         elif p.kind == "int":
             assert p.low is not None and p.high is not None
-            solara.SliderInt(text, value=int(value), min=int(p.low), max=int(p.high),
-                             on_value=on_value)
+            solara.SliderInt(
+                text, value=int(value), min=int(p.low), max=int(p.high), on_value=on_value
+            )
         else:
             assert p.low is not None and p.high is not None
-            solara.SliderFloat(text, value=float(value), min=p.low, max=p.high,
-                               step=slider_step(p), on_value=on_value)
+            solara.SliderFloat(
+                text,
+                value=float(value),
+                min=p.low,
+                max=p.high,
+                step=slider_step(p),
+                on_value=on_value,
+            )
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -84,8 +91,17 @@ def _outcomes_figure() -> Figure:
 
 def _triangle_figure() -> Figure:
     fig = _figure(4.8, 4.8)
-    gs = fig.add_gridspec(2, 2, height_ratios=(1.5, 1), left=0.1, right=0.97, top=0.97,
-                          bottom=0.1, hspace=0.25, wspace=0.35)
+    gs = fig.add_gridspec(
+        2,
+        2,
+        height_ratios=(1.5, 1),
+        left=0.1,
+        right=0.97,
+        top=0.97,
+        bottom=0.1,
+        hspace=0.25,
+        wspace=0.35,
+    )
     fig.add_subplot(gs[0, :])
     fig.add_subplot(gs[1, 0])
     fig.add_subplot(gs[1, 1])
@@ -127,8 +143,13 @@ def OutcomePlots(run: TrainerRun) -> None:
             ax.set_title(title, fontsize=9)
         axes[2].set_xlabel("week", fontsize=8)
         if len(views) > 1:
-            fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2,
-                       fontsize=8, frameon=False)
+            fig.legend(
+                *axes[0].get_legend_handles_labels(),
+                loc="upper center",
+                ncol=2,
+                fontsize=8,
+                frameon=False,
+            )
         return run.steps
 
     deps = [id(run), solara.use_memo(draw, [id(run), run.steps])]

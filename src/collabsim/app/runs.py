@@ -67,7 +67,7 @@ def slider_step(p: Param) -> float:
 
 
 def scenario_names() -> list[str]:
-    """Names of the scenarios in the configs directory (see :func:`collabsim.config.list_scenarios`)."""
+    """Names of the scenarios in the configs directory (see ``list_scenarios``)."""
     return [s.name for s in list_scenarios()]
 
 
@@ -93,7 +93,7 @@ def contrast_value(p: Param, value: Any) -> Any:
     mid = (p.low + p.high) / 2
     target = p.low + (0.75 if value <= mid else 0.25) * (p.high - p.low)
     if p.kind == "int":
-        return int(round(target))
+        return round(target)
     return round(target, 6)
 
 
@@ -142,7 +142,9 @@ class TrainerRun:
         if compare:
             p = get(compare_key)
             a_value = self.a.params[compare_key]
-            b_value = contrast_value(p, a_value) if compare_value is None else p.check(compare_value)
+            b_value = (
+                contrast_value(p, a_value) if compare_value is None else p.check(compare_value)
+            )
             self.b = CollaborationModel(rng=self.seed, **{**params, compare_key: b_value})
             self.labels = [
                 f"A: {sc.name}, {compare_key} = {_show(a_value)}",
