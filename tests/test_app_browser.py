@@ -11,12 +11,16 @@ pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import sync_playwright
 
 from collabsim.app.browser import (
+    choose,
     chromium_path,
     is_local,
     launch,
+    reset,
     save_png,
     serve,
+    step,
     step_count,
+    switch,
     wait_rendered,
 )
 
@@ -58,11 +62,10 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
             page.goto(url)
             wait_rendered(page, images=3)
             assert step_count(page) == 0
-            network0, plots0, triangle0 = (_shot(page, i) for i in range(3))
+            opening = _shot(page, 0)
 
             # a scenario and a slider: the levers follow the scenario, Reset applies both
-            page.locator(".v-select", has_text="Scenario").click()
-            page.locator(".v-menu__content .v-list-item", has_text="hartford").click()
+            choose(page, "Scenario", "hartford")
             page.get_by_text("Settings changed").wait_for()
             thumb = page.locator(".v-input", has_text="Turnover rate").locator(
                 ".v-slider__thumb-container"
@@ -74,27 +77,25 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
             page.get_by_text("A: hartford").first.wait_for()
             page.get_by_text("Settings changed").wait_for(state="detached")
             wait_rendered(page, images=3)
+            network0, plots0, triangle0 = (_shot(page, i) for i in range(3))
+            assert network0 != opening, "the network did not change with the scenario"
 
             page.get_by_role("button", name="4", exact=True).click()  # 4 weeks per step
-            for k in (4, 8):
-                page.get_by_role("button", name="Step").click()
-                page.get_by_text(f"Step: {k}", exact=True).wait_for()
+            assert step(page) == 4
+            assert step(page) == 8  # waits until every plot image was replaced
             wait_rendered(page, images=3)
-            assert step_count(page) == 8
             assert page.get_by_text("A: week 8 of 156").count() == 1
             network1, plots1, triangle1 = (_shot(page, i) for i in range(3))
             assert network1 != network0, "the network view did not change"
             assert plots1 != plots0, "the outcome plots did not change"
             assert triangle1 != triangle0, "the triangle did not change"
-            shot = save_png(page, tmp_path / "app.png", full_page=True)
+            shot = save_png(page, tmp_path / "app.png")
             assert shot.stat().st_size > 10_000
 
             # side by side: run B appears beside A and steps with it
-            page.locator(".v-input", has_text="Run B beside A").locator("input").check(force=True)
-            page.get_by_role("button", name="Reset").click()
-            wait_rendered(page, images=4)
-            page.get_by_role("button", name="Step").click()
-            page.get_by_text("Step: 4", exact=True).wait_for()  # still 4 weeks per step
+            switch(page, "Run B beside A")
+            reset(page, images=4)
+            assert step(page) == 4  # still 4 weeks per step
             assert page.get_by_text("B: week 4 of 156").count() == 1
             # the slider's value reached the model: A shows it, B the contrasting value
             assert page.get_by_text("A: hartford, turnover_rate = 0.25").count() >= 1

@@ -21,9 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib
-
-matplotlib.use("Agg")  # headless: figures are rendered to PNG, never shown in a window
-
 import networkx as nx
 import numpy as np
 import pandas as pd

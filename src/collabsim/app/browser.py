@@ -25,12 +25,16 @@ from typing import Any
 
 __all__ = [
     "CHROMIUM_ARGS",
+    "choose",
     "chromium_path",
     "is_local",
     "launch",
+    "reset",
     "save_png",
     "serve",
+    "step",
     "step_count",
+    "switch",
     "wait_rendered",
 ]
 
@@ -147,6 +151,50 @@ def step_count(page: Any) -> int:
     if m is None:  # pragma: no cover - the locator matched on the same pattern
         raise ValueError(f"no step counter in {text!r}")
     return int(m.group(1))
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the select labelled ``label``."""
+    page.locator(".v-select", has_text=label).click()
+    page.locator(
+        ".v-menu__content.menuable__content__active .v-list-item", has_text=option
+    ).first.click()
+
+
+def switch(page: Any, label: str, on: bool = True) -> None:
+    """Turn the switch labelled ``label`` on (or off)."""
+    box = page.locator(".v-input", has_text=label).locator("input")
+    if box.is_checked() != on:
+        box.click(force=True)
+
+
+def reset(page: Any, images: int) -> None:
+    """Press Reset and wait for the new run: counter back at 0 and ``images`` plots drawn."""
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("Step: 0", exact=True).wait_for()
+    wait_rendered(page, images=images)
+
+
+def step(page: Any, times: int = 1) -> int:
+    """Press Step ``times`` times, waiting each time until the page has fully redrawn.
+
+    Redrawn means the counter moved and every plot image was replaced (a redrawn plot is a new
+    ``blob:`` URL). Returns the counter.
+    """
+    for _ in range(times):
+        before = step_count(page)
+        sources = page.eval_on_selector_all("img.widget-image", "ims => ims.map(i => i.src)")
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(
+            """([n, old]) => {
+                const m = document.body.innerText.match(/Step: (\\d+)/);
+                const ims = [...document.querySelectorAll('img.widget-image')];
+                return m && Number(m[1]) > n && ims.length === old.length
+                    && ims.every(i => !old.includes(i.src) && i.complete && i.naturalWidth > 0);
+            }""",
+            arg=[before, sources],
+        )
+    return step_count(page)
 
 
 def save_png(page: Any, path: Path, **kwargs: Any) -> Path:
