@@ -23,6 +23,7 @@ from collabsim.app.browser import (
     switch,
     wait_rendered,
 )
+from collabsim.params import PARAMS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -63,6 +64,8 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
             wait_rendered(page, images=3)
             assert step_count(page) == 0
             opening = _shot(page, 0)
+            page.locator(".v-input", has_text="Navigator").first.hover()  # levers explain
+            page.get_by_text(PARAMS["navigator"].description).wait_for()
 
             # a scenario and a slider: the levers follow the scenario, Reset applies both
             choose(page, "Scenario", "hartford")
@@ -98,8 +101,8 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
             assert step(page) == 4  # still 4 weeks per step
             assert page.get_by_text("B: week 4 of 156").count() == 1
             # the slider's value reached the model: A shows it, B the contrasting value
-            assert page.get_by_text("A: hartford, turnover_rate = 0.25").count() >= 1
-            assert page.get_by_text("B: turnover_rate = 0.75").count() >= 1
+            assert page.get_by_text("A: hartford, turnover rate = 0.25").count() >= 1
+            assert page.get_by_text("B: turnover rate = 0.75").count() >= 1
         finally:
             browser.close()
     outside = sorted({u for u in requests if not is_local(u)})

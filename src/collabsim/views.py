@@ -194,7 +194,7 @@ def people_layout(model: CollaborationModel) -> np.ndarray:
         for a, b, kind in model.graph.edges(data="kind"):
             g.add_edge(a, b, weight=3.0 if kind == "colleague" else 1.0)
         # a weak tie of everyone to a hidden centre keeps separate cliques on the table
-        g.add_edges_from(((i, n) for i in range(n)), weight=0.05)
+        g.add_edges_from(((i, n) for i in range(n)), weight=0.2)
         pos = nx.spring_layout(g, seed=seed, weight="weight", iterations=80)
         xy = np.array([pos[i] for i in range(n)], dtype=float)
     else:
@@ -314,7 +314,7 @@ def draw_network(
         title
         if title is not None
         else f"week {view.week}: {view.n_people} people, "
-        f"{view.n_edges} ties, {int(view.newcomer.sum())} newcomers",
+        f"{view.n_edges} ties, {_count(int(view.newcomer.sum()), 'newcomer')}",
         fontsize=9,
     )
     if legend:
@@ -348,6 +348,10 @@ def draw_network(
             columnspacing=0.9,
         )
     return ax
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def draw_series(

@@ -40,7 +40,7 @@ LOG_ROWS = 12
 def ParamInput(p: Param, value: Any, on_value: Callable[[Any], None], label: str = "") -> None:
     """The input a declared parameter gets: a switch, a select, or a slider over its range."""
     text = label or param_label(p)
-    with solara.Tooltip(p.description):
+    with solara.Tooltip(p.description), solara.Column(gap="0px"):
         if p.kind == "bool":
             solara.Switch(label=text, value=bool(value), on_value=on_value)
         elif p.kind == "choice":

@@ -146,9 +146,10 @@ class TrainerRun:
                 contrast_value(p, a_value) if compare_value is None else p.check(compare_value)
             )
             self.b = CollaborationModel(rng=self.seed, **{**params, compare_key: b_value})
+            lever = compare_key.replace("_", " ")
             self.labels = [
-                f"A: {sc.name}, {compare_key} = {_show(a_value)}",
-                f"B: {compare_key} = {_show(b_value)}",
+                f"A: {sc.name}, {lever} = {_show(a_value)}",
+                f"B: {lever} = {_show(b_value)}",
             ]
         self.layouts = [people_layout(m) for m in self.models]
         self.steps = 0
