@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,24 +127,25 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_animate)
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not valid: expected a port in [0, 65535]")
-    return value
+def _ranged(kind: type, low: float, high: float, what: str) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` within ``[low, high]``, else a one-line error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not valid: expected {what} in [{low:g}, {high:g}]"
+            )
+        return value
+
+    return parse
 
 
-def _fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.1 <= value <= 50:
-        raise argparse.ArgumentTypeError(f"{text!r} is not valid: expected a number in [0.1, 50]")
-    return value
+_port = _ranged(int, 0, 65535, "a port")
+_fps = _ranged(float, 0.1, 50, "a number")
 
 
 def free_port(host: str = "127.0.0.1") -> int:

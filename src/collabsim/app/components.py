@@ -19,7 +19,14 @@ from mesa.visualization.utils import update_counter
 
 from collabsim.app.runs import TrainerRun, param_label, slider_step
 from collabsim.params import Param
-from collabsim.views import EVENT_STYLE, RUN_COLORS, draw_network, draw_series, draw_triangle
+from collabsim.views import (
+    EVENT_STYLE,
+    RUN_COLORS,
+    RunView,
+    draw_network,
+    draw_series,
+    draw_triangle,
+)
 
 __all__ = [
     "EventLog",
@@ -109,30 +116,42 @@ def _triangle_figure() -> Figure:
 
 
 @solara.component
-def NetworkView(run: TrainerRun, index: int = 0) -> None:
-    """The people network of run ``index`` (0 is A, 1 is B)."""
+def _LiveFigure(
+    run: TrainerRun,
+    title: str,
+    build: Callable[[], Figure],
+    draw: Callable[[Figure, list[RunView]], None],
+    key: int = 0,
+) -> None:
+    """A card with a figure built once per run and redrawn (``draw``) after every step."""
     update_counter.get()
-    fig = solara.use_memo(_network_figure, [id(run), index])
+    fig = solara.use_memo(build, [id(run), key])
 
-    def draw() -> int:
+    def redraw() -> int:
         _clear(fig)
-        draw_network(run.views()[index], run.layouts[index], fig.axes[0])
+        draw(fig, run.views())
         return run.steps
 
-    deps = [id(run), index, solara.use_memo(draw, [id(run), index, run.steps])]
-    with solara.Card(run.labels[index], style={"min-width": "320px"}):
+    deps = [id(run), key, solara.use_memo(redraw, [id(run), key, run.steps])]
+    with solara.Card(title, style={"min-width": "320px"}):
         solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+
+
+@solara.component
+def NetworkView(run: TrainerRun, index: int = 0) -> None:
+    """The people network of run ``index`` (0 is A, 1 is B)."""
+
+    def draw(fig: Figure, views: list[RunView]) -> None:
+        draw_network(views[index], run.layouts[index], fig.axes[0])
+
+    _LiveFigure(run, run.labels[index], _network_figure, draw, key=index)
 
 
 @solara.component
 def OutcomePlots(run: TrainerRun) -> None:
     """Collective impact, mean trust and consensus so far (A solid, B dashed)."""
-    update_counter.get()
-    fig = solara.use_memo(_outcomes_figure, [id(run)])
 
-    def draw() -> int:
-        _clear(fig)
-        views = run.views()
+    def draw(fig: Figure, views: list[RunView]) -> None:
         axes = fig.axes
         for ax, column, title, ylim in (
             (axes[0], "public_value", "Collective impact (public value)", None),
@@ -150,22 +169,15 @@ def OutcomePlots(run: TrainerRun) -> None:
                 fontsize=8,
                 frameon=False,
             )
-        return run.steps
 
-    deps = [id(run), solara.use_memo(draw, [id(run), run.steps])]
-    with solara.Card("Outcomes", style={"min-width": "320px"}):
-        solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+    _LiveFigure(run, "Outcomes", _outcomes_figure, draw)
 
 
 @solara.component
 def TriangleView(run: TrainerRun) -> None:
     """The strategic triangle now (and at founding, dotted), with legitimacy and capacity so far."""
-    update_counter.get()
-    fig = solara.use_memo(_triangle_figure, [id(run)])
 
-    def draw() -> int:
-        _clear(fig)
-        views = run.views()
+    def draw(fig: Figure, views: list[RunView]) -> None:
         radar, left, right = fig.axes
         draw_triangle(views, radar, labels=run.labels)
         for ax, column, title in (
@@ -175,11 +187,8 @@ def TriangleView(run: TrainerRun) -> None:
             draw_series(views, column, ax, ylim=(0.0, 1.0))
             ax.set_title(title, fontsize=9)
             ax.set_xlabel("week", fontsize=8)
-        return run.steps
 
-    deps = [id(run), solara.use_memo(draw, [id(run), run.steps])]
-    with solara.Card("Strategic triangle", style={"min-width": "320px"}):
-        solara.FigureMatplotlib(fig, dependencies=deps, format="png")
+    _LiveFigure(run, "Strategic triangle", _triangle_figure, draw)
 
 
 def _log_html(events: Any, color: str) -> str:
