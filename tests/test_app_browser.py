@@ -108,4 +108,6 @@ def test_app_end_to_end_offline(chromium: str, tmp_path) -> None:
     outside = sorted({u for u in requests if not is_local(u)})
     assert not outside, f"requests left localhost: {outside[:5]}"
     assert len(requests) > 10
+    # Solara's JavaScript and CSS came from the bundled assets, served by the app itself
+    assert any("/_solara/cdn/" in u for u in requests)
     print(f"\napp ready in {started:.1f} s; e2e {time.perf_counter() - t0:.1f} s; {shot}")
