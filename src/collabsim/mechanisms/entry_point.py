@@ -80,7 +80,16 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         passes = False
     fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, size))
     if not passes or rng.random() >= ADOPT_FLOOR + (1.0 - ADOPT_FLOOR) * fit[s.mode]:
-        s.log(week, "proposal", f"proposal at {z:.2f} not adopted ({support.mean():.0%} support)")
+        why = (
+            "too little support for the decision rule"
+            if not passes
+            else f"no decision: the governance mode fits poorly (fit {fit[s.mode]:.2f})"
+        )
+        s.log(
+            week,
+            "proposal",
+            f"proposal at {z:.2f} not adopted, {support.mean():.0%} support: {why}",
+        )
         if p.adaptable and rng.random() < learning_probability(
             p, s.working_trust, s.evidence_precision, mediation(s, p)
         ):
