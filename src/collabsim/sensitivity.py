@@ -707,10 +707,28 @@ def _axes(ax: Any, size: tuple[float, float]) -> Any:
     return ax
 
 
+def _constant_panel(ax: Any, outcome: str) -> Any:
+    ax.text(
+        0.5,
+        0.5,
+        "constant over the whole design:\nno index to show",
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color="grey",
+    )
+    ax.set_title(outcome)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
 def plot_sobol(table: pd.DataFrame, outcome: str, ax: Any = None) -> Any:
     """Bars of ``S1`` and ``ST`` with their intervals for one outcome; dummy's ST as a line."""
     ax = _axes(ax, (7, 4))
     g = table[table["outcome"] == outcome].sort_values("ST", ascending=False)
+    if g["ST"].isna().all():
+        return _constant_panel(ax, outcome)
     x = np.arange(len(g))
     ax.bar(x - 0.2, g["S1"], 0.4, yerr=g["S1_conf"], capsize=2, label="first order S1")
     ax.bar(x + 0.2, g["ST"], 0.4, yerr=g["ST_conf"], capsize=2, label="total order ST")
@@ -730,6 +748,8 @@ def plot_morris(table: pd.DataFrame, outcome: str, ax: Any = None) -> Any:
     """``mu*`` against ``sigma`` with both intervals, one labelled point per parameter."""
     ax = _axes(ax, (6, 5))
     g = table[table["outcome"] == outcome]
+    if (g["mu_star"].fillna(0) == 0).all() and (g["sigma"].fillna(0) == 0).all():
+        return _constant_panel(ax, outcome)
     ax.errorbar(
         g["mu_star"],
         g["sigma"],
@@ -760,6 +780,8 @@ def plot_convergence(conv: pd.DataFrame, outcome: str, ax: Any = None, top: int 
     """Total-order indices with intervals against ``N`` for the ``top`` parameters."""
     ax = _axes(ax, (6, 4))
     g = conv[conv["outcome"] == outcome]
+    if g["ST"].isna().all():
+        return _constant_panel(ax, outcome)
     last = g[g["N"] == g["N"].max()].sort_values("ST", ascending=False)
     keep = list(last["parameter"].head(top))
     if DUMMY in set(g["parameter"]) and DUMMY not in keep:

@@ -133,8 +133,12 @@ class Sweep:
 
     def fingerprint(self) -> str:
         """SHA-256 of :meth:`identity`."""
-        text = json.dumps(self.identity(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _digest(self.identity())
+
+
+def _digest(identity: Mapping[str, Any]) -> str:
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def run_batch(payload: tuple[dict[str, Any], list[tuple[int, int, int, int, dict]]]) -> list[dict]:
@@ -230,11 +234,11 @@ def execute(
         A :class:`SweepRun`; a sweep already complete is found, not run again.
     """
     t0 = time.perf_counter()
-    fp = sweep.fingerprint()
+    identity = sweep.identity()
+    fp = _digest(identity)
     store = SweepStore(out, sweep.name, fp)
     if store.is_complete():
         return SweepRun(store.final, "existing", seconds=time.perf_counter() - t0)
-    design_frame = sweep.design.raw_frame()
     meta = {
         **provenance(),
         "kind": "sweep",
@@ -246,25 +250,26 @@ def execute(
         "n_runs": sweep.n_runs,
         "n_chunks": sweep.n_chunks,
         "seeds": "run i uses child i of numpy.random.SeedSequence(root_seed) (column 'seed')",
-        **sweep.identity(),
+        **identity,
     }
     eng = (
         engine
         if isinstance(engine, Engine)
         else make_engine(engine, workers=workers, dask=dask, start_method=start_method)
     )
-    resumed = store.open(meta, design_frame)
-    try:
-        done = store.completed()
-        todo = [c for c in range(sweep.n_chunks) if c not in done]
-        with eng:
+    # Start the engine first: a scheduler that cannot be reached leaves no folder behind.
+    with eng:
+        resumed = store.open(meta, sweep.design.raw_frame())
+        try:
+            done = store.completed()
+            todo = [c for c in range(sweep.n_chunks) if c not in done]
             store.add_session(
                 {"engine": eng.describe(), "resumed": resumed, "chunks_done_at_start": len(done)}
             )
             runs_now = _run_chunks(sweep, store, eng, todo, len(done), progress)
-        final = store.finalize(sweep.n_chunks, seconds_last_session=time.perf_counter() - t0)
-    finally:
-        store.close()
+            final = store.finalize(sweep.n_chunks, seconds_last_session=time.perf_counter() - t0)
+        finally:
+            store.close()
     return SweepRun(final, "complete", runs_now, len(done), time.perf_counter() - t0)
 
 
