@@ -135,3 +135,32 @@ def test_bad_engine_settings_are_clear():
         make_engine("pool", start_method="spawn")
     with pytest.raises(EngineError, match="dask address = 'nowhere' is not valid"):
         make_engine("dask", dask="nowhere").start()
+
+
+def test_one_engine_serves_several_sweeps(serial_result, tmp_path):
+    eng = PoolEngine(workers=2)
+    with eng:
+        a = execute(small_sweep(), tmp_path / "a", engine=eng, progress=False)
+        assert eng.running  # left running for the caller
+        b = execute(small_sweep(chunk_size=6), tmp_path / "b", engine=eng, progress=False)
+    assert not eng.running
+    pd.testing.assert_frame_equal(load_results(a.path), serial_result)
+    pd.testing.assert_frame_equal(load_results(b.path), serial_result)
+
+
+def test_runs_do_not_keep_models_alive():
+    """Memory stays bounded over a long sweep: no model outlives its run (Mesa 3.3.1 leak)."""
+    import gc
+
+    from collabsim.model import CollaborationModel
+    from collabsim.sweep.runner import run_batch
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, CollaborationModel) for o in gc.get_objects())
+
+    before = alive()
+    runs = [(i, i, 0, run_seed(1, i), {"turnover_rate": 0.1 * (i % 5)}) for i in range(20)]
+    rows = run_batch(({"weeks": 8}, runs))
+    assert len(rows) == 20
+    assert alive() == before

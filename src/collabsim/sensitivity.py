@@ -250,7 +250,8 @@ class ModelEvaluator:
         replicates: Runs per design point.
         root_seed: Root of the runs' seeds.
         out: Parent folder of the sweep folders.
-        engine: ``"serial"``, ``"pool"`` or ``"dask"``.
+        engine: ``"serial"``, ``"pool"``, ``"dask"``, or a running
+            :class:`~collabsim.sweep.engines.Engine` shared by every design.
         workers: Processes (pool or local Dask cluster).
         dask: Dask address or client.
         chunk_size: Runs per chunk file.
@@ -265,7 +266,7 @@ class ModelEvaluator:
     replicates: int = 1
     root_seed: int = 2025
     out: Path | str = Path("results") / "sweeps"
-    engine: str = "pool"
+    engine: Any = "pool"
     workers: int | None = None
     dask: Any = None
     chunk_size: int = 1000
@@ -867,10 +868,13 @@ def summary_markdown(result: SAResult, title: str, context: Mapping[str, Any] | 
         "- **outcomes**: replicates averaged per design point; time-to-event outcomes "
         "(weeks to first win) censored at the horizon when the event never happened; "
         "learning share averaged over the replicates that had a setback.",
-        "- **noise floor**: a dummy parameter the model never reads; a parameter counts as "
-        "influential only when its interval lies above the dummy's.",
-        "",
     ]
+    if any(f.role == "dummy" for f in result.factors):
+        lines.append(
+            "- **noise floor**: a dummy parameter the model never reads; a parameter counts as "
+            "influential only when its interval lies above the dummy's."
+        )
+    lines.append("")
     ranking = lever_ranking(result)
     index = ranking.attrs["index"]
     outcomes = [

@@ -160,16 +160,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``collabsim sensitivity``."""
     from collabsim.cli import UsageError
-    from collabsim.results import check_writable, provenance, result_folder, write_json
-    from collabsim.sensitivity import (
-        ModelEvaluator,
-        analyze,
-        lever_ranking,
-        load_sa_config,
-        settings_dict,
-        write_report,
-    )
-    from collabsim.sweep import EngineError
+    from collabsim.results import check_writable
+    from collabsim.sensitivity import load_sa_config
+    from collabsim.sweep import EngineError, make_engine
 
     methods = None
     if args.methods:
@@ -184,6 +177,31 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     check_writable(args.out)
     check_writable(args.sweeps_out)
+    kw = _engine_kwargs(args)
+    try:
+        engine = make_engine(
+            kw["engine"], workers=kw["workers"], dask=kw["dask"], start_method=args.start_method
+        )
+        with engine:
+            return _sensitivity(args, cfg, engine)
+    except EngineError as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        return _interrupted(args)
+
+
+def _sensitivity(args: argparse.Namespace, cfg: Any, engine: Any) -> int:
+    import pandas as pd
+
+    from collabsim.results import provenance, result_folder, write_json
+    from collabsim.sensitivity import (
+        ModelEvaluator,
+        analyze,
+        lever_ranking,
+        settings_dict,
+        write_report,
+    )
+
     evaluator = ModelEvaluator(
         name=cfg.name,
         base=cfg.base,
@@ -193,7 +211,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         out=args.sweeps_out,
         chunk_size=cfg.chunk_size,
         progress=not args.no_progress,
-        **_engine_kwargs(args),
+        engine=engine,
     )
     print(
         f"sensitivity {cfg.name}: {len(cfg.factors)} parameters, methods "
@@ -202,12 +220,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         flush=True,
     )
     t0 = time.perf_counter()
-    try:
-        result = analyze(evaluator, cfg.factors, cfg.settings)
-    except EngineError as exc:
-        raise UsageError(str(exc)) from None
-    except KeyboardInterrupt:
-        return _interrupted(args)
+    result = analyze(evaluator, cfg.factors, cfg.settings)
     seconds = time.perf_counter() - t0
     context = {
         "config": cfg.source,
@@ -234,13 +247,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                 "designs": result.designs,
                 "sweeps": evaluator.sweeps,
                 "imputed_points": evaluator.imputed,
+                "engine": engine.describe(),
                 "seconds": round(seconds, 2),
                 "files": files,
             },
         )
     ranking = lever_ranking(result)
-    import pandas as pd
-
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(ranking.round(3).to_string(index=False))
     print(f"\n{seconds:.1f} s; results: {folder.final}  (summary: {folder.final / 'summary.md'})")

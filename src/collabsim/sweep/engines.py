@@ -149,6 +149,11 @@ class PoolEngine(Engine):
             # Launch every worker at once, before the caller starts threads of its own.
             list(self._pool.map(int, range(self.workers)))
 
+    @property
+    def running(self) -> bool:
+        """True while the worker processes are up."""
+        return self._pool is not None
+
     def close(self) -> None:
         """Shut the pool down, cancelling tasks not yet started."""
         if self._pool is not None:

@@ -16,6 +16,7 @@ bounded however many runs a sweep has.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -224,7 +225,8 @@ def execute(
     Args:
         sweep: What to run.
         out: Parent folder of sweep folders.
-        engine: ``"serial"``, ``"pool"``, ``"dask"`` or an :class:`Engine`.
+        engine: ``"serial"``, ``"pool"``, ``"dask"``, or an :class:`Engine` (left running
+            for the caller to close, so one engine can serve several sweeps).
         workers: Processes for the pool or a local Dask cluster (default: every core).
         dask: For the Dask engine: ``"local"``, a scheduler address or a ``Client``.
         start_method: Pool start method, ``"fork"`` or ``"forkserver"``.
@@ -238,6 +240,7 @@ def execute(
     fp = _digest(identity)
     store = SweepStore(out, sweep.name, fp)
     if store.is_complete():
+        store.check_final()
         return SweepRun(store.final, "existing", seconds=time.perf_counter() - t0)
     meta = {
         **provenance(),
@@ -252,13 +255,16 @@ def execute(
         "seeds": "run i uses child i of numpy.random.SeedSequence(root_seed) (column 'seed')",
         **identity,
     }
-    eng = (
-        engine
-        if isinstance(engine, Engine)
-        else make_engine(engine, workers=workers, dask=dask, start_method=start_method)
-    )
-    # Start the engine first: a scheduler that cannot be reached leaves no folder behind.
-    with eng:
+    # An engine passed in belongs to the caller (it may serve several sweeps): it is started
+    # if needed and left running. Either way it starts before the folder is created, so a
+    # scheduler that cannot be reached leaves nothing behind.
+    if isinstance(engine, Engine):
+        eng, owned = engine, contextlib.nullcontext(engine)
+        eng.start()
+    else:
+        eng = make_engine(engine, workers=workers, dask=dask, start_method=start_method)
+        owned = eng
+    with owned:
         resumed = store.open(meta, sweep.design.raw_frame())
         try:
             done = store.completed()

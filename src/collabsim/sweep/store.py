@@ -85,6 +85,18 @@ class SweepStore:
         """True when the final folder exists (a finished sweep: never written again)."""
         return (self.final / METADATA).is_file()
 
+    def check_final(self) -> None:
+        """Check that the final folder holds this very sweep (its full fingerprint).
+
+        Raises:
+            SweepError: the folder belongs to another sweep.
+        """
+        found = read_metadata(self.final).get("fingerprint")
+        if found != self.fingerprint:
+            raise SweepError(
+                f"sweep folder {str(self.final)!r} holds another sweep (fingerprint {found!r})"
+            )
+
     def has_partial(self) -> bool:
         """True when an interrupted run of this sweep left a partial folder."""
         return (self.partial / METADATA).is_file()
