@@ -7,6 +7,7 @@ the collaboration's state that mechanisms also use (consensus, mean trust) are c
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -98,11 +99,12 @@ def consensus_share(frames: np.ndarray, gap: float = CLUSTER_GAP) -> float:
     if n == 0:
         return 0.0
     xs = np.sort(frames)
-    cuts = np.flatnonzero(np.diff(xs) > gap)
+    cuts = (xs[1:] - xs[:-1] > gap).nonzero()[0]
     if len(cuts) == 0:
         return 1.0
-    sizes = np.diff(np.concatenate(([0], cuts + 1, [n])))
-    return float(sizes.max()) / n
+    # cluster k spans sorted rows (cuts[k-1], cuts[k]]; there are few cuts (gap > 0.05)
+    bounds = [-1, *cuts.tolist(), n - 1]
+    return max(b - a for a, b in itertools.pairwise(bounds)) / n
 
 
 class Recorder:
@@ -117,11 +119,7 @@ class Recorder:
         """Update the state's measured quantities used by mechanisms (trust, consensus)."""
         e = s.edges
         n = e.n
-        if n:
-            tot = float(e.t_uv[:n].sum() + e.t_vu[:n].sum())
-            s.mean_trust = tot / (2 * n)
-        else:
-            s.mean_trust = 0.0
+        s.mean_trust = float(e.trust[:, :n].sum()) / (2 * n) if n else 0.0
         c = consensus_share(s.frame)
         if c >= CONSENSUS_HIGH:
             if not s.consensus_reached and s.consensus_lost:
@@ -144,17 +142,19 @@ class Recorder:
         d["operational_capacity"][week] = s.capacity_oc
         d["mean_trust"][week] = s.mean_trust
         if n:
-            strong = np.count_nonzero(e.t_uv[:n] > 0.5) + np.count_nonzero(e.t_vu[:n] > 0.5)
+            strong = np.count_nonzero(e.trust[:, :n] > 0.5)
             d["trust_density"][week] = strong / max(1, npeople * (npeople - 1))
         d["consensus"][week] = s.consensus
-        d["frame_sd"][week] = s.frame.std()
+        x = s.frame
+        dev = x - x.sum() / npeople
+        d["frame_sd"][week] = math.sqrt(dev @ dev / npeople)  # the population s.d.
         d["plan_alignment"][week] = (
             math.exp(-((s.plan - s.theta) ** 2) / (2 * p.leverage_width**2))
             if math.isfinite(s.plan)
             else 0.0
         )
-        d["commitment"][week] = s.commitment.mean()
-        d["effort"][week] = s.effort.mean()
+        d["commitment"][week] = s.commitment.sum() / npeople
+        d["effort"][week] = s.effort.sum() / npeople
         d["founders_share"][week] = np.count_nonzero(s.founder) / npeople
         d["newcomers_share"][week] = np.count_nonzero(s.tenure < NEWCOMER_WEEKS) / npeople
         d["evidence_precision"][week] = s.evidence_precision

@@ -9,6 +9,7 @@ plain attributes. Mechanisms (``collabsim.mechanisms``) read and write this obje
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,33 +20,40 @@ __all__ = ["Edges", "Project", "State"]
 class Edges:
     """Undirected relationships with directed trust, stored in growable arrays.
 
+    The two endpoints and the two trusts of each edge are the rows of two ``(2, capacity)``
+    arrays, so that a batch of meetings reads or writes both sides in one operation.
+
     Attributes:
-        u, v: Endpoints (person rows), ``u < v``.
-        t_uv: Trust of ``u`` in ``v``.
-        t_vu: Trust of ``v`` in ``u``.
-        n: Number of edges in use (rows ``[0, n)`` are valid).
+        ends: ``ends[0]`` is ``u``, ``ends[1]`` is ``v`` (person rows, ``u < v``).
+        trust: ``trust[0]`` is ``t_uv`` (trust of ``u`` in ``v``), ``trust[1]`` is ``t_vu``.
+        u, v, t_uv, t_vu: Views of those rows (renewed whenever the arrays grow).
+        n: Number of edges in use (columns ``[0, n)`` are valid).
     """
 
     def __init__(self, n_people: int, capacity: int = 64) -> None:
         self.n_people = n_people
         cap = max(int(capacity), 16)
-        self.u = np.zeros(cap, dtype=np.int64)
-        self.v = np.zeros(cap, dtype=np.int64)
-        self.t_uv = np.zeros(cap)
-        self.t_vu = np.zeros(cap)
+        self.ends = np.zeros((2, cap), dtype=np.int64)
+        self.trust = np.zeros((2, cap))
+        self._views()
         self.n = 0
         self._index: dict[int, int] = {}
 
+    def _views(self) -> None:
+        self.u, self.v = self.ends
+        self.t_uv, self.t_vu = self.trust
+
     def _grow(self, need: int) -> None:
-        cap = len(self.u)
+        cap = self.ends.shape[1]
         if need <= cap:
             return
         new = max(need, 2 * cap)
-        for name in ("u", "v", "t_uv", "t_vu"):
+        for name in ("ends", "trust"):
             old = getattr(self, name)
-            arr = np.zeros(new, dtype=old.dtype)
-            arr[: self.n] = old[: self.n]
+            arr = np.zeros((2, new), dtype=old.dtype)
+            arr[:, : self.n] = old[:, : self.n]
             setattr(self, name, arr)
+        self._views()
 
     def add_many(self, u: np.ndarray, v: np.ndarray, t_uv: np.ndarray, t_vu: np.ndarray) -> None:
         """Append edges known to be new and distinct (``u < v`` is enforced here)."""
@@ -56,42 +64,32 @@ class Edges:
         k = len(lo)
         self._grow(self.n + k)
         s = slice(self.n, self.n + k)
-        self.u[s], self.v[s], self.t_uv[s], self.t_vu[s] = lo, hi, a, b
-        npp = self.n_people
-        for j, key in enumerate((lo * npp + hi).tolist()):
-            self._index[key] = self.n + j
+        self.ends[0, s], self.ends[1, s], self.trust[0, s], self.trust[1, s] = lo, hi, a, b
+        keys = (lo * self.n_people + hi).tolist()
+        self._index.update(zip(keys, range(self.n, self.n + k), strict=True))
         self.n += k
 
     def find_or_add(self, a: np.ndarray, b: np.ndarray, trust0: float) -> np.ndarray:
         """Row of each pair ``(a[k], b[k])``; pairs met for the first time get a new edge.
 
-        New edges start at ``trust0`` in both directions. Self-pairs must not be passed.
+        New edges start at ``trust0`` in both directions and take rows in order of first
+        appearance. Self-pairs must not be passed. The look-ups run in C (``map`` over the
+        dict), with no Python-level loop per pair.
         """
-        lo = np.minimum(a, b)
-        hi = np.maximum(a, b)
-        keys = (lo * self.n_people + hi).tolist()
+        keys = (np.minimum(a, b) * self.n_people + np.maximum(a, b)).tolist()
         index = self._index
-        rows = np.empty(len(keys), dtype=np.int64)
-        new_lo: list[int] = []
-        new_hi: list[int] = []
-        for j, key in enumerate(keys):
-            r = index.get(key)
-            if r is None:
-                r = self.n + len(new_lo)
-                index[key] = r
-                new_lo.append(int(lo[j]))
-                new_hi.append(int(hi[j]))
-            rows[j] = r
-        if new_lo:
-            k = len(new_lo)
+        fresh = dict.fromkeys(itertools.filterfalse(index.__contains__, keys))
+        if fresh:
+            k = len(fresh)
             self._grow(self.n + k)
             s = slice(self.n, self.n + k)
-            self.u[s] = new_lo
-            self.v[s] = new_hi
-            self.t_uv[s] = trust0
-            self.t_vu[s] = trust0
+            self.ends[0, s], self.ends[1, s] = np.divmod(
+                np.fromiter(fresh, dtype=np.int64, count=k), self.n_people
+            )
+            self.trust[:, s] = trust0
+            index.update(zip(fresh, range(self.n, self.n + k), strict=True))
             self.n += k
-        return rows
+        return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
 
     def trust_of(self, a: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Trust that person ``a[k]`` holds on edge ``rows[k]`` (toward the other end)."""
