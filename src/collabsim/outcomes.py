@@ -145,9 +145,9 @@ class Recorder:
             strong = np.count_nonzero(e.trust[:, :n] > 0.5)
             d["trust_density"][week] = strong / max(1, npeople * (npeople - 1))
         d["consensus"][week] = s.consensus
-        x = s.frame
-        dev = x - x.sum() / npeople
-        d["frame_sd"][week] = math.sqrt(dev @ dev / npeople)  # the population s.d.
+        dev = s.frame - s.frame.sum() / npeople
+        dev *= dev  # (not dev @ dev: a threaded BLAS call on large n is slow on a busy machine)
+        d["frame_sd"][week] = math.sqrt(dev.sum() / npeople)  # the population s.d.
         d["plan_alignment"][week] = (
             math.exp(-((s.plan - s.theta) ** 2) / (2 * p.leverage_width**2))
             if math.isfinite(s.plan)

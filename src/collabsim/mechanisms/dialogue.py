@@ -116,7 +116,7 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     if not parts:
         return
     rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    uv = e.ends[:, rows]  # (2, m): each side of each meeting
+    uv = e.ends.take(rows, axis=1)  # (2, m): each side of each meeting
     x = s.frame
     side = x[uv]
     gap = side[::-1] - side  # each side's gap toward its partner
@@ -124,10 +124,10 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     reach = s.openness[uv]
     reach *= 1.0 + jps
     within = np.abs(gap) < reach
-    t = e.trust[:, rows]  # each side's trust in its partner
+    t = e.trust.take(rows, axis=1)  # each side's trust in its partner
     step = t * gap
     step *= within
-    step *= p.frame_step
+    step *= p.frame_step  # move toward the partner by mu * trust * gap, if within reach
     x += np.bincount(uv.ravel(), step.ravel(), minlength=n)
     np.minimum(x, 1.0, out=x)
     np.maximum(x, 0.0, out=x)
@@ -137,9 +137,11 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     sig = s.effort[uv[::-1]]
     sig *= 2.0
     sig += jps * JPS_SIGNAL - pen - 2.0 * p.effort_expected
-    sig += within * pen
+    np.add(sig, pen, out=sig, where=within)
     if k_nav:
         sig[:, -k_nav:] += nav
     np.minimum(sig, 1.0, out=sig)
     np.maximum(sig, -1.0, out=sig)
-    e.trust[:, rows] = update_trust(t, sig, p.trust_gain, p.trust_loss)
+    t = update_trust(t, sig, p.trust_gain, p.trust_loss)
+    e.t_uv[rows] = t[0]  # a tie met twice keeps the later update
+    e.t_vu[rows] = t[1]

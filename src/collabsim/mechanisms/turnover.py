@@ -78,7 +78,10 @@ def turnover(s: State, p, rng: np.random.Generator, week: int) -> None:
     if len(hit):
         h = p.handoff + (p.onboarding * (1.0 - p.handoff) if p.navigator else 0.0)
         t0 = p.stranger_trust
-        e.trust[:, hit] = h * e.trust[:, hit] + (1.0 - h) * t0  # both directions
+        t = e.trust.take(hit, axis=1)  # both directions
+        t *= h
+        t += (1.0 - h) * t0
+        e.t_uv[hit], e.t_vu[hit] = t
     memory = p.onboarding if p.navigator else 0.0
     s.evidence_precision *= 1.0 - (len(rows) / n) * (1.0 - memory)
     s.log(week, "turnover", f"{len(rows)} newcomer(s) joined")
