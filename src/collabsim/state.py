@@ -88,7 +88,7 @@ class HashPairIndex:
             todo, keys = todo[go], keys[go]
             slot = (slot[go] + 1) & self._mask
             found = self.keys[slot]
-        return out, False
+        return out, bool(out.min() >= 0)
 
     def insert(self, lo: np.ndarray, hi: np.ndarray, rows: np.ndarray) -> None:
         """Add pairs ``lo < hi`` that are not in the table yet."""
@@ -192,7 +192,8 @@ class Edges:
         # distinct new pairs, in order of first appearance, with their new rows
         fresh = dict(zip(dict.fromkeys(pending), itertools.count(self.n)))
         lo, hi = np.divmod(np.fromiter(fresh, dtype=np.int64, count=len(fresh)), self.n_people)
-        self.trust[:, self._append(lo, hi)] = trust0
+        added = self._append(lo, hi)  # (may grow the arrays: index self.trust only after)
+        self.trust[:, added] = trust0
         rows[new] = np.fromiter(map(fresh.__getitem__, pending), np.int64, len(pending))
         return rows
 

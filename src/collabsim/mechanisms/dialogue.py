@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from collabsim.kernels import meeting_kernel
 from collabsim.mechanisms.trust import update_trust
 from collabsim.state import Edges, State
 
-__all__ = ["dialogue", "pick_ties", "uniform_pairs"]
+__all__ = ["dialogue", "meet", "pick_ties", "uniform_pairs"]
 
 #: Share of meetings that follow existing ties (the rest happen at the table at random).
 TIE_SHARE = 0.75
@@ -33,6 +34,7 @@ JPS_SIGNAL = 0.3
 BROKER_SIGNAL = 0.3
 
 
+_NO_BONUS = np.zeros(0)
 #: Highest weight a tie can have in the choice of meetings (both trusts at 1).
 _MAX_TIE_WEIGHT = TIE_BASE_WEIGHT + 2.0
 
@@ -97,7 +99,7 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     m_tie = int(TIE_SHARE * m) if e.n else 0
     m_table = m - m_tie
     parts = []
-    k_nav = 0
+    nav = _NO_BONUS
     if m_tie:
         parts.append(pick_ties(e, m_tie, rng, s.mean_trust))
     if m_table:
@@ -111,18 +113,42 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
             if ok.any():
                 a, b = a[ok], b[ok]
                 parts.append(e.find_or_add(a, b, p.stranger_trust))
-                k_nav = len(a)
                 nav = BROKER_SIGNAL * 0.5 * (s.nav_trust[a] + s.nav_trust[b])
     if not parts:
         return
     rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    jps = p.joint_problem_solving
+    pen = (1.0 - jps) * CONFLICT_SIGNAL
+    base = jps * JPS_SIGNAL - pen - 2.0 * p.effort_expected
+    kernel = meeting_kernel()
+    if kernel is not None:  # the same update, compiled (collabsim.kernels)
+        kernel(
+            rows, e.ends, e.trust, s.frame, s.openness, s.effort, nav, 1.0 + jps,
+            p.frame_step, base, pen, p.trust_gain, p.trust_loss,
+        )  # fmt: skip
+        return
+    meet(s, p, rows, nav, base, pen)
+
+
+def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float) -> None:
+    """Apply a week's meetings on edge ``rows`` to frames and trust (numpy path, in place).
+
+    Args:
+        s: The state.
+        p: The parameters.
+        rows: Edge of each meeting.
+        nav: The navigator's bonus signal of the last ``len(nav)`` meetings.
+        base: Signal before the partner's effort: ``jps * JPS_SIGNAL - pen - 2 expected``.
+        pen: Signal lost when the gap reads as conflict, ``(1 - jps) * CONFLICT_SIGNAL``.
+    """
+    e = s.edges
+    n = s.n_people
     uv = e.ends.take(rows, axis=1)  # (2, m): each side of each meeting
     x = s.frame
     side = x[uv]
     gap = side[::-1] - side  # each side's gap toward its partner
-    jps = p.joint_problem_solving
     reach = s.openness[uv]
-    reach *= 1.0 + jps
+    reach *= 1.0 + p.joint_problem_solving
     within = np.abs(gap) < reach
     t = e.trust.take(rows, axis=1)  # each side's trust in its partner
     step = t * gap
@@ -133,13 +159,12 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     np.maximum(x, 0.0, out=x)
     # trust signals from the partner's visible effort, conflict and joint problem-solving:
     # 2 (e_partner - expected) + jps * JPS_SIGNAL - (1 - jps) * CONFLICT_SIGNAL * (not within)
-    pen = (1.0 - jps) * CONFLICT_SIGNAL
     sig = s.effort[uv[::-1]]
     sig *= 2.0
-    sig += jps * JPS_SIGNAL - pen - 2.0 * p.effort_expected
+    sig += base
     np.add(sig, pen, out=sig, where=within)
-    if k_nav:
-        sig[:, -k_nav:] += nav
+    if len(nav):
+        sig[:, -len(nav) :] += nav
     np.minimum(sig, 1.0, out=sig)
     np.maximum(sig, -1.0, out=sig)
     t = update_trust(t, sig, p.trust_gain, p.trust_loss)
