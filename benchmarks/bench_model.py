@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 
-from collabsim import kernels
 from collabsim.model import CollaborationModel
 from collabsim.params import PARAMS
 from collabsim.results import make_tag, provenance, write_json
@@ -49,6 +48,11 @@ from collabsim.runner import default_workers, run_many, spawn_seeds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_model import ReferenceModel
+
+try:
+    from collabsim import kernels
+except ImportError:  # a version of collabsim from before the compiled kernel
+    kernels = None
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -299,19 +303,22 @@ def bench_degree(cfg: dict[str, Any]) -> dict[str, Any]:
 
 def bench_engines(cfg: dict[str, Any]) -> dict[str, Any]:
     """The step with the compiled meeting kernel (numba) and with numpy only."""
-    version = kernels.numba_version()
+    version = kernels.numba_version() if kernels is not None else None
     rows = []
     for n_orgs, seeds, reps in cfg["engines"]:
         row: dict[str, Any] = {"n_orgs": n_orgs}
         for engine, enabled in (("numpy", False), ("numba", True)):
             if enabled and version is None:
                 continue
-            before = kernels.ENABLED
-            kernels.ENABLED = enabled
-            try:
+            if kernels is None:
                 r = repeat(CollaborationModel, seeds, reps, n_orgs=n_orgs)
-            finally:
-                kernels.ENABLED = before
+            else:
+                before = kernels.ENABLED
+                kernels.ENABLED = enabled
+                try:
+                    r = repeat(CollaborationModel, seeds, reps, n_orgs=n_orgs)
+                finally:
+                    kernels.ENABLED = before
             row[f"{engine}_s"] = r["total_s"]
             row[f"{engine}_step_us"] = 1e6 * r["step_s"]
         rows.append(row)

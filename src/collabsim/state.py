@@ -2,7 +2,8 @@
 
 Representatives are rows of arrays (one row per seat at the table; a newcomer takes over the
 seat of a leaver). Relationships are an undirected edge list with one trust value for each
-direction, grown as strangers meet; a dict from the pair to its row makes look-ups O(1).
+direction, grown as strangers meet; a pair index (a dense table for small groups, a numpy hash
+table for large ones) finds a batch of pairs' rows with a few numpy calls.
 Collaboration-level quantities (legitimacy, capacity, public value, the active project) are
 plain attributes. Mechanisms (``collabsim.mechanisms``) read and write this object in place.
 """
