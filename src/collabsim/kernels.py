@@ -63,6 +63,7 @@ def _meet(
     effort: np.ndarray,
     nav: np.ndarray,
     reach_scale: float,
+    reach_base: float,
     step_size: float,
     signal_base: float,
     penalty: float,
@@ -84,9 +85,10 @@ def _meet(
             r = rows[j]
             me = ends[s, r]
             gap = frame[ends[1 - s, r]] - frame[me]
-            w = abs(gap) < openness[me] * reach_scale
+            t = trust[s, r]
+            w = abs(gap) < openness[me] * reach_scale * (reach_base + t)
             within[s, j] = w
-            move[me] += trust[s, r] * gap * (1.0 if w else 0.0) * step_size
+            move[me] += t * gap * (1.0 if w else 0.0) * step_size
     for i in range(n):
         x = frame[i] + move[i]
         x = min(x, 1.0)
@@ -95,13 +97,13 @@ def _meet(
     for s in range(2):  # trust signals and the asymmetric update (mechanisms.trust)
         for j in range(m):
             r = rows[j]
+            t = trust[s, r]
             sig = effort[ends[1 - s, r]] * 2.0 + signal_base
-            if within[s, j]:
-                sig += penalty
+            if not within[s, j]:
+                sig -= (1.0 - t) * penalty
             if j >= m - k_nav:
                 sig += nav[j - (m - k_nav)]
             sig = max(min(sig, 1.0), -1.0)
-            t = trust[s, r]
             rate = gain * (1.0 - t) if sig >= 0.0 else loss * t
             new[s, j] = t + rate * sig
     for s in range(2):  # written in meeting order: a tie met twice keeps the later update

@@ -1,15 +1,17 @@
 """Dialogue and joint problem-solving (submodel 3): substance and teaming.
 
-Each week about ``meeting_rate * n / 2`` pairs meet. Three quarters of the meetings follow
-existing ties, chosen with probability rising with the pair's trust; the rest happen at the
-table between people picked at random (strangers who meet get a tie at stranger trust). A
-navigator adds brokered meetings between people of different sectors, vouching for each side.
+Each week about ``meeting_rate * n / 2`` pairs meet. 85% of the meetings follow existing ties,
+chosen with probability rising with the pair's trust; the rest happen at the table between
+people picked at random (strangers who meet get a tie at stranger trust). A navigator adds
+brokered meetings between people of different sectors, vouching for each side.
 
-In a meeting each side moves its frame toward the other's if the gap is within its openness
-(bounded confidence: Deffuant et al. 2000), by a step scaled by its trust in the partner. Joint
-problem-solving widens the gap people can bridge. Each side then reads a trust signal from the
-partner's visible effort; a frame gap beyond openness reads as conflict unless the meeting time
-goes to joint problem-solving (task conflict need not turn into relationship conflict).
+In a meeting each side moves its frame toward the other's if the gap is within its reach
+(bounded confidence: Deffuant et al. 2000), by a step scaled by its trust in the partner. The
+reach is the person's openness, widened by joint problem-solving and by trust in the partner
+(people hear out those they trust from further away): ``openness * (1 + jps) * (0.5 + trust)``.
+Each side then reads a trust signal from the partner's visible effort; a frame gap beyond reach
+reads as conflict, less so the more the meeting time goes to joint problem-solving and the more
+the pair already trusts each other (task conflict need not turn into relationship conflict).
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ from collabsim.state import Edges, State
 __all__ = ["dialogue", "meet", "pick_ties", "uniform_pairs"]
 
 #: Share of meetings that follow existing ties (the rest happen at the table at random).
-TIE_SHARE = 0.75
+TIE_SHARE = 0.85
+#: Reach of bounded confidence is ``openness * (1 + jps) * (TRUST_REACH_BASE + trust)``.
+TRUST_REACH_BASE = 0.5
 #: Baseline weight of a tie in the choice of meetings (added to the pair's two trusts).
 TIE_BASE_WEIGHT = 0.1
-#: Trust signal lost when a frame gap reads as conflict (without joint problem-solving).
+#: Trust signal lost when a frame gap reads as conflict, at zero trust and without joint
+#: problem-solving (scaled by ``(1 - jps) * (1 - trust)``).
 CONFLICT_SIGNAL = 0.6
 #: Trust signal gained at full joint problem-solving.
-JPS_SIGNAL = 0.3
+JPS_SIGNAL = 0.5
 #: Extra signal of a meeting brokered by the navigator, per unit of trust in the navigator.
 BROKER_SIGNAL = 0.3
 
@@ -119,12 +124,12 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
     jps = p.joint_problem_solving
     pen = (1.0 - jps) * CONFLICT_SIGNAL
-    base = jps * JPS_SIGNAL - pen - 2.0 * p.effort_expected
+    base = jps * JPS_SIGNAL - 2.0 * p.effort_expected
     kernel = meeting_kernel()
     if kernel is not None:  # the same update, compiled (collabsim.kernels)
         kernel(
             rows, e.ends, e.trust, s.frame, s.openness, s.effort, nav, 1.0 + jps,
-            p.frame_step, base, pen, p.trust_gain, p.trust_loss,
+            TRUST_REACH_BASE, p.frame_step, base, pen, p.trust_gain, p.trust_loss,
         )  # fmt: skip
         return
     meet(s, p, rows, nav, base, pen)
@@ -138,8 +143,8 @@ def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float
         p: The parameters.
         rows: Edge of each meeting.
         nav: The navigator's bonus signal of the last ``len(nav)`` meetings.
-        base: Signal before the partner's effort: ``jps * JPS_SIGNAL - pen - 2 expected``.
-        pen: Signal lost when the gap reads as conflict, ``(1 - jps) * CONFLICT_SIGNAL``.
+        base: Signal before the partner's effort: ``jps * JPS_SIGNAL - 2 effort_expected``.
+        pen: Conflict signal at zero trust, ``(1 - jps) * CONFLICT_SIGNAL``.
     """
     e = s.edges
     n = s.n_people
@@ -147,10 +152,12 @@ def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float
     x = s.frame
     side = x[uv]
     gap = side[::-1] - side  # each side's gap toward its partner
+    t = e.trust.take(rows, axis=1)  # each side's trust in its partner
+    # people hear out those they trust from further away (trust-weighted bounded confidence)
     reach = s.openness[uv]
     reach *= 1.0 + p.joint_problem_solving
+    reach *= TRUST_REACH_BASE + t
     within = np.abs(gap) < reach
-    t = e.trust.take(rows, axis=1)  # each side's trust in its partner
     step = t * gap
     step *= within
     step *= p.frame_step  # move toward the partner by mu * trust * gap, if within reach
@@ -158,11 +165,13 @@ def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float
     np.minimum(x, 1.0, out=x)
     np.maximum(x, 0.0, out=x)
     # trust signals from the partner's visible effort, conflict and joint problem-solving:
-    # 2 (e_partner - expected) + jps * JPS_SIGNAL - (1 - jps) * CONFLICT_SIGNAL * (not within)
+    # 2 (e_partner - expected) + jps * JPS_SIGNAL - pen * (1 - trust) * (not within)
     sig = s.effort[uv[::-1]]
     sig *= 2.0
     sig += base
-    np.add(sig, pen, out=sig, where=within)
+    conflict = 1.0 - t
+    conflict *= pen
+    np.subtract(sig, conflict, out=sig, where=~within)
     if len(nav):
         sig[:, -len(nav) :] += nav
     np.minimum(sig, 1.0, out=sig)
