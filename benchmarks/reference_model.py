@@ -136,13 +136,14 @@ class Person(mesa.Agent):
         new: dict[Person, float] = {}
         for partner, bonus in self.meetings:
             d = partner.frame - x
-            within = abs(d) < reach
             t = self.trust[partner]
+            # people hear out those they trust from further away
+            within = abs(d) < reach * (dl.TRUST_REACH_BASE + t)
             if within:
                 move += p.frame_step * t * d
             signal = 2.0 * (partner.effort - p.effort_expected) + base + bonus
-            if not within:
-                signal -= pen
+            if not within:  # conflict, softened by trust
+                signal -= pen * (1.0 - t)
             signal = _clip(signal, -1.0, 1.0)
             if signal >= 0.0:
                 new[partner] = t + p.trust_gain * (1.0 - t) * signal
@@ -194,7 +195,10 @@ class ReferenceModel(mesa.Model):
         self.evidence_precision = 0.0
         self.plan = float("nan")
         self.mean_trust = 0.0
+        self.working_trust = 0.0
         self.consensus = 0.0
+        self.plan_support = 0.0
+        self.programs = 0.0
         self.project: Project | None = None
         for name in (
             "adopted wins setbacks learning blame proposals governance_changes "
@@ -341,6 +345,7 @@ class ReferenceModel(mesa.Model):
         self.leavers_total += len(leavers)
         for person in leavers:
             person.draw()
+            person.commitment *= to.NEWCOMER_COMMITMENT
             person.founder = False
             if p.navigator:
                 person.nav_trust = to.NEWCOMER_NAV_TRUST * p.navigator_trust
@@ -419,6 +424,9 @@ class ReferenceModel(mesa.Model):
         for person in self.people:
             person.pull(self.theta + cm.RESIDENT_SPREAD * r.gauss(0.0, 1.0), cm.COMMUNITY_PULL)
         self.legitimacy += cm.COMMUNITY_LEGITIMACY * p.kappa * (1.0 - self.legitimacy)
+        ceiling = cm.COMMUNITY_EVIDENCE_CEILING * p.kappa
+        if self.evidence_precision < ceiling:
+            self.evidence_precision += cm.COMMUNITY_EVIDENCE * (ceiling - self.evidence_precision)
 
     def _decide(self, support: dict[Person, bool]) -> bool:
         if self.mode == gov.LEAD:
@@ -450,12 +458,17 @@ class ReferenceModel(mesa.Model):
             q: abs(q.frame - z) < q.openness * widen and q.effort > ep.EFFORT_MIN for q in people
         }
         passes = self._decide(support)
-        if not p.entry_points and self.consensus < ep.NEAR_FULL_CONSENSUS:
-            passes = False
-        fit = gov.fits(self.n_orgs, self.mean_trust, self.consensus, min(1.0, size))
         share = sum(support.values()) / len(people)
-        if not passes or r.random() >= 0.3 + 0.7 * fit[self.mode]:
+        if not p.entry_points and min(share, self.consensus) < ep.NEAR_FULL_CONSENSUS:
+            passes = False
+        fit = gov.fits(self.n_orgs, self.working_trust, self.consensus, min(1.0, size))
+        if not passes or r.random() >= ep.ADOPT_FLOOR + (1.0 - ep.ADOPT_FLOOR) * fit[self.mode]:
             self.log(week, "proposal", f"proposal at {z:.2f} not adopted ({share:.0%} support)")
+            # a failed decision is a small setback: an adaptable collaboration may learn from it
+            if p.adaptable and r.random() < pj.learning_probability(
+                p, self.working_trust, self.evidence_precision, self._mediation()
+            ):
+                gov.adapt(self, p, week, fit)
             return
         dur = max(ep.MIN_PROJECT_WEEKS, round(ep.PROJECT_WEEKS * size))
         self.project = Project(
@@ -489,7 +502,7 @@ class ReferenceModel(mesa.Model):
         pr.oc_sum += self.capacity_oc
         if pr.weeks_run < pr.duration:
             return
-        fit = gov.fits(self.n_orgs, self.mean_trust, self.consensus, min(1.0, pr.size))
+        fit = gov.fits(self.n_orgs, self.working_trust, self.consensus, min(1.0, pr.size))
         prob = pj.success_probability(self, p, pr.oc_sum / pr.weeks_run, float(fit[self.mode]))
         if r.random() < prob:
             self._win(week)
@@ -510,7 +523,14 @@ class ReferenceModel(mesa.Model):
                 q.trust[partner] = t + pj.WIN_TRUST * (1.0 - t)
         self.legitimacy += pj.WIN_LEGITIMACY * (1.0 - self.legitimacy)
         self.public_value += pj.WIN_VALUE * pr.leverage * pr.size * cm.uptake(self, p)
+        self.programs += pr.leverage * pr.size
         self.log(week, "win", f"small win at {pr.position:.2f}")
+
+    def _mediation(self) -> float:
+        """Navigator mediation: members' mean trust in the navigator (0 without one)."""
+        if not self.p.navigator:
+            return 0.0
+        return sum(q.nav_trust for q in self.people) / len(self.people)
 
     def _setback(self, week: int, fit: Any) -> None:
         p, r = self.p, self.random
@@ -519,11 +539,15 @@ class ReferenceModel(mesa.Model):
             self.first_setback_week = week
         self.legitimacy -= pj.SETBACK_LEGITIMACY * self.legitimacy
         people = self.people
-        mediation = sum(q.nav_trust for q in people) / len(people) if p.navigator else 0.0
-        p_learn = pj.learning_probability(p, self.mean_trust, self.evidence_precision, mediation)
+        p_learn = pj.learning_probability(
+            p, self.working_trust, self.evidence_precision, self._mediation()
+        )
         if r.random() < p_learn:
             self.learning += 1
-            ev = self.theta + sm.evidence_noise(self.evidence_precision) * r.gauss(0.0, 1.0)
+            for q in people:
+                q.commitment += pj.LEARN_COMMITMENT * (1.0 - q.commitment)
+            sd = sm.evidence_noise(max(self.evidence_precision, pj.LEARN_EVIDENCE_FLOOR))
+            ev = self.theta + sd * r.gauss(0.0, 1.0)
             for q in people:
                 q.pull(ev, pj.LEARN_PULL)
             self.plan = (
@@ -553,6 +577,7 @@ class ReferenceModel(mesa.Model):
         for q in people:
             q.commitment -= pj.BLAME_COMMITMENT * q.commitment
             q.loyalty += pj.BLAME_LOYALTY * (1.0 - q.loyalty)
+        self.legitimacy -= pj.BLAME_LEGITIMACY * self.legitimacy
         self.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
 
     def triangle(self, week: int) -> None:
@@ -570,10 +595,9 @@ class ReferenceModel(mesa.Model):
         L = self.legitimacy
         L += tri.DIVERSITY_LEGITIMACY * p.div_index * (1.0 - L) - decay * L
         self.legitimacy = _clip(L)
-        if self.adopted > 0:
-            align = ep.leverage(self.plan, self.theta, p.leverage_width)
+        if self.programs > 0.0:  # programs that work keep delivering, if the table backs them
             flow = p.public_value_rate * min(self.capacity_oc, self.legitimacy)
-            flow *= self.consensus * align
+            flow *= self.plan_support * self.programs
             if self.mode == gov.NAO:
                 flow *= 1.0 - gov.NAO_OVERHEAD
             self.public_value += flow
@@ -598,6 +622,13 @@ class ReferenceModel(mesa.Model):
             total += sum(q.trust.values())
             count += len(q.trust)
         self.mean_trust = total / count if count else 0.0
+        # working trust: each tie's mean trust, weighted as meetings choose ties
+        num = den = 0.0
+        for a, b in self.ties():
+            w = dl.TIE_BASE_WEIGHT + a.trust[b] + b.trust[a]
+            num += w * 0.5 * (a.trust[b] + b.trust[a])
+            den += w
+        self.working_trust = num / den if den else 0.0
         frames = sorted(q.frame for q in self.people)
         best = run = 1
         for a, b in itertools.pairwise(frames):
@@ -613,6 +644,11 @@ class ReferenceModel(mesa.Model):
             self.consensus_reached = False
             self.consensus_lost = True
         self.consensus = c
+        if math.isfinite(self.plan):
+            near = sum(abs(q.frame - self.plan) < q.openness for q in self.people)
+            self.plan_support = near / len(self.people)
+        else:
+            self.plan_support = 0.0
         self.history.append(self.public_value)
 
     # ------------------------------------------------------------------ schedule
@@ -662,6 +698,7 @@ class ReferenceModel(mesa.Model):
             "perished": self.perished,
             "consensus": self.consensus,
             "mean_trust": self.mean_trust,
+            "working_trust": self.working_trust,
             "trust_density": strong / max(1, n * (n - 1)),
             "learning_share": self.learning / self.setbacks if self.setbacks else nan,
             "founders_share": sum(q.founder for q in people) / n,

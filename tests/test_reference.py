@@ -7,8 +7,8 @@ adapt, leadership shocks, high turnover), each implementation runs on its own se
 outcomes are compared with two-sample tests (Mann-Whitney U and Kolmogorov-Smirnov):
 collective impact, weeks to the first win (runs without a win count as ``weeks + 1``), mean
 trust and legitimacy at the end. Family-wise alpha is 0.01, split evenly (Bonferroni) over the
-tests. To show that the comparison has power, the model with one learning rate perturbed
-(``trust_gain`` 0.10 -> 0.15) must be told apart from the reference.
+tests. To show that the comparison has power, the model with one learning rate wrong (the
+declared ``trust_gain`` doubled, as a typo might) must be told apart from the reference.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pytest
 from scipy import stats
 
 from collabsim import CollaborationModel
+from collabsim.params import PARAMS
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +95,7 @@ def test_model_and_reference_agree_in_distribution(reference, name):
 
 
 def test_the_comparison_detects_a_perturbed_learning_rate(reference):
-    params = {**CONFIGS["defaults"], "trust_gain": 0.15}
+    params = {**CONFIGS["defaults"], "trust_gain": 2 * PARAMS["trust_gain"].default}
     ps = p_values(run(CollaborationModel, params, 100_000), reference["defaults"])
     assert min(ps.values()) < ALPHA, ps
 
