@@ -37,7 +37,7 @@ def before_after(after: dict, before: dict | None) -> str:
     def figures(res: dict) -> dict[str, float]:
         d = res["default"]
         size = {r["n_orgs"]: r for r in res["scaling"]["rows"]}
-        ref = {r["n_orgs"]: r for r in res["reference"]["rows"]}
+        ref = {r["n_orgs"]: r for r in res.get("reference", {"rows": []})["rows"]}
         out = {
             "default run: construction (ms)": d["build_ms"],
             "default run: 156 steps (ms)": d["steps_ms"],
@@ -52,7 +52,7 @@ def before_after(after: dict, before: dict | None) -> str:
         out["step-cost exponent, >= 100 orgs"] = res["scaling"]["exponent"]
         if 1000 in ref:
             out["speed-up vs reference, 1,000 orgs (x)"] = ref[1000]["speedup"]
-        for r in res["sweep"]["rows"]:
+        for r in res.get("sweep", {"rows": []})["rows"]:
             out[f"sweep, {r['workers']} worker(s) (runs/s)"] = r["runs_per_s"]
         return out
 
