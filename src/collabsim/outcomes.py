@@ -27,6 +27,9 @@ __all__ = [
     "summarize",
 ]
 
+#: Sum of an array without ``ndarray.sum``'s Python wrapper (same pairwise summation).
+_sum = np.add.reduce
+
 #: Gap between sorted frames that separates two clusters (frame units).
 CLUSTER_GAP = 0.05
 #: Consensus above which the collaboration counts as agreed; below the lower mark agreement is
@@ -129,11 +132,11 @@ class Recorder:
         n = e.n
         if n:
             pair = e.t_uv[:n] + e.t_vu[:n]
-            tot = float(pair.sum())
+            tot = float(_sum(pair))
             s.mean_trust = tot / (2 * n)
             # working trust: ties weighted as meetings choose them (TIE_BASE_WEIGHT + both trusts)
             pair *= pair  # (not pair @ pair: a threaded BLAS call, slow on a busy machine)
-            s.working_trust = float(pair.sum() + TIE_BASE_WEIGHT * tot) / (
+            s.working_trust = float(_sum(pair) + TIE_BASE_WEIGHT * tot) / (
                 2.0 * (tot + TIE_BASE_WEIGHT * n)
             )
         else:
@@ -171,16 +174,16 @@ class Recorder:
             d["trust_density"][week] = strong / max(1, npeople * (npeople - 1))
         d["consensus"][week] = s.consensus
         d["plan_support"][week] = s.plan_support
-        dev = s.frame - s.frame.sum() / npeople
+        dev = s.frame - _sum(s.frame) / npeople
         dev *= dev  # (not dev @ dev: a threaded BLAS call on large n is slow on a busy machine)
-        d["frame_sd"][week] = math.sqrt(dev.sum() / npeople)  # the population s.d.
+        d["frame_sd"][week] = math.sqrt(_sum(dev) / npeople)  # the population s.d.
         d["plan_alignment"][week] = (
             math.exp(-((s.plan - s.theta) ** 2) / (2 * p.leverage_width**2))
             if math.isfinite(s.plan)
             else 0.0
         )
-        d["commitment"][week] = s.commitment.sum() / npeople
-        d["effort"][week] = s.effort.sum() / npeople
+        d["commitment"][week] = _sum(s.commitment) / npeople
+        d["effort"][week] = _sum(s.effort) / npeople
         d["founders_share"][week] = np.count_nonzero(s.founder) / npeople
         d["newcomers_share"][week] = np.count_nonzero(s.tenure < NEWCOMER_WEEKS) / npeople
         d["evidence_precision"][week] = s.evidence_precision
