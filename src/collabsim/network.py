@@ -16,6 +16,8 @@ passed in.
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 import numpy as np
 
@@ -162,35 +164,15 @@ def _assemble_teams(
     return new_a, new_b
 
 
-def prior_relationships(
-    org: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    history: float,
-    p: float,
-    q: float,
-    prior_trust: float,
-    stranger_trust: float,
-    conflict_history: float,
-    colleague_trust: float = 0.8,
-) -> nx.Graph:
-    """The network of prior relationships as a :class:`networkx.Graph` (see :func:`prior_ties`).
+def prior_relationships(org: np.ndarray, rng: np.random.Generator, **kwargs: Any) -> nx.Graph:
+    """The network of prior relationships as a :class:`networkx.Graph`.
+
+    Takes the arguments of :func:`prior_ties` (same draws, same ties).
 
     Returns:
         An undirected graph on ``range(len(org))`` with edge attributes ``trust`` and ``kind``.
     """
-    ties = prior_ties(
-        org,
-        rng,
-        history=history,
-        p=p,
-        q=q,
-        prior_trust=prior_trust,
-        stranger_trust=stranger_trust,
-        conflict_history=conflict_history,
-        colleague_trust=colleague_trust,
-    )
-    return ties_to_graph(len(org), *ties)
+    return ties_to_graph(len(org), *prior_ties(org, rng, **kwargs))
 
 
 def ties_to_graph(
