@@ -21,8 +21,9 @@ after a warm-up run, with garbage collected before each repetition; each figure 
 over seeds of each seed's fastest repetition (one seed is the same work every time). Tables
 show the CPU time of the process (``time.process_time``): on an idle machine it equals
 wall-clock time, and on a shared one it is not inflated by the time other processes hold the
-cores; wall-clock figures are stored too, with the load average before and after. Sweep
-throughput is wall-clock by nature.
+cores; wall-clock figures are stored too, with the load average before and after and a probe
+of how long two small numpy calls take (before and after), which shows how busy the machine
+was. Sweep throughput is wall-clock by nature.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import platform
 import statistics
 import sys
 import time
+import timeit
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,22 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": platform.platform(),
+    }
+
+
+def probe() -> dict[str, float]:
+    """How fast this machine runs small numpy calls right now (microseconds, best of 5).
+
+    The step of a small model is a hundred or so calls like these, so this calibrates the
+    figures of a run: on a busy machine (other processes on the same cores) they slow down,
+    even in CPU time.
+    """
+    rng = np.random.default_rng(0)
+    x, y = rng.random(36), rng.random(36)
+    calls = {"add_36": lambda: x + y, "random_18": lambda: rng.random(18)}
+    return {
+        name: 1e6 * min(timeit.repeat(f, number=20_000, repeat=5)) / 20_000
+        for name, f in calls.items()
     }
 
 
@@ -485,11 +503,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     res: dict[str, Any] = {"provenance": provenance(), "machine": info, "quick": args.quick}
     res["load_before"] = os.getloadavg()
+    res["probe_before_us"] = probe()
+    print(
+        "numpy call probe (us, best of 5): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in res["probe_before_us"].items())
+    )
     for name, fn in SECTIONS.items():
         if args.only and name not in args.only:
             continue
         res[name] = fn(cfg)
     res["load_after"] = os.getloadavg()
+    res["probe_after_us"] = probe()
     if not args.only:
         res["targets"] = check_targets(res)
     args.out.mkdir(parents=True, exist_ok=True)
