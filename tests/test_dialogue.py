@@ -63,3 +63,33 @@ def test_low_partner_effort_erodes_trust():
     t0 = s.edges.t_uv[: s.edges.n].mean()
     dialogue(s, p, np.random.default_rng(1), 1)
     assert s.edges.t_uv[: s.edges.n].mean() < t0
+
+
+def test_weighted_tie_sampling_follows_the_weights():
+    from scipy import stats
+
+    from collabsim.mechanisms.dialogue import TIE_BASE_WEIGHT, pick_ties
+    from collabsim.state import Edges
+
+    rng = np.random.default_rng(2)
+    e = Edges(40)
+    u = np.arange(30)
+    e.add_many(u, u + 5, rng.random(30), rng.random(30))
+    draws = pick_ties(e, 60_000, rng, mean_trust=0.5)
+    counts = np.bincount(draws, minlength=e.n)
+    w = TIE_BASE_WEIGHT + e.t_uv[: e.n] + e.t_vu[: e.n]
+    assert stats.chisquare(counts, 60_000 * w / w.sum()).pvalue > 0.001
+    # a poor guess of the acceptance rate changes only the batch sizes
+    assert len(pick_ties(e, 500, rng, mean_trust=1.0)) == 500
+
+
+def test_uniform_pairs_are_distinct_and_uniform():
+    from scipy import stats
+
+    from collabsim.mechanisms.dialogue import uniform_pairs
+
+    a, b = uniform_pairs(7, 42_000, np.random.default_rng(3))
+    assert np.all(a != b) and a.min() >= 0 and max(a.max(), b.max()) <= 6
+    counts = np.bincount(a * 7 + b, minlength=49).reshape(7, 7)
+    off = counts[~np.eye(7, dtype=bool)]
+    assert stats.chisquare(off).pvalue > 0.001

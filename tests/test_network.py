@@ -1,7 +1,7 @@
 import networkx as nx
 import numpy as np
 
-from collabsim.network import graph_to_arrays, prior_relationships
+from collabsim.network import TIE_KINDS, graph_to_arrays, prior_relationships, prior_ties
 
 
 def build(seed=0, n_orgs=30, reps=3, **kw):
@@ -68,3 +68,60 @@ def test_graph_to_arrays_is_ordered_and_complete():
     assert np.all(u < v)
     keys = u * 1000 + v
     assert np.all(np.diff(keys) > 0)
+
+
+def naive_teams(n, rng, n_teams, p, q):
+    """The team assembly as first written: the incumbent pool is rebuilt for every slot."""
+    fresh = rng.permutation(n).tolist()
+    incumbents, collaborators, ties = [], {}, []
+    size = min(4, n)
+    draws = rng.random((n_teams, size, 3))
+    for t in range(n_teams):
+        team = []
+        for s in range(size):
+            r_inc, r_rep, r_pick = draws[t, s]
+            person = -1
+            if (r_inc < p or not fresh) and incumbents:
+                pool = []
+                if r_rep < q:
+                    for member in team:
+                        pool.extend(c for c in collaborators.get(member, ()) if c not in team)
+                if not pool:
+                    pool = [c for c in incumbents if c not in team]
+                if pool:
+                    person = pool[int(r_pick * len(pool))]
+            if person < 0 and fresh:
+                person = fresh.pop()
+                incumbents.append(person)
+            if person >= 0 and person not in team:
+                team.append(person)
+        for i, a in enumerate(team):
+            for b in team[i + 1 :]:
+                collaborators.setdefault(a, set()).add(b)
+                collaborators.setdefault(b, set()).add(a)
+                if (min(a, b), max(a, b)) not in ties:
+                    ties.append((min(a, b), max(a, b)))
+    return ties
+
+
+def test_linear_time_team_assembly_makes_the_same_teams_from_the_same_draws():
+    from collabsim.network import _assemble_teams
+
+    for seed in range(40):
+        r = np.random.default_rng(seed)
+        n, teams = int(r.integers(2, 60)), int(r.integers(1, 40))
+        p, q = float(r.random()), float(r.random())
+        a, b = _assemble_teams(n, np.random.default_rng(seed), teams, p, q, set())
+        fast = [(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)]
+        assert fast == naive_teams(n, np.random.default_rng(seed), teams, p, q)
+
+
+def test_prior_ties_and_graph_agree():
+    org = np.repeat(np.arange(20), 3)
+    args = dict(history=2.0, p=0.6, q=0.5, prior_trust=0.65, stranger_trust=0.25)
+    u, v, t, kind = prior_ties(org, np.random.default_rng(3), conflict_history=0.3, **args)
+    g = prior_relationships(org, np.random.default_rng(3), conflict_history=0.3, **args)
+    assert sorted((a, b, d["trust"], d["kind"]) for a, b, d in g.edges(data=True)) == sorted(
+        zip(u.tolist(), v.tolist(), t.tolist(), [TIE_KINDS[k] for k in kind], strict=True)
+    )
+    assert {TIE_KINDS[k] for k in kind} == {"colleague", "prior", "conflict"}

@@ -57,3 +57,16 @@ def test_leadership_shock_replaces_city_agency_seats():
     city = s.sector[s.org] == 0
     assert s.leadership_shocks == 1
     assert not s.founder[city].any() and s.founder[~city].all()
+
+
+def test_leavers_per_week_follow_the_weekly_hazard():
+    m = make(1, n_orgs=50, turnover_rate=0.5)
+    s, p = m.state, m.p
+    rng = np.random.default_rng(4)
+    counts = []
+    for w in range(1, 400):
+        turnover(s, p, rng, w)
+        counts.append(s.left_this_week)
+    n, h = s.n_people, p.hazard
+    mean, sd = np.mean(counts), np.sqrt(n * h * (1 - h) / len(counts))
+    assert abs(mean - n * h) < 4 * sd

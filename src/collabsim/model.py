@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import mesa
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -20,7 +21,7 @@ from collabsim import mechanisms
 from collabsim.agents import Organization
 from collabsim.mechanisms.effort import effort
 from collabsim.mechanisms.turnover import draw_people, weekly_hazard
-from collabsim.network import graph_to_arrays, prior_relationships
+from collabsim.network import prior_ties, ties_to_graph
 from collabsim.outcomes import Recorder, summarize
 from collabsim.params import GOVERNANCE_MODES, SECTORS, validate
 from collabsim.state import Edges, State
@@ -139,7 +140,7 @@ class CollaborationModel(mesa.Model):
             mode=GOVERNANCE_MODES.index(p.governance),
         )
         draw_people(s, p, rng, np.arange(n))
-        self.graph = prior_relationships(
+        self._ties = prior_ties(
             org,
             rng,
             history=p.prior_history,
@@ -150,7 +151,8 @@ class CollaborationModel(mesa.Model):
             conflict_history=p.conflict_history,
             colleague_trust=COLLEAGUE_TRUST,
         )
-        u, v, t = graph_to_arrays(self.graph)
+        self._graph: nx.Graph | None = None
+        u, v, t, _ = self._ties
         s.edges = Edges(n, capacity=max(64, 2 * len(u) + n))
         s.edges.add_many(u, v, t, t.copy())
         effort(s, p, rng, 0)
@@ -184,6 +186,13 @@ class CollaborationModel(mesa.Model):
         return self
 
     # ------------------------------------------------------------------ outcomes
+    @property
+    def graph(self) -> nx.Graph:
+        """The network of prior relationships at the founding (built on first use)."""
+        if self._graph is None:
+            self._graph = ties_to_graph(self.state.n_people, *self._ties)
+        return self._graph
+
     @property
     def week(self) -> int:
         """Weeks simulated so far."""

@@ -7,23 +7,36 @@ before. Following the team-assembly model of Guimera, Uzzi, Spiro & Amaral (Scie
 an incumbent is a *repeat collaborator* of someone already on the team with probability ``q``.
 Members of a past team become tied. Colleagues from the same organization are tied too.
 
-The result is a :class:`networkx.Graph` of people (nodes are seat rows) whose edges carry the
-initial ``trust`` and a ``kind`` ("colleague", "prior" or "conflict"). Every draw comes from
-the numpy ``Generator`` passed in.
+The result is a set of edge arrays over people (seat rows) with the initial ``trust`` and a
+``kind`` ("colleague", "prior" or "conflict") of every tie, built without a graph object:
+the model reads the arrays directly, and :func:`prior_relationships` turns them into a
+:class:`networkx.Graph` for whoever wants one. Every draw comes from the numpy ``Generator``
+passed in.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 import numpy as np
 
-__all__ = ["PAST_TEAM_SIZE", "graph_to_arrays", "prior_relationships"]
+__all__ = [
+    "PAST_TEAM_SIZE",
+    "TIE_KINDS",
+    "graph_to_arrays",
+    "prior_relationships",
+    "prior_ties",
+    "ties_to_graph",
+]
 
 #: Members of a past team (Guimera et al. 2005 study teams of a few members).
 PAST_TEAM_SIZE = 4
+#: Kinds of prior tie; :func:`prior_ties` returns each tie's index into this tuple.
+TIE_KINDS: tuple[str, ...] = ("colleague", "prior", "conflict")
 
 
-def prior_relationships(
+def prior_ties(
     org: np.ndarray,
     rng: np.random.Generator,
     *,
@@ -34,8 +47,8 @@ def prior_relationships(
     stranger_trust: float,
     conflict_history: float,
     colleague_trust: float = 0.8,
-) -> nx.Graph:
-    """Build the network of prior relationships among the people at the table.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Build the prior relationships among the people at the table as edge arrays.
 
     Args:
         org: Organization of each person (seat row).
@@ -50,44 +63,90 @@ def prior_relationships(
         colleague_trust: Trust between colleagues of the same organization.
 
     Returns:
-        An undirected graph on ``range(len(org))`` with edge attributes ``trust`` and ``kind``.
+        ``(u, v, trust, kind)``: one row per tie with ``u < v``, sorted by ``(u, v)``;
+        ``kind`` indexes :data:`TIE_KINDS`.
     """
+    org = np.asarray(org)
     n = len(org)
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    # colleagues of the same organization
+    # colleagues of the same organization: pairs at every offset within the sorted seats
     order = np.argsort(org, kind="stable")
-    bounds = np.flatnonzero(np.diff(org[order])) + 1
-    for members in np.split(order, bounds):
-        m = members.tolist()
-        for i in range(len(m)):
-            for j in range(i + 1, len(m)):
-                g.add_edge(m[i], m[j], trust=colleague_trust, kind="colleague")
+    grouped = org[order]
+    cu, cv = [], []
+    for d in range(1, n):
+        same = grouped[:-d] == grouped[d:]
+        if not same.any():
+            break
+        cu.append(order[:-d][same])
+        cv.append(order[d:][same])
+    col_a = np.concatenate(cu) if cu else np.zeros(0, dtype=np.int64)
+    col_b = np.concatenate(cv) if cv else np.zeros(0, dtype=np.int64)
+    col_lo, col_hi = np.minimum(col_a, col_b), np.maximum(col_a, col_b)
 
+    prior_a: list[int] = []
+    prior_b: list[int] = []
     n_teams = round(history * n / PAST_TEAM_SIZE)
-    if n_teams <= 0 or n < 2:
-        return g
+    if n_teams > 0 and n >= 2:
+        prior_a, prior_b = _assemble_teams(
+            n, rng, n_teams, p, q, set((col_lo * n + col_hi).tolist())
+        )
+    pa = np.asarray(prior_a, dtype=np.int64)
+    pb = np.asarray(prior_b, dtype=np.int64)
+    p_lo, p_hi = np.minimum(pa, pb), np.maximum(pa, pb)
+    p_kind = np.full(len(pa), 1, dtype=np.int8)
+    p_trust = np.full(len(pa), float(prior_trust))
+    if len(pa) and conflict_history > 0:
+        # one draw per prior tie, in the order a networkx graph built tie by tie lists them
+        # (by lower endpoint, then by creation): the same draws as the graph-based builder
+        listed = np.argsort(p_lo, kind="stable")
+        hits = listed[rng.random(len(pa)) < conflict_history]
+        p_kind[hits] = 2
+        p_trust[hits] = 0.5 * stranger_trust
+    u = np.concatenate([col_lo, p_lo])
+    v = np.concatenate([col_hi, p_hi])
+    trust = np.concatenate([np.full(len(col_lo), float(colleague_trust)), p_trust])
+    kind = np.concatenate([np.zeros(len(col_lo), dtype=np.int8), p_kind])
+    rows = np.lexsort((v, u))
+    return u[rows].astype(np.int64), v[rows].astype(np.int64), trust[rows], kind[rows]
+
+
+def _assemble_teams(
+    n: int, rng: np.random.Generator, n_teams: int, p: float, q: float, taken: set[int]
+) -> tuple[list[int], list[int]]:
+    """Past teams (Guimera et al. 2005); return the new prior ties in order of creation.
+
+    A slot that goes to an incumbent outside the repeat-collaborator pool is drawn uniformly
+    from the incumbents not yet on the team: the pick skips the team members' places in the
+    list of incumbents, so it costs O(team size), not O(incumbents).
+    """
     fresh = rng.permutation(n).tolist()  # newcomers enter in this order
     incumbents: list[int] = []
+    place: dict[int, int] = {}  # person -> index in incumbents
     collaborators: dict[int, set[int]] = {}
     size = min(PAST_TEAM_SIZE, n)
-    draws = rng.random((n_teams, size, 3))
+    draws = rng.random((n_teams, size, 3)).tolist()
+    new_a: list[int] = []
+    new_b: list[int] = []
     for t in range(n_teams):
         team: list[int] = []
-        for s in range(size):
-            r_inc, r_rep, r_pick = draws[t, s]
+        for r_inc, r_rep, r_pick in draws[t]:
             person = -1
             if (r_inc < p or not fresh) and incumbents:
                 pool: list[int] = []
                 if r_rep < q:
                     for member in team:
                         pool.extend(c for c in collaborators.get(member, ()) if c not in team)
-                if not pool:
-                    pool = [c for c in incumbents if c not in team]
                 if pool:
                     person = pool[int(r_pick * len(pool))]
+                elif len(incumbents) > len(team):
+                    j = int(r_pick * (len(incumbents) - len(team)))
+                    for skip in sorted(place[m] for m in team):
+                        if skip > j:
+                            break
+                        j += 1
+                    person = incumbents[j]
             if person < 0 and fresh:
                 person = fresh.pop()
+                place[person] = len(incumbents)
                 incumbents.append(person)
             if person >= 0 and person not in team:
                 team.append(person)
@@ -97,16 +156,35 @@ def prior_relationships(
                 b = team[j]
                 collaborators.setdefault(a, set()).add(b)
                 collaborators.setdefault(b, set()).add(a)
-                if not g.has_edge(a, b):
-                    g.add_edge(a, b, trust=prior_trust, kind="prior")
-    # a share of prior ties carries a history of conflict
-    prior = [(a, b) for a, b, k in g.edges(data="kind") if k == "prior"]
-    if prior and conflict_history > 0:
-        hits = rng.random(len(prior)) < conflict_history
-        for (a, b), hit in zip(prior, hits, strict=True):
-            if hit:
-                g.edges[a, b]["trust"] = 0.5 * stranger_trust
-                g.edges[a, b]["kind"] = "conflict"
+                key = a * n + b if a < b else b * n + a
+                if key not in taken:
+                    taken.add(key)
+                    new_a.append(a)
+                    new_b.append(b)
+    return new_a, new_b
+
+
+def prior_relationships(org: np.ndarray, rng: np.random.Generator, **kwargs: Any) -> nx.Graph:
+    """The network of prior relationships as a :class:`networkx.Graph`.
+
+    Takes the arguments of :func:`prior_ties` (same draws, same ties).
+
+    Returns:
+        An undirected graph on ``range(len(org))`` with edge attributes ``trust`` and ``kind``.
+    """
+    return ties_to_graph(len(org), *prior_ties(org, rng, **kwargs))
+
+
+def ties_to_graph(
+    n: int, u: np.ndarray, v: np.ndarray, trust: np.ndarray, kind: np.ndarray
+) -> nx.Graph:
+    """A graph on ``range(n)`` from the edge arrays of :func:`prior_ties`."""
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(
+        (a, b, {"trust": t, "kind": TIE_KINDS[k]})
+        for a, b, t, k in zip(u.tolist(), v.tolist(), trust.tolist(), kind.tolist(), strict=True)
+    )
     return g
 
 

@@ -7,6 +7,7 @@ the collaboration's state that mechanisms also use (consensus, mean trust) are c
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -25,6 +26,9 @@ __all__ = [
     "consensus_share",
     "summarize",
 ]
+
+#: Sum of an array without ``ndarray.sum``'s Python wrapper (same pairwise summation).
+_sum = np.add.reduce
 
 #: Gap between sorted frames that separates two clusters (frame units).
 CLUSTER_GAP = 0.05
@@ -106,11 +110,12 @@ def consensus_share(frames: np.ndarray, gap: float = CLUSTER_GAP) -> float:
     if n == 0:
         return 0.0
     xs = np.sort(frames)
-    cuts = np.flatnonzero(np.diff(xs) > gap)
+    cuts = (xs[1:] - xs[:-1] > gap).nonzero()[0]
     if len(cuts) == 0:
         return 1.0
-    sizes = np.diff(np.concatenate(([0], cuts + 1, [n])))
-    return float(sizes.max()) / n
+    # cluster k spans sorted rows (cuts[k-1], cuts[k]]; there are few cuts (gap > 0.05)
+    bounds = [-1, *cuts.tolist(), n - 1]
+    return max(b - a for a, b in itertools.pairwise(bounds)) / n
 
 
 class Recorder:
@@ -127,10 +132,11 @@ class Recorder:
         n = e.n
         if n:
             pair = e.t_uv[:n] + e.t_vu[:n]
-            tot = float(pair.sum())
+            tot = float(_sum(pair))
             s.mean_trust = tot / (2 * n)
             # working trust: ties weighted as meetings choose them (TIE_BASE_WEIGHT + both trusts)
-            s.working_trust = float(pair @ pair + TIE_BASE_WEIGHT * tot) / (
+            pair *= pair  # (not pair @ pair: a threaded BLAS call, slow on a busy machine)
+            s.working_trust = float(_sum(pair) + TIE_BASE_WEIGHT * tot) / (
                 2.0 * (tot + TIE_BASE_WEIGHT * n)
             )
         else:
@@ -164,18 +170,20 @@ class Recorder:
         d["mean_trust"][week] = s.mean_trust
         d["working_trust"][week] = s.working_trust
         if n:
-            strong = np.count_nonzero(e.t_uv[:n] > 0.5) + np.count_nonzero(e.t_vu[:n] > 0.5)
+            strong = np.count_nonzero(e.trust[:, :n] > 0.5)
             d["trust_density"][week] = strong / max(1, npeople * (npeople - 1))
         d["consensus"][week] = s.consensus
         d["plan_support"][week] = s.plan_support
-        d["frame_sd"][week] = s.frame.std()
+        dev = s.frame - _sum(s.frame) / npeople
+        dev *= dev  # (not dev @ dev: a threaded BLAS call on large n is slow on a busy machine)
+        d["frame_sd"][week] = math.sqrt(_sum(dev) / npeople)  # the population s.d.
         d["plan_alignment"][week] = (
             math.exp(-((s.plan - s.theta) ** 2) / (2 * p.leverage_width**2))
             if math.isfinite(s.plan)
             else 0.0
         )
-        d["commitment"][week] = s.commitment.mean()
-        d["effort"][week] = s.effort.mean()
+        d["commitment"][week] = _sum(s.commitment) / npeople
+        d["effort"][week] = _sum(s.effort) / npeople
         d["founders_share"][week] = np.count_nonzero(s.founder) / npeople
         d["newcomers_share"][week] = np.count_nonzero(s.tenure < NEWCOMER_WEEKS) / npeople
         d["evidence_precision"][week] = s.evidence_precision

@@ -39,9 +39,13 @@ def community(s: State, p, rng: np.random.Generator, week: int) -> None:
     if p.community_stages <= 0:
         return
     x = s.frame
-    view = s.theta + RESIDENT_SPREAD * rng.normal(size=len(x))
-    x += COMMUNITY_PULL * s.effort * (view - x)
-    np.clip(x, 0.0, 1.0, out=x)
+    view = rng.normal(s.theta, RESIDENT_SPREAD, len(x))  # each member meets residents
+    view -= x
+    view *= s.effort
+    view *= COMMUNITY_PULL
+    x += view
+    np.minimum(x, 1.0, out=x)
+    np.maximum(x, 0.0, out=x)
     s.legitimacy += COMMUNITY_LEGITIMACY * p.kappa * (1.0 - s.legitimacy)
     ceiling = COMMUNITY_EVIDENCE_CEILING * p.kappa
     if s.evidence_precision < ceiling:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from collabsim.kernels import meeting_kernel
 from collabsim.mechanisms.trust import update_trust
-from collabsim.state import State
+from collabsim.state import Edges, State
 
-__all__ = ["dialogue"]
+__all__ = ["dialogue", "meet", "pick_ties", "uniform_pairs"]
 
 #: Share of meetings that follow existing ties (the rest happen at the table at random).
 TIE_SHARE = 0.85
@@ -38,8 +39,63 @@ JPS_SIGNAL = 0.5
 BROKER_SIGNAL = 0.3
 
 
+_NO_BONUS = np.zeros(0)
+#: Highest weight a tie can have in the choice of meetings (both trusts at 1).
+_MAX_TIE_WEIGHT = TIE_BASE_WEIGHT + 2.0
+
+
+def pick_ties(e: Edges, k: int, rng: np.random.Generator, mean_trust: float = 0.5) -> np.ndarray:
+    """Draw ``k`` edge rows with replacement, each with probability proportional to its weight.
+
+    The weight of a tie is ``TIE_BASE_WEIGHT + t_uv + t_vu``. Rejection sampling: a row is
+    proposed uniformly and accepted with probability ``weight / max weight``; the accepted
+    rows, in order, are independent draws from the weighted distribution (the same one as
+    inverse-CDF sampling over the cumulative weights), at a cost of O(k) rather than O(edges).
+
+    Args:
+        e: The edges (at least one).
+        k: Rows to draw.
+        rng: The run's generator.
+        mean_trust: Expected mean trust, used only to size the batches of proposals.
+    """
+    n = e.n
+    accept = max(0.05, (TIE_BASE_WEIGHT + 2.0 * mean_trust) / _MAX_TIE_WEIGHT)
+    t_uv, t_vu = e.t_uv, e.t_vu
+    got: list[np.ndarray] = []
+    need = k
+    while need > 0:
+        c = int(need / accept * 1.15) + 8
+        r = rng.random(2 * c)
+        rows = (r[:c] * n).astype(np.intp)
+        # accept when u * max weight < weight, i.e. u * max - base < t_uv + t_vu
+        r = r[c:]
+        r *= _MAX_TIE_WEIGHT
+        r -= TIE_BASE_WEIGHT
+        rows = rows[r < t_uv[rows] + t_vu[rows]]
+        got.append(rows[:need])
+        need -= len(got[-1])
+    return got[0] if len(got) == 1 else np.concatenate(got)
+
+
+def uniform_pairs(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` pairs of distinct people drawn uniformly (``floor(u * n)`` from one batch)."""
+    r = rng.random(2 * k)
+    r[:k] *= n
+    r[k:] *= n - 1
+    ab = r.astype(np.intp)
+    a, b = ab[:k], ab[k:]
+    b += b >= a
+    return a, b
+
+
 def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
-    """Run one week of meetings: frames and trust update (in place)."""
+    """Run one week of meetings: frames and trust update (in place).
+
+    Both sides of every meeting are handled at once: ``ends[:, rows]`` is a ``(2, m)`` array
+    whose row 0 is one side (``u``) and row 1 the other (``v``), so ``[::-1]`` gives each
+    side its partner. If a tie meets twice in a week, the frame moves add up and the trust
+    update of the later meeting is the one kept.
+    """
     n = s.n_people
     if n < 2 or p.meeting_rate <= 0.0:
         return
@@ -48,57 +104,78 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     m_tie = int(TIE_SHARE * m) if e.n else 0
     m_table = m - m_tie
     parts = []
-    bonus_parts = []
+    nav = _NO_BONUS
     if m_tie:
-        w = TIE_BASE_WEIGHT + e.t_uv[: e.n] + e.t_vu[: e.n]
-        cum = np.cumsum(w)
-        rows = np.searchsorted(cum, rng.random(m_tie) * cum[-1], side="right")
-        parts.append(np.minimum(rows, e.n - 1))
+        parts.append(pick_ties(e, m_tie, rng, s.mean_trust))
     if m_table:
-        a = rng.integers(n, size=m_table)
-        b = rng.integers(n - 1, size=m_table)
-        b += b >= a
-        parts.append(e.find_or_add(a, b, p.stranger_trust))
+        parts.append(e.find_or_add(*uniform_pairs(n, m_table, rng), p.stranger_trust))
     if p.navigator and p.navigator_brokered > 0.0:
         k = int(p.navigator_brokered * n / 2 + rng.random())
         if k:
-            a = rng.integers(n, size=k)
-            b = rng.integers(n, size=k)
+            ab = (rng.random(2 * k) * n).astype(np.intp)
+            a, b = ab[:k], ab[k:]
             ok = (s.seat_sector[a] != s.seat_sector[b]) & (a != b)
             if ok.any():
                 a, b = a[ok], b[ok]
-                rows = e.find_or_add(a, b, p.stranger_trust)
-                parts.append(rows)
-                bonus_parts.append((len(rows), a, b))
+                parts.append(e.find_or_add(a, b, p.stranger_trust))
+                nav = BROKER_SIGNAL * 0.5 * (s.nav_trust[a] + s.nav_trust[b])
+    if not parts:
+        return
     rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    u = e.u[rows]
-    v = e.v[rows]
-    x = s.frame
-    d = x[v] - x[u]
-    ad = np.abs(d)
     jps = p.joint_problem_solving
-    reach = s.openness * (1.0 + jps)
-    tuv = e.t_uv[rows]
-    tvu = e.t_vu[rows]
-    # people hear out those they trust from further away (trust-weighted bounded confidence)
-    in_u = ad < reach[u] * (TRUST_REACH_BASE + tuv)
-    in_v = ad < reach[v] * (TRUST_REACH_BASE + tvu)
-    mu = p.frame_step
-    move = np.bincount(u, mu * tuv * d * in_u, minlength=n)
-    move -= np.bincount(v, mu * tvu * d * in_v, minlength=n)
-    np.clip(x + move, 0.0, 1.0, out=x)
-    # trust signals from the partner's visible effort, conflict and joint problem-solving
-    eff = s.effort
-    base = jps * JPS_SIGNAL
     pen = (1.0 - jps) * CONFLICT_SIGNAL
-    sig_u = 2.0 * (eff[v] - p.effort_expected) + base - pen * (1.0 - tuv) * ~in_u
-    sig_v = 2.0 * (eff[u] - p.effort_expected) + base - pen * (1.0 - tvu) * ~in_v
-    if bonus_parts:
-        k, a, b = bonus_parts[0]
-        nav = BROKER_SIGNAL * 0.5 * (s.nav_trust[a] + s.nav_trust[b])
-        sig_u[-k:] += nav
-        sig_v[-k:] += nav
-    np.clip(sig_u, -1.0, 1.0, out=sig_u)
-    np.clip(sig_v, -1.0, 1.0, out=sig_v)
-    e.t_uv[rows] = update_trust(tuv, sig_u, p.trust_gain, p.trust_loss)
-    e.t_vu[rows] = update_trust(tvu, sig_v, p.trust_gain, p.trust_loss)
+    base = jps * JPS_SIGNAL - 2.0 * p.effort_expected
+    kernel = meeting_kernel()
+    if kernel is not None:  # the same update, compiled (collabsim.kernels)
+        kernel(
+            rows, e.ends, e.trust, s.frame, s.openness, s.effort, nav, 1.0 + jps,
+            TRUST_REACH_BASE, p.frame_step, base, pen, p.trust_gain, p.trust_loss,
+        )  # fmt: skip
+        return
+    meet(s, p, rows, nav, base, pen)
+
+
+def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float) -> None:
+    """Apply a week's meetings on edge ``rows`` to frames and trust (numpy path, in place).
+
+    Args:
+        s: The state.
+        p: The parameters.
+        rows: Edge of each meeting.
+        nav: The navigator's bonus signal of the last ``len(nav)`` meetings.
+        base: Signal before the partner's effort: ``jps * JPS_SIGNAL - 2 effort_expected``.
+        pen: Conflict signal at zero trust, ``(1 - jps) * CONFLICT_SIGNAL``.
+    """
+    e = s.edges
+    n = s.n_people
+    uv = e.ends.take(rows, axis=1)  # (2, m): each side of each meeting
+    x = s.frame
+    side = x[uv]
+    gap = side[::-1] - side  # each side's gap toward its partner
+    t = e.trust.take(rows, axis=1)  # each side's trust in its partner
+    # people hear out those they trust from further away (trust-weighted bounded confidence)
+    reach = s.openness[uv]
+    reach *= 1.0 + p.joint_problem_solving
+    reach *= TRUST_REACH_BASE + t
+    within = np.abs(gap) < reach
+    step = t * gap
+    step *= within
+    step *= p.frame_step  # move toward the partner by mu * trust * gap, if within reach
+    x += np.bincount(uv.ravel(), step.ravel(), minlength=n)
+    np.minimum(x, 1.0, out=x)
+    np.maximum(x, 0.0, out=x)
+    # trust signals from the partner's visible effort, conflict and joint problem-solving:
+    # 2 (e_partner - expected) + jps * JPS_SIGNAL - pen * (1 - trust) * (not within)
+    sig = s.effort[uv[::-1]]
+    sig *= 2.0
+    sig += base
+    conflict = 1.0 - t
+    conflict *= pen
+    np.subtract(sig, conflict, out=sig, where=~within)
+    if len(nav):
+        sig[:, -len(nav) :] += nav
+    np.minimum(sig, 1.0, out=sig)
+    np.maximum(sig, -1.0, out=sig)
+    t = update_trust(t, sig, p.trust_gain, p.trust_loss)
+    e.t_uv[rows] = t[0]  # a tie met twice keeps the later update
+    e.t_vu[rows] = t[1]

@@ -15,7 +15,7 @@ __all__ = ["perish"]
 
 def perish(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Count weeks below the floor and dissolve the collaboration when too many (in place)."""
-    low = s.legitimacy < p.perish_floor or float(s.commitment.mean()) < p.perish_floor
+    low = s.legitimacy < p.perish_floor or np.add.reduce(s.commitment) / s.n_people < p.perish_floor
     s.weeks_below_floor = s.weeks_below_floor + 1 if low else 0
     if s.weeks_below_floor >= p.perish_weeks and not s.perished:
         s.perished = True

@@ -32,9 +32,9 @@ DIVERSITY_LEGITIMACY = 0.005
 
 def triangle(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Update capacity, legitimacy and public value (in place)."""
-    per_org = np.bincount(s.org, s.effort, s.n_orgs) * p.inv_reps
-    active = s.weight_always if s.adopted == 0 else s.weight_all
-    oc = float(per_org @ active) * (0.4 + 0.6 * p.resources)
+    per_org = np.bincount(s.org, s.effort, s.n_orgs)  # summed effort of each organization
+    per_org *= s.weight_always if s.adopted == 0 else s.weight_all
+    oc = float(np.add.reduce(per_org)) * p.inv_reps * (0.4 + 0.6 * p.resources)
     if s.mode == gov.NAO:
         oc += gov.NAO_CAPACITY * (1.0 - oc)
     s.capacity_oc = min(1.0, max(0.0, oc))

@@ -30,4 +30,6 @@ def update_trust(
     """
     t = np.asarray(trust, dtype=float)
     s = np.asarray(signal, dtype=float)
-    return np.where(s >= 0.0, t + gain * (1.0 - t) * s, t + loss * t * s)
+    # t + gain * (1 - t) * s where s >= 0, t + loss * t * s elsewhere (one product, one sum)
+    rate = np.where(s >= 0.0, gain * (1.0 - t), loss * t)
+    return t + rate * s

@@ -46,21 +46,28 @@ def draw_people(s: State, p, rng: np.random.Generator, rows: np.ndarray) -> None
 def turnover(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Replace leavers by newcomers (in place)."""
     n = s.n_people
-    leave = rng.random(n) < p.hazard
+    # each seat leaves with the weekly hazard: a binomial number of leavers, then a uniform
+    # choice of which seats (the same distribution as one Bernoulli draw per seat)
+    k = int(rng.binomial(n, p.hazard)) if p.hazard > 0.0 else 0
+    rows = np.sort(rng.choice(n, k, replace=False)) if k else None
     if p.shock_hazard > 0.0 and rng.random() < p.shock_hazard:
         city = s.sector == 0
         center = rng.random()
         s.home_frame[city] = np.clip(
             center + p.frame_spread * rng.normal(size=int(city.sum())), 0.0, 1.0
         )
-        leave |= city[s.org]
+        leave = city[s.org]
+        if rows is not None:
+            leave[rows] = True
+        rows = np.flatnonzero(leave)
         s.leadership_shocks += 1
         s.log(week, "shock", "leadership change: every city-agency seat turns over")
     s.tenure += 1
-    if not leave.any():
+    if rows is None or len(rows) == 0:
         s.left_this_week = 0
         return
-    rows = np.flatnonzero(leave)
+    leave = np.zeros(n, dtype=bool)
+    leave[rows] = True
     s.left_this_week = len(rows)
     s.leavers_total += len(rows)
     draw_people(s, p, rng, rows)
@@ -70,13 +77,15 @@ def turnover(s: State, p, rng: np.random.Generator, week: int) -> None:
         s.nav_trust[rows] = NEWCOMER_NAV_TRUST * p.navigator_trust
     # trust on every tie of a leaver is handed over only in part
     e = s.edges
-    u, v, t_uv, t_vu = e.views()
-    hit = leave[u] | leave[v]
-    if hit.any():
+    u, v = e.u[: e.n], e.v[: e.n]
+    hit = (leave[u] | leave[v]).nonzero()[0]
+    if len(hit):
         h = p.handoff + (p.onboarding * (1.0 - p.handoff) if p.navigator else 0.0)
         t0 = p.stranger_trust
-        t_uv[hit] = h * t_uv[hit] + (1.0 - h) * t0
-        t_vu[hit] = h * t_vu[hit] + (1.0 - h) * t0
+        t = e.trust.take(hit, axis=1)  # both directions
+        t *= h
+        t += (1.0 - h) * t0
+        e.t_uv[hit], e.t_vu[hit] = t
     memory = p.onboarding if p.navigator else 0.0
     s.evidence_precision *= 1.0 - (len(rows) / n) * (1.0 - memory)
     s.log(week, "turnover", f"{len(rows)} newcomer(s) joined")

@@ -1,0 +1,716 @@
+"""Reference implementation: the model's dynamics written the idiomatic Mesa way.
+
+Every representative is a Mesa :class:`~mesa.Agent` that holds its own attributes and a dict
+of its directed trust in each partner it has met; every organization is an agent too. Each
+week the model activates the agents, and each agent loops over its partners in Python: the
+way a Mesa tutorial would write the model. The prior-relationship network is built with
+networkx, and agent-level draws come from the model's ``random`` (Python's generator, seeded
+with the run's seed).
+
+It has two uses:
+
+- the peer to race in ``benchmarks/bench_model.py`` (the vectorized
+  :class:`collabsim.CollaborationModel` must be much faster);
+- an oracle: ``tests/test_reference.py`` checks that the two implementations agree in
+  distribution on the key outcomes over many seeds.
+
+It implements the same submodels, in the same order, with the same equations and parameters
+(read from :mod:`collabsim.params`; calibrated constants are imported from the mechanism
+modules, so that retuning a constant changes both implementations). Collaboration-level
+scalar formulas (mode fit, learning and success odds, leverage) are shared with the package;
+everything about people and relationships (meetings, bounded confidence, trust signals and
+updates, turnover and hand-off, support, blame, effort, capacity, the measures) is written
+here again, agent by agent. Meetings in a week are synchronous: each agent reads the
+partners' state as it was at the start of the meetings, then all agents apply their updates
+(Mesa's two-phase ``do("converse")`` / ``do("advance")`` idiom).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import mesa
+import networkx as nx
+
+from collabsim.mechanisms import community as cm
+from collabsim.mechanisms import dialogue as dl
+from collabsim.mechanisms import entry_point as ep
+from collabsim.mechanisms import governance as gov
+from collabsim.mechanisms import projects as pj
+from collabsim.mechanisms import stat_meeting as sm
+from collabsim.mechanisms import triangle as tri
+from collabsim.mechanisms import turnover as to
+from collabsim.model import (
+    COLLEAGUE_TRUST,
+    COMMUNITY_FRAME_SD,
+    OTHER_SECTOR_WEIGHTS,
+    PROVIDERS,
+    SECTOR_CAPACITY,
+    SECTOR_PRESSURE,
+    CollaborationModel,
+    resolve_seed,
+)
+from collabsim.network import PAST_TEAM_SIZE
+from collabsim.outcomes import CLUSTER_GAP, CONSENSUS_HIGH, CONSENSUS_LOW, ENTRY_WINDOW
+from collabsim.params import GOVERNANCE_MODES, SECTORS, validate
+from collabsim.state import Project
+
+__all__ = ["Organization", "Person", "ReferenceModel"]
+
+
+def _clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    return lo if x < lo else hi if x > hi else x
+
+
+class Organization(mesa.Agent):
+    """A member organization: sector, home frame, pressure, capacity and its seats."""
+
+    def __init__(self, model: ReferenceModel, index: int, sector: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.sector = sector
+        self.home_frame = 0.0
+        self.pressure = 0.0
+        self.capacity = 0.0
+        self.provider = bool(PROVIDERS[sector])
+        self.weight = 0.0
+        self.seats: list[Person] = []
+
+    def mean_effort(self) -> float:
+        """Mean effort of this organization's representatives."""
+        return sum(p.effort for p in self.seats) / len(self.seats)
+
+
+class Person(mesa.Agent):
+    """A representative at the table, with a dict of trust in each partner met."""
+
+    def __init__(self, model: ReferenceModel, seat: int, org: Organization) -> None:
+        super().__init__(model)
+        self.seat = seat
+        self.org = org
+        self.frame = 0.0
+        self.openness = 0.0
+        self.commitment = 0.0
+        self.loyalty = 0.0
+        self.effort = 0.0
+        self.tenure = 0
+        self.founder = True
+        self.nav_trust = 0.0
+        self.trust: dict[Person, float] = {}
+        self.meetings: list[tuple[Person, float]] = []
+        self._move = 0.0
+        self._new_trust: dict[Person, float] = {}
+
+    # --------------------------------------------------------------------- turnover
+    def draw(self) -> None:
+        """Take fresh attributes: the home organization's frame, not the consensus."""
+        m = self.model
+        p, g = m.p, m.random.gauss
+        frame = self.org.home_frame + 0.25 * p.frame_spread * g(0.0, 1.0)
+        if p.navigator and math.isfinite(m.plan) and m.adopted > 0:
+            frame += p.onboarding * (m.plan - frame)
+        self.frame = _clip(frame)
+        self.openness = _clip(p.openness * (1.0 + 0.25 * g(0.0, 1.0)), 0.01, 1.0)
+        self.commitment = _clip(p.commitment + 0.1 * g(0.0, 1.0))
+        self.loyalty = _clip(p.loyalty + 0.1 * g(0.0, 1.0))
+        self.tenure = 0
+
+    # --------------------------------------------------------------------- effort
+    def split_effort(self) -> None:
+        """Effort to the collaboration: commitment against loyalty times home pressure."""
+        c = self.commitment
+        self.effort = c / (c + self.loyalty * self.org.pressure + 1e-12)
+
+    # --------------------------------------------------------------------- dialogue
+    def converse(self) -> None:
+        """Read this week's meetings from the state at their start (nothing is written yet)."""
+        p = self.model.p
+        jps = p.joint_problem_solving
+        reach = self.openness * (1.0 + jps)
+        base = jps * dl.JPS_SIGNAL
+        pen = (1.0 - jps) * dl.CONFLICT_SIGNAL
+        x = self.frame
+        move = 0.0
+        new: dict[Person, float] = {}
+        for partner, bonus in self.meetings:
+            d = partner.frame - x
+            t = self.trust[partner]
+            # people hear out those they trust from further away
+            within = abs(d) < reach * (dl.TRUST_REACH_BASE + t)
+            if within:
+                move += p.frame_step * t * d
+            signal = 2.0 * (partner.effort - p.effort_expected) + base + bonus
+            if not within:  # conflict, softened by trust
+                signal -= pen * (1.0 - t)
+            signal = _clip(signal, -1.0, 1.0)
+            if signal >= 0.0:
+                new[partner] = t + p.trust_gain * (1.0 - t) * signal
+            else:
+                new[partner] = t + p.trust_loss * t * signal
+        self._move = move
+        self._new_trust = new
+
+    def advance(self) -> None:
+        """Apply this week's frame move and trust updates."""
+        self.frame = _clip(self.frame + self._move)
+        self.trust.update(self._new_trust)
+        self.meetings = []
+        self._new_trust = {}
+
+    def pull(self, target: float, share: float) -> None:
+        """Move the frame toward ``target`` by ``share`` of the gap times effort."""
+        self.frame = _clip(self.frame + share * self.effort * (target - self.frame))
+
+
+class ReferenceModel(mesa.Model):
+    """The collaboration model, agent by agent (see the module docstring).
+
+    Args:
+        rng: Integer seed (or SeedSequence); drawn and recorded if None.
+        **params: Overrides of declared parameters.
+    """
+
+    def __init__(self, *, rng: Any = None, **params: Any) -> None:
+        values = validate(params)
+        seed = resolve_seed(rng)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.params = values
+        self.p = CollaborationModel._derive(values)
+        self.events: list[tuple[int, str, str]] = []
+        self.history: list[float] = []  # public value at the end of each week (0: founding)
+        self._init_collaboration()
+        self._build()
+        self._measure()
+        self.running = True
+
+    # ------------------------------------------------------------------ construction
+    def _init_collaboration(self) -> None:
+        self.mode = GOVERNANCE_MODES.index(self.p.governance)
+        self.legitimacy = 0.5
+        self.capacity_oc = 0.0
+        self.public_value = 0.0
+        self.evidence_precision = 0.0
+        self.plan = float("nan")
+        self.mean_trust = 0.0
+        self.working_trust = 0.0
+        self.consensus = 0.0
+        self.plan_support = 0.0
+        self.programs = 0.0
+        self.project: Project | None = None
+        for name in (
+            "adopted wins setbacks learning blame proposals governance_changes "
+            "leadership_shocks leavers_total weeks_below_floor consensus_remade"
+        ).split():
+            setattr(self, name, 0)
+        for name in (
+            "first_win_week first_adoption_week first_setback_week impact_week "
+            "last_win_week perished_week"
+        ).split():
+            setattr(self, name, -1)
+        self.pause_until = 0
+        self.perished = False
+        self.consensus_reached = False
+        self.consensus_lost = False
+
+    def _build(self) -> None:
+        p, r = self.p, self.random
+        n_orgs = p.n_orgs
+        orgs = []
+        for i in range(n_orgs):
+            other = r.random() < p.diversity
+            pick = r.choices(range(1, 5), weights=OTHER_SECTOR_WEIGHTS.tolist())[0]
+            orgs.append(Organization(self, i, pick if other and i > 0 else 0))
+        self.orgs = orgs
+        shares = [sum(o.sector == k for o in orgs) / n_orgs for k in range(len(SECTORS))]
+        p.div_index = (1.0 - sum(s * s for s in shares)) / (1.0 - 1.0 / len(SECTORS))
+        self.theta = 0.2 + 0.6 * r.random()
+        centers = [r.random() for _ in SECTORS]
+        centers[4] = self.theta + COMMUNITY_FRAME_SD * r.gauss(0.0, 1.0)
+        for o in orgs:
+            o.home_frame = _clip(centers[o.sector] + p.frame_spread * r.gauss(0.0, 1.0))
+            o.pressure = _clip(
+                p.home_pressure * SECTOR_PRESSURE[o.sector] * (0.75 + 0.5 * r.random())
+            )
+            o.capacity = SECTOR_CAPACITY[o.sector] * math.exp(0.2 * r.gauss(0.0, 1.0))
+        total = sum(o.capacity for o in orgs)
+        for o in orgs:
+            o.weight = o.capacity / total
+        self.project_pos = [r.random() for _ in range(p.n_projects)]
+        self.project_size = [0.5 + r.random() for _ in range(p.n_projects)]
+        people = []
+        for o in orgs:
+            for _ in range(p.reps_per_org):
+                person = Person(self, len(people), o)
+                o.seats.append(person)
+                people.append(person)
+        self.people = people
+        for person in people:
+            person.draw()
+            person.nav_trust = p.navigator_trust if p.navigator else 0.0
+        g = self._prior_network()
+        for a, b, t in g.edges(data="trust"):
+            people[a].trust[people[b]] = t
+            people[b].trust[people[a]] = t
+        for person in people:
+            person.split_effort()
+        p.proposal_chance = (
+            p.proposal_rate
+            * (0.25 + 0.75 * p.div_index)
+            * (0.25 + 0.75 * p.kappa)
+            * (0.25 + 0.75 * p.initiative)
+        )
+
+    def _prior_network(self) -> nx.Graph:
+        """Colleague ties plus team assembly (Guimera et al. 2005), written with networkx."""
+        p, r = self.p, self.random
+        n = len(self.people)
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        for o in self.orgs:
+            seats = [s.seat for s in o.seats]
+            for i, a in enumerate(seats):
+                for b in seats[i + 1 :]:
+                    g.add_edge(a, b, trust=COLLEAGUE_TRUST, kind="colleague")
+        n_teams = round(p.prior_history * n / PAST_TEAM_SIZE)
+        if n_teams <= 0 or n < 2:
+            return g
+        fresh = list(range(n))
+        r.shuffle(fresh)
+        incumbents: list[int] = []
+        partners: dict[int, set[int]] = {}
+        for _ in range(n_teams):
+            team: list[int] = []
+            for _slot in range(min(PAST_TEAM_SIZE, n)):
+                person = -1
+                if (r.random() < p.prior_p or not fresh) and incumbents:
+                    pool: list[int] = []
+                    if r.random() < p.prior_q:
+                        pool = [c for m in team for c in partners.get(m, ()) if c not in team]
+                    if not pool:
+                        pool = [c for c in incumbents if c not in team]
+                    if pool:
+                        person = r.choice(pool)
+                if person < 0 and fresh:
+                    person = fresh.pop()
+                    incumbents.append(person)
+                if person >= 0 and person not in team:
+                    team.append(person)
+            for i, a in enumerate(team):
+                for b in team[i + 1 :]:
+                    partners.setdefault(a, set()).add(b)
+                    partners.setdefault(b, set()).add(a)
+                    if not g.has_edge(a, b):
+                        g.add_edge(a, b, trust=p.prior_trust, kind="prior")
+        for _a, _b, d in g.edges(data=True):
+            if d["kind"] == "prior" and r.random() < p.conflict_history:
+                d["trust"] = 0.5 * p.stranger_trust
+                d["kind"] = "conflict"
+        return g
+
+    # ------------------------------------------------------------------ helpers
+    def log(self, week: int, kind: str, text: str) -> None:
+        """Append an event to the log."""
+        self.events.append((week, kind, text))
+
+    def ties(self) -> list[tuple[Person, Person]]:
+        """Every relationship once, as (person, partner)."""
+        return [(a, b) for a in self.people for b in a.trust if a.seat < b.seat]
+
+    @property
+    def n_orgs(self) -> int:
+        """Number of organizations."""
+        return len(self.orgs)
+
+    # ------------------------------------------------------------------ submodels
+    def turnover(self, week: int) -> None:
+        """Submodel 1: leavers replaced by newcomers who keep only part of the trust."""
+        p, r = self.p, self.random
+        leaving = {person for person in self.people if r.random() < p.hazard}
+        if p.shock_hazard > 0.0 and r.random() < p.shock_hazard:
+            center = r.random()
+            for o in self.orgs:
+                if o.sector == 0:
+                    o.home_frame = _clip(center + p.frame_spread * r.gauss(0.0, 1.0))
+                    leaving.update(o.seats)
+            self.leadership_shocks += 1
+            self.log(week, "shock", "leadership change: every city-agency seat turns over")
+        for person in self.people:
+            person.tenure += 1
+        if not leaving:
+            return
+        leavers = sorted(leaving, key=lambda q: q.seat)
+        self.leavers_total += len(leavers)
+        for person in leavers:
+            person.draw()
+            person.commitment *= to.NEWCOMER_COMMITMENT
+            person.founder = False
+            if p.navigator:
+                person.nav_trust = to.NEWCOMER_NAV_TRUST * p.navigator_trust
+        h = p.handoff + (p.onboarding * (1.0 - p.handoff) if p.navigator else 0.0)
+        t0 = p.stranger_trust
+        for person in leavers:
+            for partner in person.trust:
+                if partner in leaving and partner.seat < person.seat:
+                    continue  # this tie was handed over already
+                person.trust[partner] = h * person.trust[partner] + (1.0 - h) * t0
+                partner.trust[person] = h * partner.trust[person] + (1.0 - h) * t0
+        memory = p.onboarding if p.navigator else 0.0
+        self.evidence_precision *= 1.0 - (len(leavers) / len(self.people)) * (1.0 - memory)
+        self.log(week, "turnover", f"{len(leavers)} newcomer(s) joined")
+
+    def dialogue(self, week: int) -> None:
+        """Submodel 3: meetings; each agent loops over its partners (two phases)."""
+        p, r = self.p, self.random
+        people = self.people
+        n = len(people)
+        if n < 2 or p.meeting_rate <= 0.0:
+            return
+        m = int(p.meeting_rate * n / 2 + r.random())
+        ties = self.ties()
+        m_tie = int(dl.TIE_SHARE * m) if ties else 0
+        meetings: list[tuple[Person, Person, float]] = []
+        if m_tie:
+            weights = [dl.TIE_BASE_WEIGHT + a.trust[b] + b.trust[a] for a, b in ties]
+            meetings += [(a, b, 0.0) for a, b in r.choices(ties, weights=weights, k=m_tie)]
+        t0 = p.stranger_trust
+        for _ in range(m - m_tie):
+            i = r.randrange(n)
+            j = r.randrange(n - 1)
+            j += j >= i
+            meetings.append((people[i], people[j], 0.0))
+        if p.navigator and p.navigator_brokered > 0.0:
+            for _ in range(int(p.navigator_brokered * n / 2 + r.random())):
+                a, b = people[r.randrange(n)], people[r.randrange(n)]
+                if a is not b and a.org.sector != b.org.sector:
+                    bonus = dl.BROKER_SIGNAL * 0.5 * (a.nav_trust + b.nav_trust)
+                    meetings.append((a, b, bonus))
+        for a, b, bonus in meetings:
+            if b not in a.trust:  # strangers who meet get a tie
+                a.trust[b] = t0
+                b.trust[a] = t0
+            a.meetings.append((b, bonus))
+            b.meetings.append((a, bonus))
+        self.agents_by_type[Person].do("converse")
+        self.agents_by_type[Person].do("advance")
+
+    def stat_meeting(self, week: int) -> None:
+        """Submodel 4: every ``stat_interval`` weeks, frames and plan move to the evidence."""
+        p, r = self.p, self.random
+        if not p.data_use or week % p.stat_interval:
+            return
+        ev = self.theta + sm.evidence_noise(p.data_quality) * r.gauss(0.0, 1.0)
+        for person in self.people:
+            person.pull(ev, sm.DATA_PULL)
+        if math.isfinite(self.plan):
+            self.plan += sm.DATA_PULL * (ev - self.plan)
+        pr = self.project
+        if pr is not None and pr.entry_point:
+            pr.position += 0.5 * p.provisionality * (ev - pr.position)
+            pr.leverage = ep.leverage(pr.position, self.theta, p.leverage_width)
+        if p.data_quality > self.evidence_precision:
+            gap = p.data_quality - self.evidence_precision
+            self.evidence_precision += sm.PRECISION_STEP * gap
+        if self.adopted > 0:
+            self.legitimacy += sm.TRANSPARENCY_GAIN * (1.0 - self.legitimacy)
+
+    def community(self, week: int) -> None:
+        """Submodel 5: residents pull each member's frame toward their (noisy) view."""
+        p, r = self.p, self.random
+        if p.community_stages <= 0:
+            return
+        for person in self.people:
+            person.pull(self.theta + cm.RESIDENT_SPREAD * r.gauss(0.0, 1.0), cm.COMMUNITY_PULL)
+        self.legitimacy += cm.COMMUNITY_LEGITIMACY * p.kappa * (1.0 - self.legitimacy)
+        ceiling = cm.COMMUNITY_EVIDENCE_CEILING * p.kappa
+        if self.evidence_precision < ceiling:
+            self.evidence_precision += cm.COMMUNITY_EVIDENCE * (ceiling - self.evidence_precision)
+
+    def _decide(self, support: dict[Person, bool]) -> bool:
+        if self.mode == gov.LEAD:
+            lead = [support[q] for q in self.orgs[0].seats]
+            return sum(lead) / len(lead) >= 0.5
+        share = sum(support.values()) / len(support)
+        return share >= (gov.SHARED_QUORUM if self.mode == gov.SHARED else gov.NAO_QUORUM)
+
+    def entry_point(self, week: int) -> None:
+        """Submodel 6: maybe a proposal; members support it; the mode's rule decides."""
+        p, r = self.p, self.random
+        if self.project is not None or week < self.pause_until:
+            return
+        if r.random() >= p.proposal_chance:
+            return
+        self.proposals += 1
+        people = self.people
+        proposer = r.choices(people, weights=[q.effort for q in people])[0]
+        aim = proposer.frame
+        if p.community_stages >= 2:
+            aim += ep.DESIGN_PULL * (self.theta + 0.1 * r.gauss(0.0, 1.0) - aim)
+        if p.entry_points:
+            k = min(range(p.n_projects), key=lambda i: abs(self.project_pos[i] - aim))
+            z, size, widen = self.project_pos[k], p.entry_scope * self.project_size[k], 1.0
+            widen += p.provisionality
+        else:
+            z, size, widen = aim, 1.0, 1.0
+        support = {
+            q: abs(q.frame - z) < q.openness * widen and q.effort > ep.EFFORT_MIN for q in people
+        }
+        passes = self._decide(support)
+        share = sum(support.values()) / len(people)
+        if not p.entry_points and min(share, self.consensus) < ep.NEAR_FULL_CONSENSUS:
+            passes = False
+        fit = gov.fits(self.n_orgs, self.working_trust, self.consensus, min(1.0, size))
+        if not passes or r.random() >= ep.ADOPT_FLOOR + (1.0 - ep.ADOPT_FLOOR) * fit[self.mode]:
+            self.log(week, "proposal", f"proposal at {z:.2f} not adopted ({share:.0%} support)")
+            # a failed decision is a small setback: an adaptable collaboration may learn from it
+            if p.adaptable and r.random() < pj.learning_probability(
+                p, self.working_trust, self.evidence_precision, self._mediation()
+            ):
+                gov.adapt(self, p, week, fit)
+            return
+        dur = max(ep.MIN_PROJECT_WEEKS, round(ep.PROJECT_WEEKS * size))
+        self.project = Project(
+            position=z,
+            size=size,
+            leverage=ep.leverage(z, self.theta, p.leverage_width),
+            duration=dur,
+            started=week,
+            entry_point=bool(p.entry_points),
+        )
+        self.adopted += 1
+        self.plan = z if not math.isfinite(self.plan) else 0.5 * (self.plan + z)
+        if self.first_adoption_week < 0:
+            self.first_adoption_week = week
+        if self.mode == gov.SHARED:
+            self.legitimacy += ep.SHARED_LEGITIMACY * (1.0 - self.legitimacy)
+        elif self.mode == gov.LEAD:
+            for q in people:
+                if not support[q]:
+                    q.commitment *= 1.0 - gov.IMPOSED_COST
+            self.legitimacy -= ep.LEAD_LEGITIMACY * self.legitimacy
+        self.log(week, "adopted", f"adopted at {z:.2f} ({share:.0%} support, {dur} wk)")
+
+    def projects(self, week: int) -> None:
+        """Submodel 7: the active project runs; at its end a win, or learning or blame."""
+        pr = self.project
+        if pr is None:
+            return
+        p, r = self.p, self.random
+        pr.weeks_run += 1
+        pr.oc_sum += self.capacity_oc
+        if pr.weeks_run < pr.duration:
+            return
+        fit = gov.fits(self.n_orgs, self.working_trust, self.consensus, min(1.0, pr.size))
+        prob = pj.success_probability(self, p, pr.oc_sum / pr.weeks_run, float(fit[self.mode]))
+        if r.random() < prob:
+            self._win(week)
+        else:
+            self._setback(week, fit)
+        self.project = None
+
+    def _win(self, week: int) -> None:
+        pr, p = self.project, self.p
+        assert pr is not None
+        self.wins += 1
+        self.last_win_week = week
+        if self.first_win_week < 0:
+            self.first_win_week = week
+        for q in self.people:
+            q.commitment += pj.WIN_COMMITMENT * (1.0 - q.commitment)
+            for partner, t in q.trust.items():
+                q.trust[partner] = t + pj.WIN_TRUST * (1.0 - t)
+        self.legitimacy += pj.WIN_LEGITIMACY * (1.0 - self.legitimacy)
+        self.public_value += pj.WIN_VALUE * pr.leverage * pr.size * cm.uptake(self, p)
+        self.programs += pr.leverage * pr.size
+        self.log(week, "win", f"small win at {pr.position:.2f}")
+
+    def _mediation(self) -> float:
+        """Navigator mediation: members' mean trust in the navigator (0 without one)."""
+        if not self.p.navigator:
+            return 0.0
+        return sum(q.nav_trust for q in self.people) / len(self.people)
+
+    def _setback(self, week: int, fit: Any) -> None:
+        p, r = self.p, self.random
+        self.setbacks += 1
+        if self.first_setback_week < 0:
+            self.first_setback_week = week
+        self.legitimacy -= pj.SETBACK_LEGITIMACY * self.legitimacy
+        people = self.people
+        p_learn = pj.learning_probability(
+            p, self.working_trust, self.evidence_precision, self._mediation()
+        )
+        if r.random() < p_learn:
+            self.learning += 1
+            for q in people:
+                q.commitment += pj.LEARN_COMMITMENT * (1.0 - q.commitment)
+            sd = sm.evidence_noise(max(self.evidence_precision, pj.LEARN_EVIDENCE_FLOOR))
+            ev = self.theta + sd * r.gauss(0.0, 1.0)
+            for q in people:
+                q.pull(ev, pj.LEARN_PULL)
+            self.plan = (
+                ev if not math.isfinite(self.plan) else self.plan + pj.LEARN_PULL * (ev - self.plan)
+            )
+            gain = pj.LEARN_PRECISION + (pj.EVALUATE_PRECISION if p.community_stages >= 4 else 0)
+            self.evidence_precision += gain * (1.0 - self.evidence_precision)
+            self.log(week, "learning", "setback met by learning")
+            gov.adapt(self, p, week, fit)
+            return
+        self.blame += 1
+        # each organization's mean incoming trust (every tie into its people counts)
+        total = [0.0] * self.n_orgs
+        count = [0] * self.n_orgs
+        for q in people:
+            for partner, t in q.trust.items():
+                total[partner.org.index] += t
+                count[partner.org.index] += 1
+        mean_in = [t / c if c else math.inf for t, c in zip(total, count, strict=True)]
+        target = min(range(self.n_orgs), key=lambda i: mean_in[i])
+        for q in people:
+            if q.org.index == target:
+                continue
+            for partner in q.trust:
+                if partner.org.index == target:
+                    q.trust[partner] *= 1.0 - pj.BLAME_TRUST
+        for q in people:
+            q.commitment -= pj.BLAME_COMMITMENT * q.commitment
+            q.loyalty += pj.BLAME_LOYALTY * (1.0 - q.loyalty)
+        self.legitimacy -= pj.BLAME_LEGITIMACY * self.legitimacy
+        self.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
+
+    def triangle(self, week: int) -> None:
+        """Submodel 8: operational capacity, legitimacy, public value."""
+        p = self.p
+        oc = sum(
+            o.mean_effort() * o.weight for o in self.orgs if self.adopted > 0 or not o.provider
+        )
+        oc *= 0.4 + 0.6 * p.resources
+        if self.mode == gov.NAO:
+            oc += gov.NAO_CAPACITY * (1.0 - oc)
+        self.capacity_oc = _clip(oc)
+        since = week - max(self.last_win_week, 0)
+        decay = p.legitimacy_decay if since > tri.VISIBLE_WEEKS else 0.0
+        L = self.legitimacy
+        L += tri.DIVERSITY_LEGITIMACY * p.div_index * (1.0 - L) - decay * L
+        self.legitimacy = _clip(L)
+        if self.programs > 0.0:  # programs that work keep delivering, if the table backs them
+            flow = p.public_value_rate * min(self.capacity_oc, self.legitimacy)
+            flow *= self.plan_support * self.programs
+            if self.mode == gov.NAO:
+                flow *= 1.0 - gov.NAO_OVERHEAD
+            self.public_value += flow
+        if self.impact_week < 0 and self.public_value >= p.impact_target:
+            self.impact_week = week
+
+    def perish(self, week: int) -> None:
+        """Submodel 9: dissolve after too many weeks below the floor."""
+        p = self.p
+        mean_c = sum(q.commitment for q in self.people) / len(self.people)
+        low = self.legitimacy < p.perish_floor or mean_c < p.perish_floor
+        self.weeks_below_floor = self.weeks_below_floor + 1 if low else 0
+        if self.weeks_below_floor >= p.perish_weeks and not self.perished:
+            self.perished = True
+            self.perished_week = week
+            self.log(week, "perished", "the collaboration dissolved")
+
+    # ------------------------------------------------------------------ measures
+    def _measure(self) -> None:
+        total = count = 0
+        for q in self.people:
+            total += sum(q.trust.values())
+            count += len(q.trust)
+        self.mean_trust = total / count if count else 0.0
+        # working trust: each tie's mean trust, weighted as meetings choose ties
+        num = den = 0.0
+        for a, b in self.ties():
+            w = dl.TIE_BASE_WEIGHT + a.trust[b] + b.trust[a]
+            num += w * 0.5 * (a.trust[b] + b.trust[a])
+            den += w
+        self.working_trust = num / den if den else 0.0
+        frames = sorted(q.frame for q in self.people)
+        best = run = 1
+        for a, b in itertools.pairwise(frames):
+            run = run + 1 if b - a <= CLUSTER_GAP else 1
+            best = max(best, run)
+        c = best / len(frames)
+        if c >= CONSENSUS_HIGH:
+            if not self.consensus_reached and self.consensus_lost:
+                self.consensus_remade += 1
+            self.consensus_reached = True
+            self.consensus_lost = False
+        elif c < CONSENSUS_LOW and self.consensus_reached:
+            self.consensus_reached = False
+            self.consensus_lost = True
+        self.consensus = c
+        if math.isfinite(self.plan):
+            near = sum(abs(q.frame - self.plan) < q.openness for q in self.people)
+            self.plan_support = near / len(self.people)
+        else:
+            self.plan_support = 0.0
+        self.history.append(self.public_value)
+
+    # ------------------------------------------------------------------ schedule
+    def step(self) -> None:
+        """One week: the nine submodels in the ODD order, then the measures."""
+        if not self.running:
+            return
+        week = self.steps
+        self.turnover(week)
+        for q in self.people:
+            q.split_effort()
+        self.dialogue(week)
+        self.stat_meeting(week)
+        self.community(week)
+        self.entry_point(week)
+        self.projects(week)
+        self.triangle(week)
+        self.perish(week)
+        self._measure()
+        if self.perished or week >= self.p.weeks:
+            self.running = False
+
+    def run(self) -> ReferenceModel:
+        """Step until the horizon or until the collaboration perishes."""
+        while self.running:
+            self.step()
+        return self
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return len(self.history) - 1
+
+    def summary(self) -> dict[str, Any]:
+        """The key per-run outcomes, with the same names as ``CollaborationModel.summary``."""
+        nan = float("nan")
+        people = self.people
+        n = len(people)
+        strong = sum(t > 0.5 for q in people for t in q.trust.values())
+        return {
+            "collective_impact": self.public_value,
+            "success": (not self.perished) and self.public_value >= self.p.impact_target,
+            "any_win": self.wins > 0,
+            "weeks_to_first_win": float(self.first_win_week) if self.first_win_week >= 0 else nan,
+            "weeks_to_impact": float(self.impact_week) if self.impact_week >= 0 else nan,
+            "momentum": 0 <= self.first_win_week <= ENTRY_WINDOW,
+            "perished": self.perished,
+            "consensus": self.consensus,
+            "mean_trust": self.mean_trust,
+            "working_trust": self.working_trust,
+            "trust_density": strong / max(1, n * (n - 1)),
+            "learning_share": self.learning / self.setbacks if self.setbacks else nan,
+            "founders_share": sum(q.founder for q in people) / n,
+            "legitimacy": self.legitimacy,
+            "operational_capacity": self.capacity_oc,
+            "wins": self.wins,
+            "setbacks": self.setbacks,
+            "learning": self.learning,
+            "blame": self.blame,
+            "proposals": self.proposals,
+            "adopted": self.adopted,
+            "leavers": self.leavers_total,
+            "weeks_run": self.week,
+            "seed": self.seed,
+        }
