@@ -1,12 +1,13 @@
 # collabsim: two commands do all the set-up on a fresh machine (Python 3.11 and make).
 #   make demo   creates .venv, installs collabsim, runs the main job (Hartford vs Louisville vs baseline)
 #   make test   creates .venv, installs collabsim with every extra, runs every test
+#   make replicate-quick / make replicate   the six published patterns, PASS/FAIL report
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench app clean-venv
+.PHONY: demo test lint format bench app clean-venv replicate replicate-quick bench-replication
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,15 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+
+replicate: $(STAMP)
+	$(BIN)/collabsim replicate
+
+replicate-quick: $(STAMP)
+	$(BIN)/collabsim replicate --quick
+
+bench-replication: $(STAMP)
+	$(BIN)/python benchmarks/bench_replication.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -115,6 +115,8 @@ def cmd_replicate(args: argparse.Namespace) -> int:
         f"\n{sum(r.passed for r in rep.results.values())} of {len(rep.results)} patterns pass; "
         f"{rep.n_runs} runs in {rep.seconds_run:.0f} s on {workers} worker(s)"
     )
+    if rep.resumed:
+        print(f"runs read from checkpoints (an earlier interrupted run): {', '.join(rep.resumed)}")
     print(f"report: {folder.final / 'REPORT.md'}  (HTML: {folder.final / 'REPORT.html'})")
     return 0
 

@@ -3,7 +3,9 @@
 The two cases of seed 001 (de Jong 2025) and seed 003 (Rivkin 2018), as the ``hartford`` and
 ``louisville`` scenarios of ``configs/``: each scenario file says which fact motivates which
 setting. A decision counts as adopted in the first week a project is under way (the recorded
-``project_active`` series; a project lasts at least four weeks, so none is missed).
+``project_active`` series; a project lasts at least four weeks, so none is missed). Gridlock
+reads the criterion's 52-week window for both of its branches: no decision adopted within 52
+weeks, or perished within 52 weeks (the stricter of the two readings of "or perished").
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
     df = labelled(data, cells)
     df["first_adoption_week"] = first_adoption_week(data.series["project_active"])
     grid_weeks = int(lv["gridlock_weeks"])
-    df["gridlock"] = (df["first_adoption_week"] > grid_weeks) | df["perished"].astype(bool)
+    perished_early = df["perished_week"].to_numpy(dtype=float) <= grid_weeks  # NaN: alive
+    df["gridlock"] = (df["first_adoption_week"] > grid_weeks) | perished_early
     y0, y1 = (int(w) for w in lv["third_year"])
     pv = ffill_rows(data.series["public_value"])
     df["pv_rose_third_year"] = pv[:, y1] > pv[:, y0]
@@ -69,7 +72,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
     check_a = Check(
         "a",
         f"share of {hart_name} runs in gridlock (no decision adopted within {grid_weeks} weeks, "
-        "or perished)",
+        f"or perished within {grid_weeks} weeks)",
         f"lower CI bound > {thr['gridlock_lower_min']:g}",
         [Estimate(f"{hart_name} gridlock", *g)],
         greater(g[1], thr["gridlock_lower_min"]),

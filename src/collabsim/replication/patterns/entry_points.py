@@ -150,6 +150,21 @@ def _figure(df, level, lv):
         )
         ax1.bar([g for g, _ in groups], vals, bottom=bottom, color=color, label=name, width=0.6)
         bottom += vals
+    stall = [
+        wilson(int(g["stalled"].sum()), len(g), level)
+        for g in (df[df["entry_points"].astype(bool) == flag] for _, flag in groups)
+    ]
+    sv = np.array([s[0] for s in stall])
+    ax1.errorbar(
+        [0.33, 1.33],
+        sv,
+        yerr=whiskers(sv, [s[1] for s in stall], [s[2] for s in stall]),
+        fmt="_",
+        color="black",
+        capsize=4,
+        ms=12,
+        label=f"kept talking or perished, {100 * level:g}% CI",
+    )
     ax1.set_ylabel("Share of teams")
     ax1.set_ylim(0, 1)
     ax1.set_xlabel("Design")

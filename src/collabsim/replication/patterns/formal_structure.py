@@ -4,7 +4,10 @@ Pulido-Gomez, de Jong & Rivkin (2025, JPART) found among 9 collaborations in thr
 three policy areas that the formal structure did not tell the successful ones apart, while the
 ability to change it did. The design crosses city context x policy area x governance mode x
 adaptability; success is the model's own per-run outcome (alive at the horizon with public
-value at the impact target).
+value at the impact target). The governance mode in (a) is the mode a collaboration starts
+with (an adaptable one may change it later). The best mode of a city context in (c) pools its
+policy areas and both adaptability levels; tied modes are all "best", and (c) holds when no
+mode is best in every context.
 """
 
 from __future__ import annotations

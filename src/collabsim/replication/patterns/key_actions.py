@@ -7,6 +7,13 @@ actions, run twice on the same seeds: once as the model is, once with the learni
 (the weights through which the collaboration's state sets the odds of learning are 0). The share
 of an action's effect that disappears when the channel is cut is the share mediated by learning.
 
+Operational choices where the declared statistic leaves room: an action's *effect on success*
+is the difference in success rate, on minus off, over all cells of the (balanced) factorial;
+the *learning share* of a group of runs is its setbacks met by learning over all its setbacks
+(pooled, so runs without setbacks do not count); intervals for (b) and (c) come from a
+bootstrap that resamples seeds within each factorial cell, the same seeds for both runs of a
+pair.
+
 Each run is also classified as a **learning journey** (at least half of its setbacks were met by
 learning), a **blame game** (fewer than half) or neither (no setback at all).
 """
@@ -24,7 +31,12 @@ from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import COLORS, bars_with_ci, labelled, whiskers
 from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater
 from collabsim.replication.runner import PatternRuns
-from collabsim.replication.stats import logistic_regression, percentile_ci, resample_within
+from collabsim.replication.stats import (
+    logistic_regression,
+    percentile_ci,
+    resample_within,
+    wilson,
+)
 
 __all__ = ["JOURNEY_MIN", "SERIES", "THRESHOLDS", "analyze", "cells", "trajectory"]
 
@@ -172,7 +184,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         note="" if paired else "the cut factorial is missing or not paired with the full one",
     )
     table = pd.DataFrame(rows)
-    split = _split_table(full)
+    split = _split_table(full, level)
     fig = _figure(names, ors, est_b, table, split, level, thr)
     seeds = len(full) // max(1, len(cells) // 2)
     summary = (
@@ -192,13 +204,15 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
     )
 
 
-def _split_table(full: pd.DataFrame) -> pd.DataFrame:
+def _split_table(full: pd.DataFrame, level: float) -> pd.DataFrame:
     rows = []
     for k, g in full.groupby("actions_on"):
         row = {"actions_on": int(k), "runs": len(g)}
         for c in _CLASSES:
             row[c] = float((g["trajectory"] == c).mean())
-        row["success"] = float(g["success"].mean())
+        row["success"], row["success_ci_low"], row["success_ci_high"] = wilson(
+            int(g["success"].sum()), len(g), level
+        )
         for c in _CLASSES[:2]:
             sel = g["trajectory"] == c
             row[f"success | {c}"] = float(g.loc[sel, "success"].mean()) if sel.any() else np.nan
@@ -265,7 +279,15 @@ def _figure(names, ors, est_b, table, split, level, thr):
     for c, color in zip(_CLASSES, (COLORS[2], COLORS[1], "#BBBBBB"), strict=True):
         ax4.bar(split["actions_on"], split[c], bottom=bottom, color=color, label=c)
         bottom += split[c].to_numpy()
-    ax4.plot(split["actions_on"], split["success"], "ko-", label="success rate")
+    sv = split["success"].to_numpy(dtype=float)
+    ax4.errorbar(
+        split["actions_on"],
+        sv,
+        yerr=whiskers(sv, split["success_ci_low"], split["success_ci_high"]),
+        fmt="ko-",
+        capsize=3,
+        label=f"success rate, {100 * level:g}% CI",
+    )
     ax4.set_xlabel("Number of key actions taken (of 5)")
     ax4.set_ylabel("Share of runs")
     ax4.set_ylim(0, 1)

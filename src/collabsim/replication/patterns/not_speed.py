@@ -23,7 +23,7 @@ from collabsim.replication.patterns._common import (
 )
 from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater
 from collabsim.replication.runner import PatternRuns
-from collabsim.replication.stats import percentile_ci, spearman_ci
+from collabsim.replication.stats import percentile_ci, spearman_ci, wilson
 from collabsim.stats import mean_ci
 
 __all__ = ["SERIES", "THRESHOLDS", "analyze", "cells", "censored"]
@@ -102,7 +102,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         )
         rows.append(row)
     table = pd.DataFrame(rows)
-    fig = _figure(table, rhos, horizon, level)
+    fig = _figure(df, values, table, rhos, horizon, level)
     summary = (
         f"{lv['scenario']} scenario at {len(cells)} turnover rates x "
         f"{len(df) // max(1, len(cells))} seeds = {len(df)} runs of {horizon} weeks"
@@ -111,49 +111,51 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
     return PatternResult(spec, checks, fig, table, df, text, summary)
 
 
-def _figure(table, rhos, horizon, level):
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
-    x = table["turnover_rate"].to_numpy(dtype=float)
+def _figure(df, values, table, rhos, horizon, level):
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     pct = f"{100 * level:g}%"
+    weeks = np.arange(horizon + 1)
+    levels = sorted(df["turnover_rate"].unique())
     panels = (
-        (
-            "weeks_to_impact",
-            "median",
-            f"Weeks to impact target (median;\nnever = {horizon + 1})",
-            "(a) Time to impact",
-        ),
-        (
-            "weeks_to_first_win",
-            "median",
-            f"Weeks to first small win (median;\nnever = {horizon + 1})",
-            "(b) Time to the first small win",
-        ),
-        (
-            "consensus_remade",
-            "mean",
-            "Times consensus was re-made (mean per run)",
-            "(c) Consensus re-made",
-        ),
+        ("weeks_to_impact", "Share of runs that reached the impact target", "(a) Time to impact"),
+        ("weeks_to_first_win", "Share of runs with a first small win", "(b) Time to a first win"),
     )
-    for ax, (col, stat, ylabel, title), color in zip(axes, panels, COLORS, strict=False):
-        v = table[f"{col}_{stat}"].to_numpy(dtype=float)
-        lo = table[f"{col}_ci_low"].to_numpy(dtype=float)
-        hi = table[f"{col}_ci_high"].to_numpy(dtype=float)
-        ax.errorbar(
-            x,
-            v,
-            yerr=whiskers(v, lo, hi),
-            fmt="o-",
-            color=color,
-            capsize=4,
-            label=f"{stat}, {pct} CI",
-        )
-        ax.set_xlabel("Annual turnover rate (share of representatives leaving per year)")
-        ax.set_ylabel(ylabel)
-        ax.set_title(f"{title}\nSpearman rho = {fmt_ci(rhos[col])}")
+    for ax, (col, ylabel, title) in zip(axes[:2], panels, strict=True):
+        for i, rate in enumerate(levels):
+            x = values[col][(df["turnover_rate"] == rate).to_numpy()]
+            band = np.array([wilson(int((x <= w).sum()), len(x), level) for w in weeks])
+            color = COLORS[i % len(COLORS)]
+            ax.plot(weeks, band[:, 0], color=color, lw=2, label=f"{rate:g} per year")
+            ax.fill_between(weeks, band[:, 1], band[:, 2], color=color, alpha=0.2, lw=0)
+        ax.set_xlabel("Week")
+        ax.set_ylabel(f"{ylabel} (by that week)")
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{title}\nSpearman rho (turnover, weeks) = {fmt_ci(rhos[col])}")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle("Not speed: turnover and the pace of collaboration")
+        ax.legend(fontsize=8, title=f"annual turnover ({pct} CI bands)", loc="upper left")
+    x = table["turnover_rate"].to_numpy(dtype=float)
+    v = table["consensus_remade_mean"].to_numpy(dtype=float)
+    lo = table["consensus_remade_ci_low"].to_numpy(dtype=float)
+    hi = table["consensus_remade_ci_high"].to_numpy(dtype=float)
+    ax = axes[2]
+    ax.errorbar(
+        x,
+        v,
+        yerr=whiskers(v, lo, hi),
+        fmt="o-",
+        color=COLORS[2],
+        capsize=4,
+        label=f"mean per run, {pct} CI",
+    )
+    ax.set_xlabel("Annual turnover rate (share of representatives leaving per year)")
+    ax.set_ylabel("Times consensus was lost and re-made (per run)")
+    ax.set_title(f"(c) Consensus re-made\nSpearman rho = {fmt_ci(rhos['consensus_remade'])}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.suptitle(
+        f"Not speed: turnover and the pace of collaboration (runs that never get there count as "
+        f"week {horizon + 1} in rho)"
+    )
     fig.tight_layout()
     return fig
 

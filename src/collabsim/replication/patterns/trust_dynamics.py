@@ -5,7 +5,9 @@ Pant & Yu (2025) model trust as built slowly and lost about three times faster; 
 which the cumulative count of blame (or of wins) rose. The change of mean trust after an event
 is measured from the week before the event to the last week of a window of ``window_weeks``
 weeks that starts with the event's week (so the event's own effect is counted), and only for
-events whose whole window lies inside the run.
+events whose whole window lies inside the run. The interval of the ratio resamples runs (all of
+a run's events together). In (b) runs without any project outcome are left out, and the
+Mann-Whitney test is two-sided (the direction is judged by the interval of the difference).
 """
 
 from __future__ import annotations
