@@ -240,6 +240,7 @@ def _figure(names, ors, est_b, table, split, level, thr):
     ax1.axvline(thr["odds_ratio_lower_min"], color="grey", ls="--", label="no effect (OR = 1)")
     ax1.set_xscale("log")
     ax1.set_yticks(y, names)
+    ax1.set_ylabel("Key action")
     ax1.set_xlabel("Odds ratio of success, action on vs off (log scale)")
     ax1.set_title("(a) Effect of each key action on success")
     ax1.legend(fontsize=8, loc="lower right")
