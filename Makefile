@@ -1,6 +1,7 @@
 # collabsim: two commands do all the set-up on a fresh machine (Python 3.11 and make).
 #   make demo   creates .venv, installs collabsim, runs the main job (Hartford vs Louisville vs baseline)
 #   make test   creates .venv, installs collabsim with every extra, runs every test
+#   make app    serves the trainers' app on http://127.0.0.1:8765 (offline)
 #   make replicate-quick / make replicate   the six published patterns, PASS/FAIL report
 PYTHON ?= python3.11
 VENV   := .venv
@@ -28,6 +29,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format src tests experiments benchmarks
 	$(BIN)/ruff check --fix src tests experiments benchmarks
+
+app: $(STAMP)
+	$(BIN)/collabsim app
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

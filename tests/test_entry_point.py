@@ -34,6 +34,7 @@ def test_proposals_need_diversity_outward_orientation_and_initiative():
 def test_no_proposal_while_a_project_is_active():
     m = make(2, proposal_rate=1.0)
     s, p = m.state, m.p
+    s.frame[:] = s.project_pos[0]  # everyone agrees: a proposal will pass
     rng = np.random.default_rng(0)
     for w in range(1, 60):
         entry_point(s, p, rng, w)

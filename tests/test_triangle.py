@@ -25,27 +25,27 @@ def test_legitimacy_decays_without_visible_results():
     assert s.legitimacy < L0
 
 
-def test_public_value_grows_only_once_something_is_adopted():
+def test_public_value_flows_only_from_programs_that_work():
     m = make(1)
     s, p = m.state, m.p
+    s.adopted, s.plan, s.plan_support = 1, s.theta, 1.0
     for w in range(1, 10):
         triangle(s, p, None, w)
-    assert s.public_value == 0.0
-    s.adopted, s.plan = 1, s.theta
-    s.consensus = 0.9
+    assert s.public_value == 0.0  # adopted, but nothing has worked yet
+    s.programs = 0.3
     for w in range(10, 20):
         triangle(s, p, None, w)
     assert s.public_value > 0.0
 
 
-def test_better_aligned_plans_create_more_value():
+def test_programs_need_the_support_of_the_people_at_the_table():
     vals = []
-    for offset in (0.0, 0.3):
+    for support in (1.0, 0.4):
         m = make(1)
         s, p = m.state, m.p
-        s.adopted, s.plan, s.consensus = 1, s.theta + offset, 0.9
+        s.adopted, s.plan, s.plan_support, s.programs = 1, s.theta, support, 0.3
         for w in range(1, 20):
             triangle(s, p, None, w)
         vals.append(s.public_value)
-    assert vals[0] > vals[1]
+    assert vals[0] > vals[1] > 0.0
     assert np.isfinite(vals).all()

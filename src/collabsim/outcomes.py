@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.mechanisms.community import uptake
+from collabsim.mechanisms.dialogue import TIE_BASE_WEIGHT
 from collabsim.state import State
 
 __all__ = [
@@ -27,7 +28,8 @@ __all__ = [
 
 #: Gap between sorted frames that separates two clusters (frame units).
 CLUSTER_GAP = 0.05
-#: Consensus above which the collaboration counts as agreed; below the lower mark it is lost.
+#: Consensus above which the collaboration counts as agreed; below the lower mark agreement is
+#: lost, and a return above the upper mark after a loss counts as consensus re-made.
 CONSENSUS_HIGH, CONSENSUS_LOW = 0.8, 0.6
 #: Weeks within which an entry point should bring momentum (9 months: Martinez Orbegozo 2022).
 ENTRY_WINDOW = 39
@@ -41,8 +43,10 @@ SERIES: dict[str, str] = {
     "operational_capacity": "operational capacity (0-1)",
     "uptake": "program uptake: legitimacy x how far residents are engaged in implementation (0-1)",
     "mean_trust": "mean trust on existing ties (0-1)",
+    "working_trust": "trust met in meetings: ties weighted by how often they are used (0-1)",
     "trust_density": "share of all ordered pairs with trust above 0.5",
     "consensus": "share of people in the largest frame cluster",
+    "plan_support": "share of members who can accept the adopted plan (0 without a plan)",
     "frame_sd": "standard deviation of frames",
     "plan_alignment": "leverage of the current plan (0-1; 0 without a plan)",
     "commitment": "mean commitment (0-1)",
@@ -72,6 +76,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "talk_only",
     "consensus",
     "mean_trust",
+    "working_trust",
     "trust_density",
     "learning_share",
     "founders_share",
@@ -116,16 +121,22 @@ class Recorder:
         self.data = {k: np.zeros(self.rows) for k in SERIES}
         self.n = 0
 
-    def measure(self, s: State) -> None:
-        """Update the state's measured quantities used by mechanisms (trust, consensus)."""
+    def measure(self, s: State, p: Any) -> None:
+        """Update the measured quantities mechanisms use (trust, consensus, plan support)."""
         e = s.edges
         n = e.n
         if n:
-            tot = float(e.t_uv[:n].sum() + e.t_vu[:n].sum())
+            pair = e.t_uv[:n] + e.t_vu[:n]
+            tot = float(pair.sum())
             s.mean_trust = tot / (2 * n)
+            # working trust: ties weighted as meetings choose them (TIE_BASE_WEIGHT + both trusts)
+            s.working_trust = float(pair @ pair + TIE_BASE_WEIGHT * tot) / (
+                2.0 * (tot + TIE_BASE_WEIGHT * n)
+            )
         else:
-            s.mean_trust = 0.0
+            s.mean_trust = s.working_trust = 0.0
         c = consensus_share(s.frame)
+        s.consensus = c
         if c >= CONSENSUS_HIGH:
             if not s.consensus_reached and s.consensus_lost:
                 s.consensus_remade += 1
@@ -134,7 +145,11 @@ class Recorder:
         elif c < CONSENSUS_LOW and s.consensus_reached:
             s.consensus_reached = False
             s.consensus_lost = True
-        s.consensus = c
+        if math.isfinite(s.plan):
+            near = np.count_nonzero(np.abs(s.frame - s.plan) < s.openness)
+            s.plan_support = float(near) / s.n_people
+        else:
+            s.plan_support = 0.0
 
     def record(self, s: State, p: Any, week: int) -> None:
         """Write row ``week`` of every series from the state."""
@@ -147,10 +162,12 @@ class Recorder:
         d["operational_capacity"][week] = s.capacity_oc
         d["uptake"][week] = uptake(s, p)
         d["mean_trust"][week] = s.mean_trust
+        d["working_trust"][week] = s.working_trust
         if n:
             strong = np.count_nonzero(e.t_uv[:n] > 0.5) + np.count_nonzero(e.t_vu[:n] > 0.5)
             d["trust_density"][week] = strong / max(1, npeople * (npeople - 1))
         d["consensus"][week] = s.consensus
+        d["plan_support"][week] = s.plan_support
         d["frame_sd"][week] = s.frame.std()
         d["plan_alignment"][week] = (
             math.exp(-((s.plan - s.theta) ** 2) / (2 * p.leverage_width**2))
@@ -200,6 +217,7 @@ def summarize(s: State, p: Any, rec: Recorder, weeks_run: int) -> dict[str, Any]
         "talk_only": bool(alive_at_window and no_adoption and weeks_run >= ENTRY_WINDOW),
         "consensus": float(d["consensus"][last]),
         "mean_trust": float(d["mean_trust"][last]),
+        "working_trust": float(d["working_trust"][last]),
         "trust_density": float(d["trust_density"][last]),
         "learning_share": s.learning / s.setbacks if s.setbacks else nan,
         "founders_share": float(d["founders_share"][last]),

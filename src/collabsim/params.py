@@ -316,7 +316,7 @@ _PARAMS: list[Param] = [
     ),
     _P(
         "provisionality",
-        0.5,
+        0.8,
         "float",
         "entry points",
         "How provisional a first project is (widens who can accept it; can be adjusted).",
@@ -413,7 +413,7 @@ _PARAMS: list[Param] = [
     ),
     _P(
         "openness",
-        0.25,
+        0.15,
         "float",
         "loyalty and commitment",
         "Mean openness (bounded-confidence radius) of a representative's frame.",
@@ -518,7 +518,7 @@ _PARAMS: list[Param] = [
     ),
     _P(
         "frame_step",
-        0.3,
+        0.1,
         "float",
         "dynamics (calibrated)",
         "Deffuant convergence step mu (scaled by trust).",
@@ -589,7 +589,7 @@ _PARAMS: list[Param] = [
     ),
     _P(
         "proposal_rate",
-        0.25,
+        1.0,
         "float",
         "dynamics (calibrated)",
         "Weekly chance of a proposal for a fully diverse, outward, initiative-taking team.",
@@ -599,7 +599,7 @@ _PARAMS: list[Param] = [
     ),
     _P(
         "success_base",
-        0.9,
+        1.0,
         "float",
         "dynamics (calibrated)",
         "Success probability of a perfectly aimed, fully resourced, small project.",
@@ -609,7 +609,7 @@ _PARAMS: list[Param] = [
     ),
     _P(
         "public_value_rate",
-        0.03,
+        0.1,
         "float",
         "dynamics (calibrated)",
         "Weekly public value produced at full capacity, legitimacy, agreement and alignment.",

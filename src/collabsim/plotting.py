@@ -26,6 +26,7 @@ __all__ = ["LABELS", "plot_band", "plot_overview", "wide_by_run"]
 LABELS = {
     "public_value": "Collective impact (public value, PV units)",
     "mean_trust": "Mean trust on ties (0-1)",
+    "working_trust": "Working trust (0-1)",
     "consensus": "Consensus (share in largest frame cluster)",
     "legitimacy": "Legitimacy & support (0-1)",
     "operational_capacity": "Operational capacity (0-1)",

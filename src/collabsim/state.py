@@ -154,10 +154,13 @@ class State:
     legitimacy: float = 0.5
     capacity_oc: float = 0.0
     public_value: float = 0.0
+    programs: float = 0.0  # sum of leverage x size of won projects (running programs)
     evidence_precision: float = 0.0
     plan: float = float("nan")
     mean_trust: float = 0.0  # measured at the end of the previous week
+    working_trust: float = 0.0  # trust weighted by tie use, measured likewise
     consensus: float = 0.0  # measured at the end of the previous week
+    plan_support: float = 0.0  # share of members who can accept the plan, measured likewise
     project: Project | None = None
     adopted: int = 0
     wins: int = 0

@@ -2,9 +2,11 @@
 
 Engagement covers ``community_stages`` stages in order: define, design, implement, evaluate.
 Defining the problem with residents pulls members' frames toward the true leverage point each
-week; every stage engaged earns legitimacy and support. (Designing with residents steers
-proposals, implementing with them raises program uptake and evaluating with them sharpens the
-evidence after an outcome: see ``entry_point`` and ``projects``.)
+week; every stage engaged earns legitimacy and support, and what residents know about the
+problem raises the collaboration's evidence precision toward a ceiling set by the engagement.
+(Designing with residents steers proposals, implementing with them raises program uptake and
+evaluating with them sharpens the evidence after an outcome: see ``entry_point`` and
+``projects``.)
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ COMMUNITY_PULL = 0.02
 RESIDENT_SPREAD = 0.1
 #: Weekly legitimacy gain at full engagement (all four stages).
 COMMUNITY_LEGITIMACY = 0.02
+#: Weekly share of the gap to the engagement's evidence ceiling closed (residents' knowledge).
+COMMUNITY_EVIDENCE = 0.02
+#: Evidence precision that residents' knowledge alone can bring, at full engagement.
+COMMUNITY_EVIDENCE_CEILING = 0.6
 
 
 def uptake(s: State, p) -> float:
@@ -37,3 +43,6 @@ def community(s: State, p, rng: np.random.Generator, week: int) -> None:
     x += COMMUNITY_PULL * s.effort * (view - x)
     np.clip(x, 0.0, 1.0, out=x)
     s.legitimacy += COMMUNITY_LEGITIMACY * p.kappa * (1.0 - s.legitimacy)
+    ceiling = COMMUNITY_EVIDENCE_CEILING * p.kappa
+    if s.evidence_precision < ceiling:
+        s.evidence_precision += COMMUNITY_EVIDENCE * (ceiling - s.evidence_precision)

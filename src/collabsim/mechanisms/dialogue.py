@@ -1,15 +1,17 @@
 """Dialogue and joint problem-solving (submodel 3): substance and teaming.
 
-Each week about ``meeting_rate * n / 2`` pairs meet. Three quarters of the meetings follow
-existing ties, chosen with probability rising with the pair's trust; the rest happen at the
-table between people picked at random (strangers who meet get a tie at stranger trust). A
-navigator adds brokered meetings between people of different sectors, vouching for each side.
+Each week about ``meeting_rate * n / 2`` pairs meet. 85% of the meetings follow existing ties,
+chosen with probability rising with the pair's trust; the rest happen at the table between
+people picked at random (strangers who meet get a tie at stranger trust). A navigator adds
+brokered meetings between people of different sectors, vouching for each side.
 
-In a meeting each side moves its frame toward the other's if the gap is within its openness
-(bounded confidence: Deffuant et al. 2000), by a step scaled by its trust in the partner. Joint
-problem-solving widens the gap people can bridge. Each side then reads a trust signal from the
-partner's visible effort; a frame gap beyond openness reads as conflict unless the meeting time
-goes to joint problem-solving (task conflict need not turn into relationship conflict).
+In a meeting each side moves its frame toward the other's if the gap is within its reach
+(bounded confidence: Deffuant et al. 2000), by a step scaled by its trust in the partner. The
+reach is the person's openness, widened by joint problem-solving and by trust in the partner
+(people hear out those they trust from further away): ``openness * (1 + jps) * (0.5 + trust)``.
+Each side then reads a trust signal from the partner's visible effort; a frame gap beyond reach
+reads as conflict, less so the more the meeting time goes to joint problem-solving and the more
+the pair already trusts each other (task conflict need not turn into relationship conflict).
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from collabsim.state import State
 __all__ = ["dialogue"]
 
 #: Share of meetings that follow existing ties (the rest happen at the table at random).
-TIE_SHARE = 0.75
+TIE_SHARE = 0.85
+#: Reach of bounded confidence is ``openness * (1 + jps) * (TRUST_REACH_BASE + trust)``.
+TRUST_REACH_BASE = 0.5
 #: Baseline weight of a tie in the choice of meetings (added to the pair's two trusts).
 TIE_BASE_WEIGHT = 0.1
-#: Trust signal lost when a frame gap reads as conflict (without joint problem-solving).
+#: Trust signal lost when a frame gap reads as conflict, at zero trust and without joint
+#: problem-solving (scaled by ``(1 - jps) * (1 - trust)``).
 CONFLICT_SIGNAL = 0.6
 #: Trust signal gained at full joint problem-solving.
-JPS_SIGNAL = 0.3
+JPS_SIGNAL = 0.5
 #: Extra signal of a meeting brokered by the navigator, per unit of trust in the navigator.
 BROKER_SIGNAL = 0.3
 
@@ -73,10 +78,11 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     ad = np.abs(d)
     jps = p.joint_problem_solving
     reach = s.openness * (1.0 + jps)
-    in_u = ad < reach[u]
-    in_v = ad < reach[v]
     tuv = e.t_uv[rows]
     tvu = e.t_vu[rows]
+    # people hear out those they trust from further away (trust-weighted bounded confidence)
+    in_u = ad < reach[u] * (TRUST_REACH_BASE + tuv)
+    in_v = ad < reach[v] * (TRUST_REACH_BASE + tvu)
     mu = p.frame_step
     move = np.bincount(u, mu * tuv * d * in_u, minlength=n)
     move -= np.bincount(v, mu * tvu * d * in_v, minlength=n)
@@ -85,8 +91,8 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     eff = s.effort
     base = jps * JPS_SIGNAL
     pen = (1.0 - jps) * CONFLICT_SIGNAL
-    sig_u = 2.0 * (eff[v] - p.effort_expected) + base - pen * ~in_u
-    sig_v = 2.0 * (eff[u] - p.effort_expected) + base - pen * ~in_v
+    sig_u = 2.0 * (eff[v] - p.effort_expected) + base - pen * (1.0 - tuv) * ~in_u
+    sig_v = 2.0 * (eff[u] - p.effort_expected) + base - pen * (1.0 - tvu) * ~in_v
     if bonus_parts:
         k, a, b = bonus_parts[0]
         nav = BROKER_SIGNAL * 0.5 * (s.nav_trust[a] + s.nav_trust[b])

@@ -9,8 +9,11 @@ With entry points, the proposal is the candidate project nearest the aim, cut to
 scope (actionable) and provisional: members accept it if it sits within their openness widened
 by its provisionality (acceptable) and they have effort to give. Without entry points, the
 proposal is a plan for the whole problem: members accept it only within their plain openness,
-and it can be adopted only with near-full consensus. The governance mode's rule then decides,
+and it can be adopted only if nearly everyone (90%) accepts it and 90% of members share one
+frame cluster (near-full consensus on the whole problem). The governance mode's rule then decides,
 and the mode's fit to the current conditions sets the odds that a decision is actually made.
+A failed decision is a small setback: an adaptable collaboration that learns from it (with the
+same state-dependent odds as after a failed project) reviews its governance mode.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ import math
 import numpy as np
 
 from collabsim.mechanisms import governance as gov
+from collabsim.mechanisms.projects import learning_probability, mediation
 from collabsim.state import Project, State
 
 __all__ = ["entry_point"]
 
 #: Effort below which a member has nothing to give to a new project.
 EFFORT_MIN = 0.3
-#: Consensus a whole-problem plan needs (without entry points).
+#: Share of members who must accept a whole-problem plan (without entry points).
 NEAR_FULL_CONSENSUS = 0.9
 #: Weeks a whole-problem project (size 1) takes; smaller projects take proportionally less.
 PROJECT_WEEKS = 40
@@ -34,6 +38,8 @@ PROJECT_WEEKS = 40
 MIN_PROJECT_WEEKS = 4
 #: Share of the gap to residents' view the aim closes when residents help design.
 DESIGN_PULL = 0.5
+#: Chance that a decision the rule passes is made, at zero fit (rises linearly to 1 at fit 1).
+ADOPT_FLOOR = 0.2
 #: Legitimacy gained when shared governance adopts (broad agreement).
 SHARED_LEGITIMACY = 0.03
 #: Legitimacy lost when a lead organization imposes a decision.
@@ -70,11 +76,24 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         reach = s.openness
     support = (np.abs(s.frame - z) < reach) & (eff > EFFORT_MIN)
     passes = gov.decide(s.mode, support, s.org)
-    if not p.entry_points and s.consensus < NEAR_FULL_CONSENSUS:
+    if not p.entry_points and min(support.mean(), s.consensus) < NEAR_FULL_CONSENSUS:
         passes = False
-    fit = gov.fits(s.n_orgs, s.mean_trust, s.consensus, min(1.0, size))
-    if not passes or rng.random() >= 0.3 + 0.7 * fit[s.mode]:
-        s.log(week, "proposal", f"proposal at {z:.2f} not adopted ({support.mean():.0%} support)")
+    fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, size))
+    if not passes or rng.random() >= ADOPT_FLOOR + (1.0 - ADOPT_FLOOR) * fit[s.mode]:
+        why = (
+            "too little support for the decision rule"
+            if not passes
+            else f"no decision: the governance mode fits poorly (fit {fit[s.mode]:.2f})"
+        )
+        s.log(
+            week,
+            "proposal",
+            f"proposal at {z:.2f} not adopted, {support.mean():.0%} support: {why}",
+        )
+        if p.adaptable and rng.random() < learning_probability(
+            p, s.working_trust, s.evidence_precision, mediation(s, p)
+        ):
+            gov.adapt(s, p, week, fit)
         return
     dur = max(MIN_PROJECT_WEEKS, round(PROJECT_WEEKS * size))
     s.project = Project(

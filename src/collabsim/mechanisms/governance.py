@@ -12,8 +12,9 @@ Three modes follow Provan & Kenis (2008, JPART 18:229):
   need for competencies; a simple majority decides; it adds dedicated capacity at an overhead.
 
 :func:`fits` scores each mode against the current conditions in [0, 1]. Fit raises the odds of
-adoption and of execution. An adaptable collaboration that learns from a setback moves to the
-best-fitting mode (:func:`adapt`); a rigid one keeps its mode.
+adoption and of execution. An adaptable collaboration that learns from a setback, or from a
+proposal it failed to decide on, moves to the best-fitting mode (:func:`adapt`); a rigid one
+keeps its mode.
 """
 
 from __future__ import annotations
@@ -47,28 +48,33 @@ SWITCH_PAUSE = 4
 def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray:
     """Fit of each mode (shared, lead, NAO) to the conditions, each in [0, 1].
 
+    A weighted mean of how well the number of members (weight 2), trust (1), goal consensus
+    (0.5) and the need for network-level competencies (0.5) match what the mode needs.
+
     Args:
         n_orgs: Number of member organizations.
-        trust: Mean trust among members.
+        trust: Working trust among members.
         consensus: Goal consensus (share in the largest frame cluster).
         need: Need for network-level competencies (size of the task, 0-1).
     """
-    few = 1.0 / (1.0 + (n_orgs / 8.0) ** 2)
-    many = 1.0 - 1.0 / (1.0 + (n_orgs / 25.0) ** 2)
-    moderate = math.exp(-0.5 * math.log(n_orgs / 15.0) ** 2)
-    shared = (trust + few + consensus + (1.0 - need)) / 4.0
+    few = 1.0 / (1.0 + (n_orgs / 7.0) ** 3)
+    many = 1.0 - 1.0 / (1.0 + (n_orgs / 25.0) ** 3)
+    moderate = math.exp(-0.5 * (math.log(n_orgs / 14.0) / 0.5) ** 2)
+    w = (2.0, 1.0, 0.5, 0.5)
+    tot = sum(w)
+    shared = (w[0] * few + w[1] * trust + w[2] * consensus + w[3] * (1.0 - need)) / tot
     lead = (
-        (1.0 - trust)
-        + moderate
-        + max(0.0, 1.0 - 2.0 * abs(consensus - 0.35))
-        + max(0.0, 1.0 - 2.0 * abs(need - 0.5))
-    ) / 4.0
+        w[0] * moderate
+        + w[1] * (1.0 - trust)
+        + w[2] * max(0.0, 1.0 - 2.0 * abs(consensus - 0.35))
+        + w[3] * max(0.0, 1.0 - 2.0 * abs(need - 0.5))
+    ) / tot
     nao = (
-        max(0.0, 1.0 - 2.0 * abs(trust - 0.5))
-        + many
-        + max(0.0, 1.0 - 2.0 * abs(consensus - 0.65))
-        + need
-    ) / 4.0
+        w[0] * many
+        + w[1] * max(0.0, 1.0 - 2.0 * abs(trust - 0.5))
+        + w[2] * max(0.0, 1.0 - 2.0 * abs(consensus - 0.65))
+        + w[3] * need
+    ) / tot
     return np.array([shared, lead, nao])
 
 

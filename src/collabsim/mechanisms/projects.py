@@ -1,17 +1,19 @@
 """Project outcome and setback response (submodel 7): small wins, learning journey or blame game.
 
 An active project runs for its duration while operational capacity is averaged. At the end it
-succeeds with probability ``success_base * leverage * (0.3 + 0.7 OC) * (0.3 + 0.7 uptake) *
-(0.5 + 0.5 fit) * exp(-size)``: rising with leverage, capacity and uptake, falling with size.
+succeeds with probability ``success_base * leverage * (0.4 + 0.6 sqrt(OC * uptake)) * (0.5 +
+fit) * exp(-size)`` (capped at 1): rising with leverage, capacity, uptake and the governance
+mode's fit, falling with size.
 
 A **win** raises commitment, legitimacy, public value and trust (the small-wins cycle of Ansell
 & Gash 2008). A **setback** costs legitimacy and is met either by **learning** or by **blame**.
 Which one depends only on the collaboration's state: the log-odds of learning are
-``learning_bias + learning_trust_weight * (mean trust - 0.5) + learning_evidence_weight *
+``learning_bias + learning_trust_weight * (working trust - 0.5) + learning_evidence_weight *
 evidence precision + learning_mediation_weight * navigator mediation``. Learning moves frames
-and the plan toward the evidence the setback revealed, keeps trust, sharpens evidence and lets
-an adaptable collaboration change its governance mode. Blame cuts everyone's trust in the
-least-trusted organization's people, lowers commitment and raises loyalty to home.
+and the plan toward the evidence the setback revealed, keeps trust, sharpens evidence, renews
+commitment a little and lets an adaptable collaboration change its governance mode. Blame cuts
+everyone's trust in the least-trusted organization's people, lowers commitment, raises loyalty
+to home and costs more legitimacy (a public blame game).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collabsim.mechanisms.community import uptake
 from collabsim.mechanisms.stat_meeting import evidence_noise
 from collabsim.state import State
 
-__all__ = ["learning_probability", "projects", "resolve_setback", "resolve_win"]
+__all__ = ["learning_probability", "mediation", "projects", "resolve_setback", "resolve_win"]
 
 WIN_COMMITMENT = 0.15
 WIN_LEGITIMACY = 0.2
@@ -35,25 +37,34 @@ WIN_VALUE = 0.5
 SETBACK_LEGITIMACY = 0.1
 LEARN_PULL = 0.4
 LEARN_PRECISION = 0.15
-BLAME_TRUST = 0.3
-BLAME_COMMITMENT = 0.1
-BLAME_LOYALTY = 0.1
+#: Precision of what a setback examined in good faith reveals, even without data.
+LEARN_EVIDENCE_FLOOR = 0.5
+#: Commitment gained when a setback is met by learning (a team that learns stays engaged).
+LEARN_COMMITMENT = 0.05
+BLAME_TRUST = 0.4
+BLAME_COMMITMENT = 0.15
+BLAME_LOYALTY = 0.15
+#: Extra legitimacy lost in a public blame game.
+BLAME_LEGITIMACY = 0.05
 #: Extra evidence precision when residents help evaluate (fourth stage).
 EVALUATE_PRECISION = 0.1
 
 
 def success_probability(s: State, p, oc_mean: float, fit: float) -> float:
-    """Probability that the active project succeeds, given its mean capacity and mode fit."""
+    """Probability that the active project succeeds, given its mean capacity and mode fit.
+
+    ``success_base * leverage * (0.4 + 0.6 * sqrt(OC * uptake)) * (0.5 + fit) * exp(-size)``,
+    capped at 1: a project needs capacity and uptake together (a shortfall in one is not made
+    up by the other), a governance mode that fits the conditions (neutral at fit 0.5), and a
+    manageable size.
+    """
     pr = s.project
     assert pr is not None
     up = uptake(s, p)
-    return (
-        p.success_base
-        * pr.leverage
-        * (0.3 + 0.7 * oc_mean)
-        * (0.3 + 0.7 * up)
-        * (0.5 + 0.5 * fit)
-        * math.exp(-pr.size)
+    delivery = math.sqrt(max(oc_mean, 0.0) * max(up, 0.0))
+    return min(
+        1.0,
+        p.success_base * pr.leverage * (0.4 + 0.6 * delivery) * (0.5 + fit) * math.exp(-pr.size),
     )
 
 
@@ -68,6 +79,11 @@ def learning_probability(p, trust: float, precision: float, mediation: float) ->
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def mediation(s: State, p) -> float:
+    """Navigator mediation available now: members' mean trust in the navigator (0 if none)."""
+    return float(s.nav_trust.mean()) if p.navigator else 0.0
+
+
 def resolve_win(s: State, p, week: int) -> None:
     """Apply the effects of a won project (in place)."""
     pr = s.project
@@ -79,6 +95,7 @@ def resolve_win(s: State, p, week: int) -> None:
     s.commitment += WIN_COMMITMENT * (1.0 - s.commitment)
     s.legitimacy += WIN_LEGITIMACY * (1.0 - s.legitimacy)
     s.public_value += WIN_VALUE * pr.leverage * pr.size * uptake(s, p)
+    s.programs += pr.leverage * pr.size
     e = s.edges
     n = e.n
     e.t_uv[:n] += WIN_TRUST * (1.0 - e.t_uv[:n])
@@ -92,11 +109,11 @@ def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.nd
     if s.first_setback_week < 0:
         s.first_setback_week = week
     s.legitimacy -= SETBACK_LEGITIMACY * s.legitimacy
-    mediation = float(s.nav_trust.mean()) if p.navigator else 0.0
-    p_learn = learning_probability(p, s.mean_trust, s.evidence_precision, mediation)
+    p_learn = learning_probability(p, s.working_trust, s.evidence_precision, mediation(s, p))
     if rng.random() < p_learn:
         s.learning += 1
-        sd = evidence_noise(s.evidence_precision)
+        s.commitment += LEARN_COMMITMENT * (1.0 - s.commitment)
+        sd = evidence_noise(max(s.evidence_precision, LEARN_EVIDENCE_FLOOR))
         ev = s.theta + sd * rng.normal()
         x = s.frame
         x += LEARN_PULL * s.effort * (ev - x)
@@ -123,6 +140,7 @@ def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.nd
     t_vu[hit_u] *= 1.0 - BLAME_TRUST
     s.commitment -= BLAME_COMMITMENT * s.commitment
     s.loyalty += BLAME_LOYALTY * (1.0 - s.loyalty)
+    s.legitimacy -= BLAME_LEGITIMACY * s.legitimacy
     s.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
     return False
 
@@ -136,7 +154,7 @@ def projects(s: State, p, rng: np.random.Generator, week: int) -> None:
     pr.oc_sum += s.capacity_oc
     if pr.weeks_run < pr.duration:
         return
-    fit = gov.fits(s.n_orgs, s.mean_trust, s.consensus, min(1.0, pr.size))
+    fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, pr.size))
     prob = success_probability(s, p, pr.oc_sum / pr.weeks_run, float(fit[s.mode]))
     if rng.random() < prob:
         resolve_win(s, p, week)

@@ -21,7 +21,7 @@ __all__ = ["evidence_noise", "stat_meeting"]
 #: Evidence noise (s.d. in frame units) at zero data quality; 0.02 remains at full quality.
 DATA_NOISE = 0.3
 #: Share of the gap to the evidence a fully engaged member closes at one stat meeting.
-DATA_PULL = 0.25
+DATA_PULL = 0.1
 #: Share of the gap between evidence precision and data quality closed per stat meeting.
 PRECISION_STEP = 0.3
 #: Legitimacy gained per stat meeting when progress is visible.

@@ -6,14 +6,16 @@
   pattern: no providers to design programs). An NAO adds dedicated capacity.
 - **Legitimacy** gains from diverse representation and community engagement and decays while no
   visible result is recent (wins and stat-meeting transparency are handled where they happen).
-- **Public value** grows each week once something has been adopted, at ``public_value_rate *
-  min(OC, L) * agreement * alignment``, alignment being the leverage of the current plan
-  (Moore's triangle: value needs both capacity and support). Wins add to it directly.
+- **Public value** grows each week from the programs that work (won projects keep delivering),
+  at ``public_value_rate * min(OC, L) * plan support * programs``, ``programs`` being the sum
+  of leverage x size of the won projects and plan support the share of members who can accept
+  the current plan (Moore's triangle: value needs capacity, support, and something that works;
+  programs keep running only while the people at the table back them, so turnover that brings
+  in people who never agreed to the plan slows value until consensus is re-made). Each win also
+  adds a lump of value directly.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -42,9 +44,8 @@ def triangle(s: State, p, rng: np.random.Generator, week: int) -> None:
     decay = p.legitimacy_decay if since > VISIBLE_WEEKS else 0.0
     L += gain * (1.0 - L) - decay * L
     s.legitimacy = min(1.0, max(0.0, L))
-    if s.adopted > 0:
-        align = math.exp(-((s.plan - s.theta) ** 2) / (2.0 * p.leverage_width**2))
-        flow = p.public_value_rate * min(s.capacity_oc, s.legitimacy) * s.consensus * align
+    if s.programs > 0.0:
+        flow = p.public_value_rate * min(s.capacity_oc, s.legitimacy) * s.plan_support * s.programs
         if s.mode == gov.NAO:
             flow *= 1.0 - gov.NAO_OVERHEAD
         s.public_value += flow

@@ -1,7 +1,8 @@
 """Turnover (submodel 1): people leave, newcomers take their seats without the old consensus.
 
 Each representative leaves with a weekly hazard derived from the annual rate. The newcomer
-holds the home organization's frame (not the collaboration's consensus), keeps only a
+holds the home organization's frame (not the collaboration's consensus), starts with less
+commitment than a founder (no ownership of what was agreed before them), keeps only a
 ``handoff`` share of the leaver's interpersonal trust (the navigator's onboarding raises it),
 and is not a founder. A leadership shock replaces every city-agency representative at once
 and redraws city agencies' home frames (a new mayor with new priorities). Turnover also erodes
@@ -16,6 +17,8 @@ from collabsim.state import State
 
 __all__ = ["draw_people", "turnover", "weekly_hazard"]
 
+#: A newcomer's commitment relative to a founder's: they did not make the earlier consensus.
+NEWCOMER_COMMITMENT = 0.7
 #: Trust of a newcomer in the navigator, as a share of the founders' trust in it.
 NEWCOMER_NAV_TRUST = 0.6
 
@@ -61,6 +64,7 @@ def turnover(s: State, p, rng: np.random.Generator, week: int) -> None:
     s.left_this_week = len(rows)
     s.leavers_total += len(rows)
     draw_people(s, p, rng, rows)
+    s.commitment[rows] *= NEWCOMER_COMMITMENT
     s.founder[rows] = False
     if p.navigator:
         s.nav_trust[rows] = NEWCOMER_NAV_TRUST * p.navigator_trust

@@ -1,0 +1,204 @@
+"""Drive the app in Debian's headless chromium: for the end-to-end test and the screenshots.
+
+:func:`serve` starts ``collabsim app`` on a free local port and yields its address;
+:func:`launch` starts the system chromium (never a downloaded browser) through Playwright with
+the flags that keep it from reaching the network by itself; :func:`wait_rendered` waits until
+the page has really drawn (loader gone, Step button shown, every plot image loaded, no
+transition under way). Flags and readiness conditions are the ones verified in
+``shared/design/STACK.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CHROMIUM_ARGS",
+    "choose",
+    "chromium_path",
+    "is_local",
+    "launch",
+    "reset",
+    "save_png",
+    "serve",
+    "step",
+    "step_count",
+    "switch",
+    "wait_rendered",
+]
+
+#: Chromium flags: headless, and no traffic of its own (DNS included) beyond localhost.
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+)
+_READY = re.compile(r"ready at (http://\S+)")
+_STEP = re.compile(r"Step: (\d+)")
+
+
+def chromium_path() -> str | None:
+    """Path of the system chromium, or None when it is not installed."""
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def is_local(url: str) -> bool:
+    """True for a URL that stays on this machine (localhost, 127.0.0.1, blob: and data:)."""
+    if url.startswith(("blob:", "data:", "about:")):
+        return True
+    m = re.match(r"^[a-z]+://(\[[^\]]+\]|[^/:]+)", url)
+    return bool(m) and m.group(1) in ("localhost", "127.0.0.1", "[::1]")
+
+
+@contextlib.contextmanager
+def serve(
+    scenario: str | None = None, seed: int | None = None, timeout: float = 90.0
+) -> Iterator[tuple[str, float]]:
+    """Run ``collabsim app --port 0`` and yield ``(url, seconds to ready)``; stop it after.
+
+    Raises:
+        RuntimeError: the app did not print its address within ``timeout`` seconds.
+    """
+    cmd = [sys.executable, "-m", "collabsim.cli", "app", "--port", "0"]
+    if scenario is not None:
+        cmd += ["--scenario", scenario]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    lines: list[str] = []
+    found: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # keep draining so the server never blocks on a full pipe
+            lines.append(line)
+            m = _READY.search(line)
+            if m and not found:
+                found.append(m.group(1))
+                ready.set()
+        ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        ready.wait(timeout)
+        if not found:
+            raise RuntimeError("collabsim app did not start:\n" + "".join(lines[-30:]))
+        yield found[0], time.perf_counter() - t0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        reader.join(5)
+
+
+def launch(playwright: Any, executable: str | None = None) -> Any:
+    """Launch the system chromium headless through Playwright (no browser download)."""
+    path = executable or chromium_path()
+    if path is None:
+        raise RuntimeError("chromium is not installed (apt-get install -y chromium)")
+    return playwright.chromium.launch(executable_path=path, args=list(CHROMIUM_ARGS))
+
+
+def wait_rendered(page: Any, images: int, timeout_ms: float = 30_000) -> None:
+    """Wait until the page shows the Step button and ``images`` loaded plot images, at rest."""
+    page.wait_for_selector("#loader-container", state="detached", timeout=timeout_ms)
+    page.get_by_role("button", name="Step").wait_for(timeout=timeout_ms)
+    page.wait_for_function(
+        """n => {
+            const im = [...document.querySelectorAll('img.widget-image')];
+            return im.length === n && im.every(i => i.complete && i.naturalWidth > 0)
+                && !document.querySelector('[class*="solara-transition-"]');
+        }""",
+        arg=images,
+        timeout=timeout_ms,
+    )
+
+
+def step_count(page: Any) -> int:
+    """The step counter Mesa shows ("Step: N")."""
+    text = page.get_by_text(_STEP).first.inner_text()
+    m = _STEP.search(text)
+    if m is None:  # pragma: no cover - the locator matched on the same pattern
+        raise ValueError(f"no step counter in {text!r}")
+    return int(m.group(1))
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the select labelled ``label``."""
+    page.locator(".v-select", has_text=label).click()
+    page.locator(
+        ".v-menu__content.menuable__content__active .v-list-item", has_text=option
+    ).first.click()
+
+
+def switch(page: Any, label: str, on: bool = True) -> None:
+    """Turn the switch labelled ``label`` on (or off)."""
+    box = page.locator(".v-input", has_text=label).locator("input")
+    if box.is_checked() != on:
+        box.click(force=True)
+
+
+def reset(page: Any, images: int) -> None:
+    """Press Reset and wait for the new run: counter back at 0 and ``images`` plots drawn."""
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("Step: 0", exact=True).wait_for()
+    wait_rendered(page, images=images)
+
+
+def step(page: Any, times: int = 1) -> int:
+    """Press Step ``times`` times, waiting each time until the page has fully redrawn.
+
+    Redrawn means the counter moved and every plot image was replaced (a redrawn plot is a new
+    ``blob:`` URL). Returns the counter.
+    """
+    for _ in range(times):
+        before = step_count(page)
+        sources = page.eval_on_selector_all("img.widget-image", "ims => ims.map(i => i.src)")
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(
+            """([n, old]) => {
+                const m = document.body.innerText.match(/Step: (\\d+)/);
+                const ims = [...document.querySelectorAll('img.widget-image')];
+                return m && Number(m[1]) > n && ims.length === old.length
+                    && ims.every(i => !old.includes(i.src) && i.complete && i.naturalWidth > 0);
+            }""",
+            arg=[before, sources],
+        )
+    return step_count(page)
+
+
+def save_png(page: Any, path: Path, **kwargs: Any) -> Path:
+    """Screenshot ``page`` to ``path`` (PNG) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), **kwargs)
+    return path

@@ -1,0 +1,301 @@
+"""The ``collabsim app`` and ``collabsim animate`` commands (registered in ``collabsim.cli``).
+
+``collabsim app`` serves the trainers' page with Solara on localhost, fully offline: Solara's
+JavaScript and CSS come from the bundled ``solara-assets`` package, the CDN setting points at a
+dead local port so that a missing asset fails loudly instead of reaching out, and telemetry is
+off. It prints the address once the page answers. ``collabsim animate`` writes a run's network
+and curves to an animated GIF for slides.
+
+This module imports neither Solara nor matplotlib at import time: ``collabsim`` builds every
+sub-command's parser on each call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "OFFLINE_ENV",
+    "QUIET_ENV",
+    "add_parser",
+    "app_env",
+    "cmd_animate",
+    "cmd_app",
+    "free_port",
+]
+
+#: Environment that keeps the Solara server offline (see ``shared/design/STACK.md``).
+OFFLINE_ENV: dict[str, str] = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+    "SOLARA_ASSETS_PROXY": "true",
+    "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/npm/",
+}
+#: Environment that keeps a trainer's terminal free of developer warnings (Mesa 3.3.1's own
+#: components trip Solara's hook checker; Solara warns about cookies on plain http).
+QUIET_ENV: dict[str, str] = {
+    "SOLARA_CHECK_HOOKS": "off",
+    "PYTHONWARNINGS": "ignore:Cookies with samesite=none",
+}
+#: Port the app listens on unless ``--port`` says otherwise.
+DEFAULT_PORT = 8765
+#: The Solara app module served.
+APP_MODULE = "collabsim.app.app"
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``app`` and ``animate`` sub-commands to ``collabsim``'s sub-parsers."""
+    from collabsim.cli import positive_int, seed_int
+
+    p = sub.add_parser(
+        "app",
+        help="serve the trainers' app in the browser (offline, on localhost)",
+        description="Serve the trainers' app on localhost and print its address. Works "
+        "without internet: every asset is served locally. Ctrl+C stops it.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    p.add_argument(
+        "--scenario",
+        default=None,
+        metavar="CONFIG_OR_SCENARIO",
+        help="scenario the page opens with (default baseline)",
+    )
+    p.add_argument("--seed", type=seed_int, default=None, help="seed the page opens with")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument(
+        "--timeout",
+        type=positive_int,
+        default=120,
+        help="seconds to wait for the server to answer (default 120)",
+    )
+    p.set_defaults(func=cmd_app)
+
+    p = sub.add_parser(
+        "animate",
+        help="render a run's network and curves to an animated GIF",
+        description="Run one collaboration of a scenario and write its network of people "
+        "beside its curves (collective impact, trust, consensus, strategic triangle) to an "
+        "animated GIF for slides.",
+    )
+    p.add_argument("scenario", metavar="CONFIG_OR_SCENARIO")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.gif", help="the GIF to write"
+    )
+    p.add_argument("--seed", type=seed_int, default=2025, help="the run's seed (default 2025)")
+    p.add_argument(
+        "--steps", type=positive_int, default=None, help="weeks to run (overrides 'weeks')"
+    )
+    p.add_argument(
+        "--every",
+        type=positive_int,
+        default=None,
+        help="weeks between frames (default: at most 60 frames)",
+    )
+    p.add_argument("--fps", type=_fps, default=6.0, help="frames per second (default 6)")
+    p.add_argument(
+        "--max-edges",
+        type=positive_int,
+        default=None,
+        help="ties drawn at most per frame (default 300)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (repeatable), e.g. --set turnover_rate=0.3",
+    )
+    p.set_defaults(func=cmd_animate)
+
+
+def _ranged(kind: type, low: float, high: float, what: str) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` within ``[low, high]``, else a one-line error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not valid: expected {what} in [{low:g}, {high:g}]"
+            )
+        return value
+
+    return parse
+
+
+_port = _ranged(int, 0, 65535, "a port")
+_fps = _ranged(float, 0.1, 50, "a number")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port on ``host`` that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _check_port(host: str, port: int) -> None:
+    from collabsim.cli import UsageError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): choose another with --port"
+            ) from None
+
+
+def app_env(scenario: str | None = None, seed: int | None = None) -> dict[str, str]:
+    """The server's environment: :data:`QUIET_ENV` (unless set), this one, :data:`OFFLINE_ENV`."""
+    env = {**QUIET_ENV, **os.environ, **OFFLINE_ENV}
+    if scenario is not None:
+        env["COLLABSIM_APP_SCENARIO"] = scenario
+    if seed is not None:
+        env["COLLABSIM_APP_SEED"] = str(seed)
+    return env
+
+
+def _missing_app_extra() -> str | None:
+    for module in ("solara", "solara_assets", "mesa.visualization", "ipyvuetify"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            return module
+    return None
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """``collabsim app``: serve the page and print its address once it answers."""
+    from collabsim.cli import UsageError
+    from collabsim.config import load_scenario
+
+    missing = _missing_app_extra()
+    if missing:
+        raise UsageError(f"the app needs {missing!r} from the 'app' extra: pip install -e '.[app]'")
+    if args.scenario is not None:
+        load_scenario(args.scenario)  # a bad scenario fails here, in one line
+    port = args.port or free_port(args.host)
+    _check_port(args.host, port)
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        APP_MODULE,
+        "--host",
+        args.host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--no-check-version",
+        "--log-level",
+        "warning",
+    ]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=app_env(args.scenario, args.seed))
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the server too when asked to stop
+    try:
+        if not _wait_ready(url, proc, args.timeout):
+            code = proc.poll()
+            if code is None:
+                proc.terminate()
+                proc.wait(10)
+                raise UsageError(f"the app did not answer at {url} within {args.timeout} s")
+            print(f"collabsim app: error: the server stopped with status {code}", file=sys.stderr)
+            return 2
+        print(
+            f"collabsim app: ready at {url} (started in {time.perf_counter() - t0:.1f} s; "
+            "offline; Ctrl+C stops it)",
+            flush=True,
+        )
+        if args.open:
+            webbrowser.open(url)
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        print("collabsim app: stopped", file=sys.stderr)
+        return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    """``collabsim animate``: write one run of a scenario to an animated GIF."""
+    from collabsim.animate import animate, frame_size
+    from collabsim.cli import UsageError
+    from collabsim.config import apply_overrides, load_scenario
+    from collabsim.results import check_writable
+    from collabsim.views import MAX_EDGES
+
+    out: Path = args.output
+    if out.suffix.lower() != ".gif":
+        raise UsageError(f"output {str(out)!r} must end in .gif")
+    if out.is_dir():
+        raise UsageError(f"output {str(out)!r} is a directory: give a file name ending in .gif")
+    extra = [*args.overrides, *([f"weeks={args.steps}"] if args.steps else [])]
+    sc = apply_overrides(load_scenario(args.scenario), extra)
+    check_writable(out.parent if str(out.parent) else Path("."))
+    t0 = time.perf_counter()
+    n = animate(
+        sc.params,
+        out,
+        seed=args.seed,
+        every=args.every,
+        fps=args.fps,
+        title=sc.name,
+        max_edges=args.max_edges or MAX_EDGES,
+    )
+    w, h = frame_size()
+    size = out.stat().st_size
+    print(
+        f"wrote {out}: {n} frames of {w}x{h} px, {size / 1e6:.2f} MB, seed {args.seed} "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+    return 0
