@@ -215,7 +215,7 @@ def _split_table(full: pd.DataFrame, level: float) -> pd.DataFrame:
         )
         for c in _CLASSES[:2]:
             sel = g["trajectory"] == c
-            row[f"success | {c}"] = float(g.loc[sel, "success"].mean()) if sel.any() else np.nan
+            row[f"success if {c}"] = float(g.loc[sel, "success"].mean()) if sel.any() else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
