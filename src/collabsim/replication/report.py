@@ -113,6 +113,10 @@ def _pattern_blocks(i: int, res: PatternResult, png: bytes, files: list[str]) ->
     return blocks
 
 
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def _md(blocks: list[_Block]) -> str:
     out = []
     for b in blocks:
@@ -125,8 +129,11 @@ def _md(blocks: list[_Block]) -> str:
         elif b.kind == "pre":
             out.append("```\n" + b.text + "\n```\n")
         elif b.kind == "table":
-            esc = [[c.replace("|", "\\|").replace("\n", " ") for c in r] for r in b.rows]
-            lines = ["| " + " | ".join(b.header) + " |", "|" + "---|" * len(b.header)]
+            esc = [[_md_cell(c) for c in r] for r in b.rows]
+            lines = [
+                "| " + " | ".join(_md_cell(h) for h in b.header) + " |",
+                "|" + "---|" * len(b.header),
+            ]
             lines += ["| " + " | ".join(r) + " |" for r in esc]
             out.append("\n".join(lines) + "\n")
         elif b.kind == "figure":
