@@ -250,6 +250,7 @@ def _figure(names, ors, est_b, table, split, level, thr):
         {f"on minus off, {pct} CI": [(e.value, e.low, e.high) for e in est_b]},
     )
     ax2.axhline(0, color="grey", lw=1)
+    ax2.set_xlabel("Key action")
     ax2.set_ylabel("Difference in learning share\n(setbacks met by learning, share)")
     ax2.set_title("(b) Learning share of setbacks, on minus off")
     ax2.legend(fontsize=8)
@@ -273,6 +274,7 @@ def _figure(names, ors, est_b, table, split, level, thr):
     }
     bars_with_ci(ax3, [n.replace(" ", "\n", 1) for n in names], series)
     ax3.axhline(0, color="grey", lw=1)
+    ax3.set_xlabel("Key action")
     ax3.set_ylabel("Effect on success rate\n(on minus off, share of runs)")
     ax3.set_title("(c) Effects with and without the learning channel")
     ax3.legend(fontsize=8, title=f"whiskers: {pct} bootstrap CI")
@@ -292,7 +294,7 @@ def _figure(names, ors, est_b, table, split, level, thr):
     ax4.set_xlabel("Number of key actions taken (of 5)")
     ax4.set_ylabel("Share of runs")
     ax4.set_ylim(0, 1)
-    ax4.set_title("Learning journey or blame game, by number of actions")
+    ax4.set_title("(d) Learning journey or blame game, by number of actions")
     ax4.legend(fontsize=8, loc="upper left")
     fig.suptitle(
         "The five key actions (2^5 factorial; learning journey: >= half of setbacks "
