@@ -8,7 +8,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench app clean-venv replicate replicate-quick bench-replication
+.PHONY: demo test lint format bench bench-sweep app clean-venv replicate replicate-quick \
+	bench-replication
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +36,9 @@ app: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py --json results/bench/sweep.json
 
 replicate: $(STAMP)
 	$(BIN)/collabsim replicate
