@@ -57,8 +57,21 @@ def test_every_part_of_every_criterion_is_tested(replication):
     assert declared == set(PARTS)
 
 
+#: Parts of the pre-declared criteria that the calibrated model does NOT meet at CI size, each
+#: with the reason (the full-size reference report in results/replication/ says the same). They
+#: are strict expected failures: if one starts to pass, the suite fails, so that this list and
+#: the report are brought up to date. The criteria themselves are never edited to fit.
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+
+
+def _param(pattern: str, part: str):
+    reason = KNOWN_FAILURES.get((pattern, part))
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(pattern, part, marks=marks, id=f"{pattern}-{part}")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("pattern", "part"), PARTS, ids=[f"{n}-{p}" for n, p in PARTS])
+@pytest.mark.parametrize(("pattern", "part"), [_param(n, p) for n, p in PARTS])
 def test_pattern_holds_at_ci_size(replication, pattern, part):
     check = replication.results[pattern].check(part)
     assert check.passed, _describe(check)
