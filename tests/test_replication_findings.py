@@ -61,7 +61,25 @@ def test_every_part_of_every_criterion_is_tested(replication):
 #: with the reason (the full-size reference report in results/replication/ says the same). They
 #: are strict expected failures: if one starts to pass, the suite fails, so that this list and
 #: the report are brought up to date. The criteria themselves are never edited to fit.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("key_actions", "a"): (
+        "prior relationships and joint problem-solving do not clearly raise the odds of success "
+        "(OR CIs include 1 at CI size and at full size): the trust they build is churned by "
+        "turnover and new ties within the horizon (docs/calibration.md)"
+    ),
+    ("key_actions", "b"): (
+        "at CI size the learning-share differences of prior relationships and joint "
+        "problem-solving have CIs that include 0 (at full size every action passes)"
+    ),
+    ("key_actions", "c"): (
+        "community engagement and data use work mostly through legitimacy, uptake and "
+        "evidence, not through the learning response; the median mediated share is far below 0.5"
+    ),
+    ("entry_points", "c"): (
+        "momentum of high-trait entry-point teams is just under one half "
+        "(0.48 at CI size, 0.485 [0.42, 0.55] at full size; criterion: point estimate >= 0.5)"
+    ),
+}
 
 
 def _param(pattern: str, part: str):
