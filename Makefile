@@ -2,12 +2,14 @@
 #   make demo   creates .venv, installs collabsim, runs the main job (Hartford vs Louisville vs baseline)
 #   make test   creates .venv, installs collabsim with every extra, runs every test
 #   make app    serves the trainers' app on http://127.0.0.1:8765 (offline)
+#   make replicate-quick / make replicate   the six published patterns, PASS/FAIL report
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench app clean-venv
+.PHONY: demo test lint format bench bench-sweep app clean-venv replicate replicate-quick \
+	bench-replication
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +36,18 @@ app: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py --json results/bench/sweep.json
+
+replicate: $(STAMP)
+	$(BIN)/collabsim replicate
+
+replicate-quick: $(STAMP)
+	$(BIN)/collabsim replicate --quick
+
+bench-replication: $(STAMP)
+	$(BIN)/python benchmarks/bench_replication.py
 
 clean-venv:
 	rm -rf $(VENV)

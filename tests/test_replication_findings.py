@@ -1,0 +1,83 @@
+"""The six patterns at CI size: each part of each pre-declared criterion, on fixed seeds.
+
+The quick design of ``configs/replication.toml`` (``seeds_quick`` per cell, declared as the
+CI-sized version) is run once for all six patterns in one pool, with the root seed of the
+file. Each test asserts one lettered part of a pattern's criterion, which states the pattern's
+direction with an interval (e.g. "lower CI bound of the difference > 0"), never a single run.
+A failure names the estimates, so it says how far the model is from the claim.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from collabsim.replication.criteria import load_criteria
+from collabsim.replication.replicate import replicate
+from collabsim.runner import default_workers
+
+FILE = Path(__file__).resolve().parents[1] / "configs" / "replication.toml"
+
+#: Every part of every criterion (the pattern modules return one check per part).
+PARTS = [
+    ("formal_structure", "a"),  # governance mode barely predicts success (Cramer's V)
+    ("formal_structure", "b"),  # adaptable > rigid (Newcombe CI above 0)
+    ("formal_structure", "c"),  # no single best mode across city contexts
+    ("key_actions", "a"),  # every action raises the odds of success (OR CI above 1)
+    ("key_actions", "b"),  # every action raises the learning share (CI above 0)
+    ("key_actions", "c"),  # most of the effect runs through learning
+    ("entry_points", "a"),  # without an entry point teams stall (Wilson CI above 0.75)
+    ("entry_points", "b"),  # high-trait teams gain momentum more than low-trait ones
+    ("entry_points", "c"),  # at least half of high-trait teams gain momentum
+    ("not_speed", "a"),  # turnover delays impact (Spearman CI above 0)
+    ("not_speed", "b"),  # turnover delays the first win
+    ("not_speed", "c"),  # turnover makes consensus be re-made more often
+    ("trust_dynamics", "a"),  # trust breaks faster than it builds (ratio CI above 1)
+    ("trust_dynamics", "b"),  # a first win leaves more impact than a first setback
+    ("cases", "a"),  # Hartford gridlocks
+    ("cases", "b"),  # Hartford's uptake is below Louisville's
+    ("cases", "c"),  # Louisville's public value keeps rising in year 3
+    ("cases", "d"),  # Louisville is slow (median weeks to impact above 52)
+]
+
+
+@pytest.fixture(scope="module")
+def replication():
+    crit = load_criteria(FILE)
+    return replicate(crit, quick=True, workers=default_workers())
+
+
+def _describe(check) -> str:
+    ests = "; ".join(f"{e.label} = {e.text()}" for e in check.estimates)
+    note = f" ({check.note})" if check.note else ""
+    return f"{check.statistic}: {ests}; criterion: {check.criterion}{note}"
+
+
+def test_every_part_of_every_criterion_is_tested(replication):
+    declared = {(n, c.part) for n, r in replication.results.items() for c in r.checks}
+    assert declared == set(PARTS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("pattern", "part"), PARTS, ids=[f"{n}-{p}" for n, p in PARTS])
+def test_pattern_holds_at_ci_size(replication, pattern, part):
+    check = replication.results[pattern].check(part)
+    assert check.passed, _describe(check)
+
+
+def test_figures_are_readable(replication):
+    """Titled, labelled axes (units in the labels), a legend, and a figure title."""
+    for name, res in replication.results.items():
+        fig = res.figure
+        assert fig.get_suptitle(), name
+        assert any(ax.get_legend() is not None for ax in fig.axes), name
+        for ax in fig.axes:
+            assert ax.get_title(), f"{name}: an axes has no title"
+            assert ax.get_xlabel(), f"{name}: {ax.get_title()!r} has no x label"
+            assert ax.get_ylabel(), f"{name}: {ax.get_title()!r} has no y label"
+
+
+def test_runs_table_has_one_row_per_planned_run(replication):
+    for p in replication.plans:
+        runs = replication.results[p.spec.name].runs
+        assert len(runs) == len(p.runs)
+        assert list(runs["seed"]) == [r.seed for r in p.runs]
