@@ -64,6 +64,11 @@ def _clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
     return lo if x < lo else hi if x > hi else x
 
 
+def _asym(t: float, signal: float, gain: float, loss: float) -> float:
+    """The asymmetric trust update for one value (what ``update_trust`` does on arrays)."""
+    return t + gain * (1.0 - t) * signal if signal >= 0 else t + loss * t * signal
+
+
 class Organization(mesa.Agent):
     """A member organization: sector, home frame, pressure, capacity and its seats."""
 
@@ -520,7 +525,7 @@ class ReferenceModel(mesa.Model):
         for q in self.people:
             q.commitment += pj.WIN_COMMITMENT * (1.0 - q.commitment)
             for partner, t in q.trust.items():
-                q.trust[partner] = t + pj.WIN_TRUST * (1.0 - t)
+                q.trust[partner] = _asym(t, pj.WIN_SIGNAL, p.trust_gain, p.trust_loss)
         self.legitimacy += pj.WIN_LEGITIMACY * (1.0 - self.legitimacy)
         self.public_value += pj.WIN_VALUE * pr.leverage * pr.size * cm.uptake(self, p)
         self.programs += pr.leverage * pr.size
@@ -574,6 +579,9 @@ class ReferenceModel(mesa.Model):
             for partner in q.trust:
                 if partner.org.index == target:
                     q.trust[partner] *= 1.0 - pj.BLAME_TRUST
+        for q in people:
+            for partner, t in q.trust.items():
+                q.trust[partner] = _asym(t, pj.BLAME_SIGNAL, p.trust_gain, p.trust_loss)
         for q in people:
             q.commitment -= pj.BLAME_COMMITMENT * q.commitment
             q.loyalty += pj.BLAME_LOYALTY * (1.0 - q.loyalty)

@@ -33,6 +33,28 @@ def test_learning_probability_rises_with_trust_evidence_and_mediation():
     assert pj.learning_probability(p, 0.5, 0.0, 0.8) > base
 
 
+def test_blame_breaks_trust_faster_than_a_win_builds_it():
+    m = with_project(
+        make(
+            1,
+            learning_bias=-5.0,
+            learning_trust_weight=0.0,
+            learning_evidence_weight=0.0,
+            learning_mediation_weight=0.0,
+        )
+    )
+    s, p = m.state, m.p
+    s.edges.t_uv[: s.edges.n] = 0.5
+    s.edges.t_vu[: s.edges.n] = 0.5
+    pj.resolve_win(s, p, 5)
+    up = s.edges.t_uv[: s.edges.n].mean() - 0.5
+    s.edges.t_uv[: s.edges.n] = 0.5
+    s.edges.t_vu[: s.edges.n] = 0.5
+    pj.resolve_setback(s, p, np.random.default_rng(0), 6, np.array([0.5, 0.5, 0.5]))
+    down = 0.5 - s.edges.t_uv[: s.edges.n].mean()
+    assert down > 3 * up > 0
+
+
 def test_a_win_raises_commitment_legitimacy_value_and_trust():
     m = with_project(make(1))
     s, p = m.state, m.p
@@ -72,7 +94,10 @@ def test_blame_lowers_trust_in_the_least_trusted_partner():
         [tuv[(s.org[v] == 4) & (s.org[u] != 4)], tvu[(s.org[u] == 4) & (s.org[v] != 4)]]
     )
     assert np.all(after < into4)
-    assert np.array_equal(others, tuv[(s.org[v] != 4)])
+    # the climate sours for everyone, but the blamed partner loses a far larger share
+    lost_other = 1 - tuv[(s.org[v] != 4)] / np.maximum(others, 1e-12)
+    lost_target = 1 - after / np.maximum(into4, 1e-12)
+    assert np.all(lost_other > 0) and lost_target.mean() > 3 * lost_other.mean()
     assert s.commitment.mean() < c and s.loyalty.mean() > loyal
 
 

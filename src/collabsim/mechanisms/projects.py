@@ -6,14 +6,16 @@ fit) * exp(-size)`` (capped at 1): rising with leverage, capacity, uptake and th
 mode's fit, falling with size.
 
 A **win** raises commitment, legitimacy, public value and trust (the small-wins cycle of Ansell
-& Gash 2008). A **setback** costs legitimacy and is met either by **learning** or by **blame**.
-Which one depends only on the collaboration's state: the log-odds of learning are
+& Gash 2008); trust moves through the same asymmetric update as in meetings (a shared signal
+of +0.3), so it builds slowly. A **setback** costs legitimacy and is met either by **learning**
+or by **blame**. Which one depends only on the collaboration's state: the log-odds of learning are
 ``learning_bias + learning_trust_weight * (working trust - 0.5) + learning_evidence_weight *
 evidence precision + learning_mediation_weight * navigator mediation``. Learning moves frames
 and the plan toward the evidence the setback revealed, keeps trust, sharpens evidence, renews
 commitment a little and lets an adaptable collaboration change its governance mode. Blame cuts
-everyone's trust in the least-trusted organization's people, lowers commitment, raises loyalty
-to home and costs more legitimacy (a public blame game).
+everyone's trust in the least-trusted organization's people and sours the climate for everyone
+(a shared signal of -0.3 through the asymmetric update, so it breaks fast), lowers
+commitment, raises loyalty to home and costs more legitimacy (a public blame game).
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ import numpy as np
 from collabsim.mechanisms import governance as gov
 from collabsim.mechanisms.community import uptake
 from collabsim.mechanisms.stat_meeting import evidence_noise
+from collabsim.mechanisms.trust import update_trust
 from collabsim.state import State
 
 __all__ = ["learning_probability", "mediation", "projects", "resolve_setback", "resolve_win"]
 
 WIN_COMMITMENT = 0.15
 WIN_LEGITIMACY = 0.2
-WIN_TRUST = 0.05
+#: Trust signal every member reads from a shared win (through the asymmetric trust update).
+WIN_SIGNAL = 0.3
 #: Public value of a won project, per unit of leverage x size x uptake.
 WIN_VALUE = 0.5
 SETBACK_LEGITIMACY = 0.1
@@ -42,6 +46,9 @@ LEARN_EVIDENCE_FLOOR = 0.5
 #: Commitment gained when a setback is met by learning (a team that learns stays engaged).
 LEARN_COMMITMENT = 0.05
 BLAME_TRUST = 0.4
+#: Trust signal every member reads from a blame game (the climate sours for everyone), on top
+#: of the hit to the blamed organization; through the same asymmetric update as a win.
+BLAME_SIGNAL = -0.3
 BLAME_COMMITMENT = 0.15
 BLAME_LOYALTY = 0.15
 #: Extra legitimacy lost in a public blame game.
@@ -98,8 +105,8 @@ def resolve_win(s: State, p, week: int) -> None:
     s.programs += pr.leverage * pr.size
     e = s.edges
     n = e.n
-    e.t_uv[:n] += WIN_TRUST * (1.0 - e.t_uv[:n])
-    e.t_vu[:n] += WIN_TRUST * (1.0 - e.t_vu[:n])
+    e.t_uv[:n] = update_trust(e.t_uv[:n], WIN_SIGNAL, p.trust_gain, p.trust_loss)
+    e.t_vu[:n] = update_trust(e.t_vu[:n], WIN_SIGNAL, p.trust_gain, p.trust_loss)
     s.log(week, "win", f"small win at {pr.position:.2f} (leverage {pr.leverage:.2f})")
 
 
@@ -138,6 +145,8 @@ def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.nd
     hit_u = (ou == target) & (ov != target)
     t_uv[hit_v] *= 1.0 - BLAME_TRUST
     t_vu[hit_u] *= 1.0 - BLAME_TRUST
+    t_uv[:] = update_trust(t_uv, BLAME_SIGNAL, p.trust_gain, p.trust_loss)
+    t_vu[:] = update_trust(t_vu, BLAME_SIGNAL, p.trust_gain, p.trust_loss)
     s.commitment -= BLAME_COMMITMENT * s.commitment
     s.loyalty += BLAME_LOYALTY * (1.0 - s.loyalty)
     s.legitimacy -= BLAME_LEGITIMACY * s.legitimacy
