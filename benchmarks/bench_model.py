@@ -46,7 +46,7 @@ import numpy as np
 from collabsim.model import CollaborationModel
 from collabsim.params import PARAMS
 from collabsim.results import make_tag, provenance, write_json
-from collabsim.runner import default_workers, run_many, spawn_seeds
+from collabsim.runner import default_workers, release, run_many, spawn_seeds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_model import ReferenceModel
@@ -153,6 +153,7 @@ def timed_run(cls: type, seed: int, **params: Any) -> dict[str, float]:
     }
     if isinstance(m, CollaborationModel):
         out["edges"] = m.state.edges.n
+    release(m)  # (Mesa 3.3.1 keeps every model alive otherwise)
     return out
 
 

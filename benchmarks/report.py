@@ -73,7 +73,7 @@ def scaling(res: dict) -> str:
     rows = [
         [
             f"{r['n_orgs']:,}",
-            f"{r['n_people']:,}",
+            f"{int(r['n_people']):,}",
             r["build_s"],
             r["step_us"],
             r["person_step_ns"],
