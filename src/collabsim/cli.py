@@ -22,7 +22,7 @@ import pandas as pd
 __all__ = ["UsageError", "main"]
 
 #: Modules that add sub-commands (imported lazily; each defines ``add_parser(subparsers)``).
-COMMAND_MODULES: tuple[str, ...] = ("collabsim.app.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("collabsim.app.cli", "collabsim.sweep.cli")
 
 
 class UsageError(ValueError):

@@ -1,0 +1,49 @@
+"""Parameter sweeps at scale: designs, engines (serial, process pool, Dask), a resumable store.
+
+The public surface, usable from a notebook::
+
+    from collabsim.sweep import Sweep, factors_from_params, make_design, run_sweep
+
+    design = make_design("lhs", factors_from_params(["turnover_rate", "navigator"]), n=200)
+    df = run_sweep(Sweep("demo", design, base={"weeks": 104}, replicates=5, root_seed=7))
+
+or from a TOML declaration: ``run_sweep(load_sweep("configs/sweep_turnover.toml"))``, and on the
+command line ``collabsim sweep CONFIG``. See ``docs/researchers.md``.
+"""
+
+from collabsim.sweep.config import load_sweep
+from collabsim.sweep.designs import (
+    DUMMY,
+    METHODS,
+    Design,
+    DesignError,
+    Factor,
+    factors_from_params,
+    make_design,
+)
+from collabsim.sweep.engines import ENGINES, EngineError, make_engine
+from collabsim.sweep.runner import Sweep, SweepRun, execute, run_seed, run_sweep
+from collabsim.sweep.store import SweepError, load_design, load_results, read_metadata
+
+__all__ = [
+    "DUMMY",
+    "ENGINES",
+    "METHODS",
+    "Design",
+    "DesignError",
+    "EngineError",
+    "Factor",
+    "Sweep",
+    "SweepError",
+    "SweepRun",
+    "execute",
+    "factors_from_params",
+    "load_design",
+    "load_results",
+    "load_sweep",
+    "make_design",
+    "make_engine",
+    "read_metadata",
+    "run_seed",
+    "run_sweep",
+]

@@ -1,0 +1,284 @@
+"""The on-disk run folder of a sweep: chunked Parquet results, a manifest, resumable, add-only.
+
+Layout of a sweep folder (``<parent>/<name>-<fingerprint>``)::
+
+    metadata.json        version, git commit, design, root seed, base parameters, sessions
+    design.parquet       the design matrix (one row per point, SALib encoding)
+    manifest.jsonl       one line per completed chunk: {"chunk": i, "rows": n, "sha256": ...}
+    chunks/chunk-000000.parquet ...   the runs, in run order, ``chunk_size`` runs per file
+
+While a sweep runs, everything lives in a hidden ``.<name>-<fingerprint>.partial`` folder next
+to it. Each chunk is written to a temporary file and renamed into place (atomic), then its line
+is appended to the manifest and flushed to disk; a torn last line is ignored when the manifest
+is read, and a chunk whose file is missing or differs from its recorded checksum is simply run
+again. Only when every chunk is present is the folder renamed to its final name, so a final
+folder always holds a complete sweep, and it is never written again. The fingerprint hashes
+everything that determines the results (design, base parameters, replicates, root seed, chunk
+size, collabsim version and git commit), so the same command finds its own partial folder and
+resumes it, while any change starts a new folder. An exclusive lock on the partial folder stops
+two processes from running the same sweep at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import fcntl
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from collabsim.results import OutputError, atomic_write_bytes, check_writable, write_json
+
+__all__ = [
+    "SweepError",
+    "SweepStore",
+    "load_design",
+    "load_results",
+    "read_metadata",
+]
+
+CHUNK_DIR = "chunks"
+MANIFEST = "manifest.jsonl"
+METADATA = "metadata.json"
+DESIGN = "design.parquet"
+
+
+class SweepError(OutputError):
+    """A sweep folder cannot be used (in use, inconsistent, incomplete); the message says why."""
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def chunk_name(index: int) -> str:
+    """File name of chunk ``index``."""
+    return f"chunk-{index:06d}.parquet"
+
+
+class SweepStore:
+    """The folder of one sweep, identified by its name and fingerprint.
+
+    Args:
+        parent: Folder that holds sweep folders (created if needed).
+        name: Sweep name (made safe for a file name).
+        fingerprint: Hex digest identifying the sweep's results (see the module docstring).
+    """
+
+    def __init__(self, parent: Path | str, name: str, fingerprint: str) -> None:
+        self.parent = Path(parent)
+        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:60] or "sweep"
+        self.fingerprint = fingerprint
+        self.folder_name = f"{safe}-{fingerprint[:12]}"
+        self.final = self.parent / self.folder_name
+        self.partial = self.parent / f".{self.folder_name}.partial"
+        self._lock: Any = None
+
+    # ------------------------------------------------------------------ state
+    def is_complete(self) -> bool:
+        """True when the final folder exists (a finished sweep: never written again)."""
+        return (self.final / METADATA).is_file()
+
+    def check_final(self) -> None:
+        """Check that the final folder holds this very sweep (its full fingerprint).
+
+        Raises:
+            SweepError: the folder belongs to another sweep.
+        """
+        found = read_metadata(self.final).get("fingerprint")
+        if found != self.fingerprint:
+            raise SweepError(
+                f"sweep folder {str(self.final)!r} holds another sweep (fingerprint {found!r})"
+            )
+
+    def has_partial(self) -> bool:
+        """True when an interrupted run of this sweep left a partial folder."""
+        return (self.partial / METADATA).is_file()
+
+    def open(self, metadata: dict[str, Any], design: pd.DataFrame) -> bool:
+        """Create the partial folder, or reopen it to resume; lock it.
+
+        Args:
+            metadata: Written to ``metadata.json`` for a new sweep (must hold ``fingerprint``).
+            design: Written to ``design.parquet`` for a new sweep.
+
+        Returns:
+            True if an existing partial folder was reopened (a resume).
+
+        Raises:
+            SweepError: the folder belongs to another sweep or another process is using it.
+        """
+        check_writable(self.parent)
+        resumed = self.has_partial()
+        if resumed:
+            old = read_metadata(self.partial)
+            if old.get("fingerprint") != self.fingerprint:
+                raise SweepError(
+                    f"partial sweep folder {str(self.partial)!r} belongs to another sweep "
+                    f"(fingerprint {old.get('fingerprint')!r}); move it away to start afresh"
+                )
+        else:
+            self.partial.mkdir(exist_ok=True)
+        self._acquire_lock()
+        (self.partial / CHUNK_DIR).mkdir(exist_ok=True)
+        if not resumed:
+            buf = io.BytesIO()
+            design.to_parquet(buf, index=False)
+            atomic_write_bytes(self.partial / DESIGN, buf.getvalue())
+            write_json(self.partial / METADATA, {**metadata, "status": "running", "sessions": []})
+        return resumed
+
+    def _acquire_lock(self) -> None:
+        fh = open(self.partial / ".lock", "a+")  # held until close()
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise SweepError(
+                f"sweep folder {str(self.partial)!r} is in use by another process; wait for it "
+                f"to finish or stop it first"
+            ) from None
+        self._lock = fh
+
+    def close(self) -> None:
+        """Release the lock (the partial folder stays for a later resume)."""
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                self._lock.close()
+            self._lock = None
+
+    def metadata(self) -> dict[str, Any]:
+        """The partial folder's current metadata."""
+        return read_metadata(self.partial)
+
+    def update_metadata(self, **changes: Any) -> None:
+        """Rewrite ``metadata.json`` atomically with ``changes`` applied."""
+        meta = self.metadata()
+        meta.update(changes)
+        write_json(self.partial / METADATA, meta)
+
+    def add_session(self, info: dict[str, Any]) -> None:
+        """Record a session (a start or a resume) in the metadata."""
+        meta = self.metadata()
+        meta.setdefault("sessions", []).append({"started": _now(), **info})
+        write_json(self.partial / METADATA, meta)
+
+    # ------------------------------------------------------------------ chunks
+    def completed(self) -> set[int]:
+        """Chunks recorded in the manifest whose file is present and matches its checksum."""
+        done: set[int] = set()
+        for entry in _read_manifest(self.partial / MANIFEST):
+            path = self.partial / CHUNK_DIR / chunk_name(entry["chunk"])
+            if path.is_file() and _sha256(path) == entry["sha256"]:
+                done.add(int(entry["chunk"]))
+        return done
+
+    def write_chunk(self, index: int, frame: pd.DataFrame) -> None:
+        """Write chunk ``index`` atomically, then record it in the manifest (flushed to disk)."""
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        data = buf.getvalue()
+        atomic_write_bytes(self.partial / CHUNK_DIR / chunk_name(index), data)
+        line = json.dumps(
+            {"chunk": index, "rows": len(frame), "sha256": hashlib.sha256(data).hexdigest()}
+        )
+        with open(self.partial / MANIFEST, "a") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def finalize(self, n_chunks: int, **changes: Any) -> Path:
+        """Check every chunk is present, mark the sweep complete and rename it into place.
+
+        Raises:
+            SweepError: chunks are missing, or a final folder of this name already exists.
+        """
+        missing = sorted(set(range(n_chunks)) - self.completed())
+        if missing:
+            raise SweepError(
+                f"sweep in {str(self.partial)!r} is incomplete: {len(missing)} of {n_chunks} "
+                f"chunks missing"
+            )
+        self.update_metadata(status="complete", completed=_now(), **changes)
+        if self.final.exists():
+            raise SweepError(
+                f"sweep folder {str(self.final)!r} already exists; it is never overwritten"
+            )
+        os.rename(self.partial, self.final)
+        self.close()
+        with contextlib.suppress(OSError):
+            (self.final / ".lock").unlink()
+        return self.final
+
+
+def _read_manifest(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    out = []
+    with open(path) as fh:
+        for line in fh:
+            if not line.endswith("\n"):
+                break  # torn last line of a crashed run
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and {"chunk", "sha256"} <= entry.keys():
+                out.append(entry)
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_metadata(folder: Path | str) -> dict[str, Any]:
+    """The ``metadata.json`` of a sweep folder.
+
+    Raises:
+        SweepError: the folder is not a sweep folder.
+    """
+    path = Path(folder) / METADATA
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SweepError(f"{str(folder)!r} is not a sweep folder (no {METADATA})") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SweepError(f"cannot read {str(path)!r}: {exc}") from None
+
+
+def load_design(folder: Path | str) -> pd.DataFrame:
+    """The design matrix stored with a sweep (one row per point, SALib encoding)."""
+    return pd.read_parquet(Path(folder) / DESIGN)
+
+
+def load_results(folder: Path | str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every run of a sweep folder (complete or partial), in run order.
+
+    Args:
+        folder: A sweep folder (or a partial one, to look at what is done so far).
+        columns: Only these columns (reads less from disk).
+
+    Returns:
+        One row per run: ``run``, ``point``, ``rep``, ``seed``, the varied parameters and
+        every per-run outcome.
+    """
+    folder = Path(folder)
+    read_metadata(folder)
+    files = sorted((folder / CHUNK_DIR).glob("chunk-*.parquet"))
+    if not files:
+        return pd.DataFrame(columns=columns)
+    cols = None if columns is None else list(dict.fromkeys(["run", *columns]))
+    df = pd.concat([pd.read_parquet(f, columns=cols) for f in files], ignore_index=True)
+    df = df.sort_values("run", kind="stable").reset_index(drop=True)
+    return df if columns is None else df[columns]

@@ -1,0 +1,241 @@
+"""Sensitivity analysis: known Ishigami indices, noise floor, NaN rules, the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from collabsim import sensitivity as sa
+from collabsim.cli import main
+from collabsim.config import ConfigError
+from collabsim.sweep import DUMMY, Factor, factors_from_params, make_design
+
+# Ishigami function, a = 7, b = 0.1, inputs uniform on [-pi, pi] (Ishigami & Homma 1990).
+A, B = 7.0, 0.1
+_V1 = 0.5 * (1 + B * math.pi**4 / 5) ** 2
+_V2 = A**2 / 8
+_V13 = B**2 * math.pi**8 * (1 / 18 - 1 / 50)
+_V = _V1 + _V2 + _V13
+S1 = {"x1": _V1 / _V, "x2": _V2 / _V, "x3": 0.0}
+ST = {"x1": (_V1 + _V13) / _V, "x2": _V2 / _V, "x3": _V13 / _V}
+
+
+def ishigami(X: np.ndarray) -> np.ndarray:
+    return np.sin(X[:, 0]) + A * np.sin(X[:, 1]) ** 2 + B * X[:, 2] ** 4 * np.sin(X[:, 0])
+
+
+@pytest.fixture(scope="module")
+def ishigami_result():
+    factors = [Factor.input(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
+    settings = sa.Settings(
+        outcomes=("y",),
+        sobol_n=1024,
+        morris_trajectories=40,
+        pawn_resamples=20,
+        num_resamples=100,
+        seed=11,
+    )
+    return sa.analyze(ishigami, factors, settings)
+
+
+def _index(table: pd.DataFrame, name: str, column: str) -> float:
+    return float(table.loc[table["parameter"] == name, column].iloc[0])
+
+
+def test_sobol_recovers_the_ishigami_indices(ishigami_result):
+    t = ishigami_result.sobol
+    for name in ("x1", "x2", "x3"):
+        assert _index(t, name, "S1") == pytest.approx(S1[name], abs=0.05)
+        assert _index(t, name, "ST") == pytest.approx(ST[name], abs=0.05)
+        # the known value lies within (a little more than) the bootstrap interval
+        assert abs(_index(t, name, "ST") - ST[name]) <= 2 * _index(t, name, "ST_conf") + 0.01
+
+
+def test_dummy_is_the_noise_floor(ishigami_result):
+    t = ishigami_result.sobol
+    # a deterministic function ignores the dummy: its indices vanish exactly
+    assert _index(t, DUMMY, "ST") == 0.0
+    assert t.set_index("parameter")["above_noise"].to_dict() == {
+        "x1": True,
+        "x2": True,
+        "x3": True,
+        DUMMY: False,
+    }
+
+
+def test_morris_known_answers(ishigami_result):
+    m = ishigami_result.morris
+    # on a 4-level grid x2 steps between sin^2 = 0 and sin^2 = 3/4, a jump of 2/3 of the range:
+    # every |elementary effect| of x2 is 7 * 0.75 / (2/3) = 7.875
+    assert _index(m, "x2", "mu_star") == pytest.approx(7.875)
+    assert _index(m, "x2", "mu_star_conf") == pytest.approx(0.0, abs=1e-9)
+    # its effects are +-7.875, so sigma follows from mu: sigma^2 = (7.875^2 - mu^2) r / (r - 1)
+    r, mu = 40, _index(m, "x2", "mu")
+    assert _index(m, "x2", "sigma") ** 2 == pytest.approx((7.875**2 - mu**2) * r / (r - 1))
+    assert _index(m, DUMMY, "mu_star") == 0.0
+    for name in ("x1", "x3"):
+        assert _index(m, name, "mu_star") > 1.0 and _index(m, name, "sigma_conf") > 0
+
+
+def test_elementary_effects_match_salib(ishigami_result):
+    design = make_design("morris", [Factor.input("a", 0, 2), Factor.input("b", -1, 1)], n=6, seed=1)
+    y = 3 * design.X[:, 0] - design.X[:, 1] ** 2
+    ee = sa.elementary_effects(design, y)
+    # a is linear: effect of a full-range step is 3 * range = 6
+    np.testing.assert_allclose(ee[0], 6.0)
+    table = sa.morris_table(design, pd.DataFrame({"y": y}), num_resamples=10)
+    assert _index(table, "a", "mu_star") == pytest.approx(6.0)
+
+
+def test_pawn_ranks_and_noise_floor(ishigami_result):
+    p = ishigami_result.pawn
+    med = p.set_index("parameter")["median"]
+    assert med["x2"] > med["x1"] > med["x3"] > med[DUMMY]
+    assert bool(p.set_index("parameter").loc["x1", "above_noise"])
+
+
+def test_convergence_at_three_sample_sizes(ishigami_result):
+    conv = ishigami_result.convergence
+    assert sorted(conv["N"].unique()) == [256, 512, 1024]
+    w = conv[conv["parameter"] == "x1"].set_index("N")["ST_width"]
+    assert w[1024] < w[256]  # intervals shrink as N grows
+    last = conv[conv["N"] == 1024].set_index("parameter")["ST"]
+    pd.testing.assert_series_equal(
+        last, ishigami_result.sobol.set_index("parameter")["ST"], check_names=False
+    )
+
+
+def test_summary_ranks_the_inputs(ishigami_result):
+    text = sa.summary_markdown(ishigami_result, "ishigami")
+    ranking = sa.lever_ranking(ishigami_result)
+    assert list(ranking["parameter"]) == ["x1", "x2", "x3", DUMMY]
+    assert "| 1 | `x1` |" in text and "noise floor" in text and "Convergence" in text
+
+
+def test_point_outcomes_rules():
+    runs = pd.DataFrame(
+        {
+            "point": [0, 0, 1, 1, 2, 2],
+            "weeks_to_first_win": [10.0, np.nan, np.nan, np.nan, 4.0, 6.0],
+            "learning_share": [0.5, np.nan, np.nan, np.nan, 1.0, 0.0],
+            "perished": [True, False, False, False, True, True],
+        }
+    )
+    y, imputed = sa.point_outcomes(
+        runs, 3, ["weeks_to_first_win", "learning_share", "perished"], horizon=52
+    )
+    # never won: censored at the horizon
+    assert list(y["weeks_to_first_win"]) == [31.0, 52.0, 5.0]
+    # mean over replicates with a setback; a point without any is imputed with the others' mean
+    assert list(y["learning_share"]) == [0.5, 0.5, 0.5]
+    assert imputed == {"weeks_to_first_win": 0, "learning_share": 1, "perished": 0}
+    assert list(y["perished"]) == [0.5, 0.0, 1.0]
+
+
+def test_unknown_outcome_is_a_clear_error():
+    with pytest.raises(ConfigError, match="outcome 'impact' is not valid"):
+        sa.check_outcomes(["impact"])
+
+
+SA_CONFIG = """
+[sensitivity]
+name = "tiny-sa"
+scenario = "baseline"
+replicates = 2
+root_seed = 3
+chunk_size = 16
+outcomes = ["collective_impact", "weeks_to_first_win", "perished", "learning_share"]
+num_resamples = 20
+
+[sensitivity.set]
+weeks = 20
+
+[design]
+params = ["navigator", "community_stages", "turnover_rate"]
+
+[sobol]
+n = 8
+
+[morris]
+trajectories = 4
+
+[pawn]
+resamples = 5
+"""
+
+
+def test_sensitivity_command_end_to_end(tmp_path, capsys):
+    cfg = tmp_path / "sa.toml"
+    cfg.write_text(SA_CONFIG)
+    args = [
+        "sensitivity",
+        str(cfg),
+        "--out",
+        str(tmp_path / "sa"),
+        "--sweeps-out",
+        str(tmp_path / "sweeps"),
+        "--serial",
+        "--no-progress",
+    ]
+    assert main(args) == 0
+    (folder,) = list((tmp_path / "sa").iterdir())
+    names = {p.name for p in folder.iterdir()}
+    assert {
+        "sobol.csv",
+        "morris.csv",
+        "pawn.csv",
+        "convergence.csv",
+        "sobol.png",
+        "morris.png",
+        "convergence.png",
+        "summary.md",
+        "metadata.json",
+    } <= names
+    sobol = pd.read_csv(folder / "sobol.csv")
+    assert set(sobol["parameter"]) == {"navigator", "community_stages", "turnover_rate", DUMMY}
+    assert set(sobol["outcome"]) == set(sa.OUTCOMES)
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["designs"] == {"sobol": 8 * 6, "morris": 4 * 5}
+    assert set(meta["sweeps"]) == {"sobol", "morris"}
+    assert "Levers ranked" in (folder / "summary.md").read_text()
+    # running it again reuses the finished sweeps (no run is repeated) and gives the same tables
+    assert main([*args, "--methods", "sobol"]) == 0
+    second = [p for p in (tmp_path / "sa").iterdir() if p != folder]
+    assert len(second) == 1
+    pd.testing.assert_frame_equal(pd.read_csv(second[0] / "sobol.csv"), sobol)
+    assert len(list((tmp_path / "sweeps").iterdir())) == 2
+
+
+def test_sensitivity_bad_n_exits_2(tmp_path, capsys):
+    cfg = tmp_path / "sa.toml"
+    cfg.write_text(SA_CONFIG)
+    status = main(["sensitivity", str(cfg), "--n", "12", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert status == 2 and "n = 12 is not valid for a Sobol design" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_shipped_sa_configs_load():
+    key = sa.load_sa_config("sa_key_actions")
+    assert len(key.factors) >= 15 and key.settings.sobol_n == 1024
+    names = {f.name for f in key.factors}
+    assert {
+        "prior_history",
+        "navigator",
+        "community_stages",
+        "data_use",
+        "joint_problem_solving",
+        "entry_points",
+        "turnover_rate",
+        "loyalty",
+        "governance",
+        "adaptable",
+    } <= names
+    everything = sa.load_sa_config("sa_all")
+    assert {f.name for f in everything.factors} == set(
+        f.name for f in factors_from_params("all", exclude=["weeks"])
+    )
