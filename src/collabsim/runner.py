@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -21,7 +22,15 @@ import pandas as pd
 
 from collabsim.model import CollaborationModel, resolve_seed
 
-__all__ = ["RunResult", "default_workers", "release", "run_many", "run_one", "spawn_seeds"]
+__all__ = [
+    "RunResult",
+    "default_workers",
+    "iter_runs",
+    "release",
+    "run_many",
+    "run_one",
+    "spawn_seeds",
+]
 
 RunResult = tuple[dict[str, Any], pd.DataFrame]
 
@@ -71,6 +80,40 @@ def _run_star(args: tuple[dict[str, Any], int, bool]) -> RunResult:
     return run_one(params, seed, series=series)
 
 
+def iter_runs(
+    params: dict[str, Any],
+    seeds: Sequence[int],
+    *,
+    workers: int = 1,
+    series: bool = True,
+) -> Iterator[RunResult]:
+    """Yield one run per seed, in the order of ``seeds``, as soon as each is available.
+
+    Results that have arrived are the caller's even if the iteration is interrupted (Ctrl-C):
+    ``collabsim run`` saves them. Never more processes than runs are started.
+
+    Args:
+        params: Parameter overrides for every run.
+        seeds: One integer seed per run.
+        workers: Processes to use (1 runs in this process).
+        series: Keep each run's time series.
+    """
+    jobs = [(params, int(s), series) for s in seeds]
+    workers = max(1, min(int(workers), len(jobs)))
+    if workers == 1:
+        for job in jobs:
+            yield _run_star(job)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+        yield from pool.map(_run_star, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+
+
+def _worker_init() -> None:
+    """Pool worker start-up: the default action for SIGTERM (the parent may handle it)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_many(
     params: dict[str, Any],
     seeds: Sequence[int],
@@ -88,18 +131,9 @@ def run_many(
         series: Keep each run's time series.
         progress: Called with 1 after each finished run (e.g. ``tqdm.update``).
     """
-    jobs = [(params, int(s), series) for s in seeds]
     out: list[RunResult] = []
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            out.append(_run_star(job))
-            if progress:
-                progress(1)
-        return out
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for res in pool.map(_run_star, jobs, chunksize=max(1, len(jobs) // (8 * workers))):
-            out.append(res)
-            if progress:
-                progress(1)
+    for res in iter_runs(params, seeds, workers=workers, series=series):
+        out.append(res)
+        if progress:
+            progress(1)
     return out

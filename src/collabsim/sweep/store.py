@@ -127,6 +127,13 @@ class SweepStore:
             self.partial.mkdir(exist_ok=True)
         self._acquire_lock()
         (self.partial / CHUNK_DIR).mkdir(exist_ok=True)
+        if resumed:  # temporary files of a killed process (the lock says none is running)
+            for tmp in [
+                *self.partial.glob(".*.tmp-*"),
+                *self.partial.glob(f"{CHUNK_DIR}/.*.tmp-*"),
+            ]:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
         if not resumed:
             buf = io.BytesIO()
             design.to_parquet(buf, index=False)
@@ -188,10 +195,14 @@ class SweepStore:
         line = json.dumps(
             {"chunk": index, "rows": len(frame), "sha256": hashlib.sha256(data).hexdigest()}
         )
-        with open(self.partial / MANIFEST, "a") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(self.partial / MANIFEST, "a") as fh:
+                fh.write(line + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise OutputError(f"cannot write {str(self.partial / MANIFEST)!r}: {reason}") from None
 
     def finalize(self, n_chunks: int, **changes: Any) -> Path:
         """Check every chunk is present, mark the sweep complete and rename it into place.
