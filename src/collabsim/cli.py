@@ -308,7 +308,12 @@ def _run_and_save(args, scenarios, name: str, title: str) -> tuple[int, Path | N
         title += f" (interrupted: {done} of {total} runs)"
         name += "-incomplete"
     fig = plot_overview(ts, by="scenario" if len(scenarios) > 1 else None, title=title)
-    final = _write(parent, name, summ, ts, meta, fig, table)
+    try:
+        final = _write(parent, name, summ, ts, meta, fig, table)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     if not meta["complete"]:
         print(
             f"collabsim {args.command}: interrupted; the {done} of {total} runs that finished "

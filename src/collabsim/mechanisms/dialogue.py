@@ -70,6 +70,8 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
                 rows = e.find_or_add(a, b, p.stranger_trust)
                 parts.append(rows)
                 bonus_parts.append((len(rows), a, b))
+    if not parts:  # no meeting this week (a low meeting rate at a small table)
+        return
     rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
     u = e.u[rows]
     v = e.v[rows]
