@@ -159,7 +159,7 @@ def test_any_scenario_file_loads_or_is_refused_in_one_line(tmp_path_factory, dat
         assert PARAMS[key].check(value) == value == full[key]
 
 
-@fuzz(40)
+@fuzz(25)
 @given(data=FILES)
 def test_the_run_command_on_any_file_exits_0_or_2_with_one_line(tmp_path_factory, data):
     tmp = tmp_path_factory.mktemp("cli")
@@ -292,7 +292,7 @@ def test_any_set_override_is_applied_or_refused_in_one_line(data, eq):
     assert sc.resolved()[name] == sc.params[name]
 
 
-@fuzz(40)
+@fuzz(25)
 @given(data=st.data())
 def test_the_run_command_with_any_set_exits_0_or_2_with_one_line(tmp_path_factory, data):
     key = data.draw(KEYS)

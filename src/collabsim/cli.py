@@ -17,7 +17,8 @@ import os
 import signal
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -211,27 +212,29 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
     seeds = spawn_seeds(args.seed, args.reps)
     workers = args.workers or default_workers()
     total = len(scenarios) * len(seeds)
-    summaries, series = [], []
+    finished: list[tuple[dict[str, Any], pd.DataFrame]] = []
     bar = tqdm(
         total=total, desc="runs", unit="run", disable=args.no_progress or total < 2, file=sys.stderr
     )
-    interrupted = False
+    stopped = ""
     try:
         for sc in scenarios:
             for rep, (summ, ts) in enumerate(iter_runs(sc.params, seeds, workers=workers)):
-                summaries.append({"scenario": sc.name, "rep": rep, **summ})
                 ts.insert(0, "rep", rep)
                 ts.insert(0, "scenario", sc.name)
-                series.append(ts)
+                # one append: a Ctrl-C arriving anywhere keeps both parts of a run or neither
+                finished.append(({"scenario": sc.name, "rep": rep, **summ}, ts))
                 bar.update(1)
     except KeyboardInterrupt:
-        interrupted = True
+        stopped = "interrupted (Ctrl-C or SIGTERM)"
+    except BrokenProcessPool:
+        stopped = "a worker process died (killed, or out of memory)"
     finally:
         bar.close()
     meta = {
-        "complete": not interrupted,
+        "complete": not stopped,
         "runs_planned": total,
-        "runs_finished": len(summaries),
+        "runs_finished": len(finished),
         "root_seed": args.seed,
         "reps": args.reps,
         "seeds": seeds,
@@ -246,13 +249,14 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
             for sc in scenarios
         },
     }
-    if interrupted:
-        meta["interrupted"] = (
-            "stopped by Ctrl-C or SIGTERM: only the runs in summary.csv finished (replicates "
-            "0.. of each scenario, in order); every run's seed is in 'seeds'"
+    if stopped:
+        meta["stopped"] = stopped
+        meta["note"] = (
+            "incomplete: only the runs in summary.csv finished (the first replicates, in "
+            "order); every planned run's seed is in 'seeds'"
         )
-    summ_df = pd.DataFrame(summaries)
-    ts_df = pd.concat(series, ignore_index=True) if series else pd.DataFrame()
+    summ_df = pd.DataFrame([row for row, _ in finished])
+    ts_df = pd.concat([ts for _, ts in finished], ignore_index=True) if finished else pd.DataFrame()
     return summ_df, ts_df, meta
 
 
@@ -265,14 +269,27 @@ def _write(
     figure,
     table: pd.DataFrame,
 ) -> Path:
-    from collabsim.results import parquet_bytes, png_bytes, provenance, result_folder, write_json
+    from collabsim.results import (
+        OutputError,
+        parquet_bytes,
+        png_bytes,
+        provenance,
+        result_folder,
+        write_json,
+    )
 
-    with result_folder(parent, name) as folder:
-        folder.write("timeseries.parquet", parquet_bytes(ts))
-        folder.write("summary.csv", summ.to_csv(index=False).encode())
-        folder.write("table.csv", table.to_csv(index=False).encode())
-        folder.write("figure.png", png_bytes(figure, dpi=120))
-        write_json(folder.path / "metadata.json", {**provenance(), **meta})
+    try:
+        with result_folder(parent, name) as folder:
+            folder.write("timeseries.parquet", parquet_bytes(ts))
+            folder.write("summary.csv", summ.to_csv(index=False).encode())
+            folder.write("table.csv", table.to_csv(index=False).encode())
+            folder.write("figure.png", png_bytes(figure, dpi=120))
+            write_json(folder.path / "metadata.json", {**provenance(), **meta})
+    except OutputError as exc:  # e.g. the disk filled up while writing
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise OutputError(
+            f"cannot save the results in {str(parent)!r}: {reason}; nothing partial was kept"
+        ) from None
     assert folder.final is not None
     return folder.final
 
@@ -286,6 +303,21 @@ def _print_table(table: pd.DataFrame) -> None:
         print(table.to_string(index=False))
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold SIGINT and SIGTERM until the block ends; yield the signals that arrived."""
+    held: list[int] = []
+    previous = {}
+    with contextlib.suppress(ValueError):  # not the main thread: signals stay as they are
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, frame: held.append(signum))
+    try:
+        yield held
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _run_and_save(args, scenarios, name: str, title: str) -> tuple[int, Path | None]:
     """Simulate, then save; returns the exit status and the result folder (if any)."""
     from collabsim.plotting import plot_overview
@@ -297,30 +329,38 @@ def _run_and_save(args, scenarios, name: str, title: str) -> tuple[int, Path | N
     check_writable(parent, need_bytes=_need_bytes(scenarios, args.reps))
     summ, ts, meta = _simulate(scenarios, args)
     done, total = meta["runs_finished"], meta["runs_planned"]
-    if not meta["complete"] and done == 0:
-        print(
-            f"collabsim {args.command}: interrupted before any run finished; nothing was saved",
-            file=sys.stderr,
-        )
-        return 130, None
-    table = summary_table(summ, by="scenario")
-    if not meta["complete"]:
-        title += f" (interrupted: {done} of {total} runs)"
+    stopped = meta.get("stopped", "")
+    code = 130 if stopped.startswith("interrupted") else 2
+    prefix = f"collabsim {args.command}: " + ("" if code == 130 else "error: ")
+    if stopped and done == 0:
+        print(f"{prefix}{stopped} before any run finished; nothing was saved", file=sys.stderr)
+        return code, None
+    if stopped:
+        title += f" (incomplete: {done} of {total} runs)"
         name += "-incomplete"
-    fig = plot_overview(ts, by="scenario" if len(scenarios) > 1 else None, title=title)
-    try:
-        final = _write(parent, name, summ, ts, meta, fig, table)
-    finally:
-        import matplotlib.pyplot as plt
+    with _signals_held() as held:  # the runs are done: a Ctrl-C now must not lose them
+        table = summary_table(summ, by="scenario")
+        fig = plot_overview(ts, by="scenario" if len(scenarios) > 1 else None, title=title)
+        try:
+            final = _write(parent, name, summ, ts, meta, fig, table)
+        finally:
+            import matplotlib.pyplot as plt
 
-        plt.close(fig)
-    if not meta["complete"]:
+            plt.close(fig)
+    if held and not stopped:
         print(
-            f"collabsim {args.command}: interrupted; the {done} of {total} runs that finished "
-            f"were saved, marked incomplete, in {final}",
+            f"collabsim {args.command}: interrupted while saving; every run had finished and "
+            f"the complete results were saved in {final}",
             file=sys.stderr,
         )
         return 130, final
+    if stopped:
+        print(
+            f"{prefix}{stopped}; the {done} of {total} runs that finished were saved, marked "
+            f"incomplete, in {final}",
+            file=sys.stderr,
+        )
+        return code, final
     _print_table(table)
     return 0, final
 

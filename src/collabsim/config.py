@@ -160,7 +160,7 @@ def _from_data(data: dict[str, Any], path: Path) -> Scenario:
             )
     for key, value in params.items():
         if isinstance(value, dict | list):
-            raise ConfigError(f"{where}: [params] {key} must be a single value, not {value!r}")
+            raise ConfigError(f"{where}: [params] {key!r} must be a single value, not {value!r}")
     try:
         checked = validate(params, partial=True)
     except ParamError as exc:

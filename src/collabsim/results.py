@@ -143,14 +143,44 @@ def check_writable(parent: Path | str, need_bytes: int = 0) -> None:
         OutputError: naming the path and the reason.
     """
     parent = Path(parent)
+    created = _missing_dirs(parent)
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as exc:
+        _remove_dirs(created)
         raise _output_error(
             f"cannot create output directory {str(parent)!r}: {_reason(exc)}", exc
         ) from None
     if not parent.is_dir():
         raise OutputError(f"output path {str(parent)!r} is not a directory")
+    try:
+        _probe(parent, need_bytes)
+    except OutputError:
+        _remove_dirs(created)  # leave nothing behind, not even an empty directory
+        raise
+
+
+def _missing_dirs(path: Path) -> list[Path]:
+    """``path`` and its ancestors that do not exist yet, deepest first."""
+    out = []
+    try:
+        while not path.exists():
+            out.append(path)
+            if path.parent == path:
+                break
+            path = path.parent
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def _remove_dirs(dirs: list[Path]) -> None:
+    for d in dirs:
+        with contextlib.suppress(OSError, ValueError):
+            d.rmdir()
+
+
+def _probe(parent: Path, need_bytes: int) -> None:
     probe = parent / f".collabsim-write-test-{os.getpid()}"
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

@@ -9,9 +9,12 @@ builds large designs on the same :func:`run_one`.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -25,6 +28,7 @@ from collabsim.model import CollaborationModel, resolve_seed
 __all__ = [
     "RunResult",
     "default_workers",
+    "die_with_parent",
     "iter_runs",
     "release",
     "run_many",
@@ -105,13 +109,48 @@ def iter_runs(
             yield _run_star(job)
         return
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    try:
         yield from pool.map(_run_star, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: drop the runs not yet started, do not wait for them.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _worker_init() -> None:
-    """Pool worker start-up: the default action for SIGTERM (the parent may handle it)."""
+def _worker_init(parent: int) -> None:
+    """Pool worker start-up: Ctrl-C is the parent's to handle; die with the parent.
+
+    A Ctrl-C in a terminal reaches every process of the group; the parent stops the pool
+    and keeps the runs that finished, while the workers finish or drop their current run.
+    SIGTERM gets its default action back (the parent may turn it into an interruption).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+
+
+#: Linux prctl option: the signal a process receives when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None) -> None:
+    """Worker start-up: exit when the parent process dies (Linux).
+
+    A killed command then leaves no orphan workers behind; they would otherwise wait on their
+    task queue for ever (they hold its other end themselves).
+
+    Args:
+        parent: The parent's process id, or None when it is not known (a forkserver).
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the parent died before the request above took effect
 
 
 def run_many(

@@ -121,14 +121,13 @@ def _interrupted(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``collabsim sweep``."""
     from collabsim.cli import UsageError
-    from collabsim.results import OutputError, check_writable
+    from collabsim.results import OutputError
     from collabsim.sweep import EngineError, SweepError, execute, load_sweep
     from collabsim.sweep.store import SweepStore
 
     sweep = load_sweep(
         args.config, overrides=args.overrides, root_seed=args.seed, replicates=args.reps
     )
-    check_writable(args.out)
     d = sweep.design
     print(
         f"sweep {sweep.name}: {d.method} design, {d.n_points:,} points x {sweep.replicates} "

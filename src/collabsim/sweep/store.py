@@ -83,7 +83,7 @@ class SweepStore:
     # ------------------------------------------------------------------ state
     def is_complete(self) -> bool:
         """True when the final folder exists (a finished sweep: never written again)."""
-        return (self.final / METADATA).is_file()
+        return _is_file(self.final / METADATA)
 
     def check_final(self) -> None:
         """Check that the final folder holds this very sweep (its full fingerprint).
@@ -99,7 +99,7 @@ class SweepStore:
 
     def has_partial(self) -> bool:
         """True when an interrupted run of this sweep left a partial folder."""
-        return (self.partial / METADATA).is_file()
+        return _is_file(self.partial / METADATA)
 
     def open(self, metadata: dict[str, Any], design: pd.DataFrame) -> bool:
         """Create the partial folder, or reopen it to resume; lock it.
@@ -226,6 +226,14 @@ class SweepStore:
         with contextlib.suppress(OSError):
             (self.final / ".lock").unlink()
         return self.final
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path the system cannot look up (e.g. too long)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_manifest(path: Path) -> list[dict[str, Any]]:
