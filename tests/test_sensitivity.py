@@ -239,3 +239,23 @@ def test_shipped_sa_configs_load():
     assert {f.name for f in everything.factors} == set(
         f.name for f in factors_from_params("all", exclude=["weeks"])
     )
+
+
+def test_second_order_recovers_the_ishigami_interaction():
+    factors = [Factor.input(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
+    settings = sa.Settings(
+        outcomes=("y",),
+        methods=("sobol",),
+        sobol_n=1024,
+        second_order=True,
+        dummy=False,
+        convergence=False,
+        num_resamples=50,
+        seed=4,
+    )
+    result = sa.analyze(ishigami, factors, settings)
+    s2 = result.sobol_second.set_index(["parameter", "other"])["S2"]
+    # the only interaction of the Ishigami function is x1 with x3
+    assert s2[("x1", "x3")] == pytest.approx(_V13 / _V, abs=0.08)
+    assert abs(s2[("x1", "x2")]) < 0.08 and abs(s2[("x2", "x3")]) < 0.08
+    assert result.designs["sobol"] == 1024 * (2 * 3 + 2)

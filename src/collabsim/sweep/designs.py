@@ -315,13 +315,14 @@ class Design:
             cols[f.name] = pd.Series(vals, dtype=str) if f.kind == "choice" else vals
         return pd.DataFrame(cols)
 
-    def point_values(self) -> list[dict[str, Any]]:
-        """Per point, the values to pass to the model, as plain Python values."""
+    def point_values(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+        """Values to pass to the model for points ``start`` to ``stop`` (plain Python values)."""
+        rows = self.X[start:stop]
         decoded = []
         for j, f in enumerate(self.factors):
             if f.role != "dummy":
-                decoded.append((f.name, f.decode(self.X[:, j]).tolist()))
-        return [{name: vals[i] for name, vals in decoded} for i in range(self.n_points)]
+                decoded.append((f.name, f.decode(rows[:, j]).tolist()))
+        return [{name: vals[i] for name, vals in decoded} for i in range(len(rows))]
 
     def raw_frame(self) -> pd.DataFrame:
         """``X`` as a DataFrame with a ``point`` column (stored as ``design.parquet``)."""

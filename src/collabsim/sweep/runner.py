@@ -222,16 +222,24 @@ class SweepRun:
     seconds: float = 0.0
 
 
-def _batches(sweep: Sweep, todo: list[int], values: list[dict], batch: int) -> Iterator[tuple]:
+def _batches(sweep: Sweep, todo: list[int], batch: int) -> Iterator[tuple]:
+    """Tasks ``((chunk, batch index), (base, runs))``, made lazily.
+
+    Nothing per run or per point is held beyond the batches in flight.
+    """
     base = sweep.resolved_base()
+    reps = sweep.replicates
     for chunk in todo:
         first = chunk * sweep.chunk_size
         last = min(sweep.n_runs, first + sweep.chunk_size)
         for b, start in enumerate(range(first, last, batch)):
+            stop = min(last, start + batch)
+            p0 = start // reps
+            values = sweep.design.point_values(p0, (stop - 1) // reps + 1)
             runs = []
-            for run in range(start, min(last, start + batch)):
-                point, rep = divmod(run, sweep.replicates)
-                runs.append((run, point, rep, run_seed(sweep.root_seed, run), values[point]))
+            for run in range(start, stop):
+                point, rep = divmod(run, reps)
+                runs.append((run, point, rep, run_seed(sweep.root_seed, run), values[point - p0]))
             yield (chunk, b), (base, runs)
 
 
@@ -314,7 +322,6 @@ def _run_chunks(
 
     if not todo:
         return 0
-    values = sweep.design.point_values()
     batch = max(1, min(MAX_BATCH, sweep.chunk_size, math.ceil(sweep.chunk_size / eng.workers)))
     runs_in = {
         c: min(sweep.n_runs, (c + 1) * sweep.chunk_size) - c * sweep.chunk_size for c in todo
@@ -338,7 +345,7 @@ def _run_chunks(
         mininterval=0.5,
     )
     try:
-        for (chunk, b), rows in eng.imap(run_batch, _batches(sweep, todo, values, batch)):
+        for (chunk, b), rows in eng.imap(run_batch, _batches(sweep, todo, batch)):
             buffers.setdefault(chunk, {})[b] = rows
             counts[chunk] = counts.get(chunk, 0) + len(rows)
             runs_now += len(rows)
