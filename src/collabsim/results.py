@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import io
 import json
 import os
@@ -287,15 +288,18 @@ class ResultFolder:
         tag = make_tag(self.name)
         final = self.parent / tag
         k = 2
-        while final.exists():
+        while True:
+            try:
+                if not final.exists():
+                    os.rename(self.path, final)  # fails if another process just took the name
+                    break
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise _output_error(
+                        f"cannot rename results into {str(final)!r}: {_reason(exc)}", exc
+                    ) from None
             final = self.parent / f"{tag}-{k}"
             k += 1
-        try:
-            os.rename(self.path, final)
-        except OSError as exc:
-            raise _output_error(
-                f"cannot rename results into {str(final)!r}: {_reason(exc)}", exc
-            ) from None
         _fsync_dir(self.parent)
         self.final = final
         return final
