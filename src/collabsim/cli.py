@@ -1,25 +1,30 @@
 """The ``collabsim`` command: run scenarios, compare them, list parameters and scenarios.
 
 Every command has ``--help``. Bad input (unknown key, out-of-range value, wrong type, malformed
-TOML, unknown scenario, bad counts, unwritable output) exits with status 2 and one line on
-stderr that names the problem; nothing partial is written. Other packages of collabsim add
-commands here through :data:`COMMAND_MODULES` (each has ``add_parser(subparsers)``).
+TOML, unknown scenario, bad counts, unwritable or full output directory) exits with status 2
+and one line on stderr that names the problem; nothing partial is written. Ctrl-C (or SIGTERM)
+during ``run`` or ``compare`` keeps the replicates that finished, in a result folder marked
+incomplete, and exits with status 130. Other packages of collabsim add commands here through
+:data:`COMMAND_MODULES` (each has ``add_parser(subparsers)``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
 
-__all__ = ["UsageError", "main"]
+__all__ = ["UsageError", "main", "positive_int", "seed_int", "workers_int"]
 
 #: Modules that add sub-commands (imported lazily; each defines ``add_parser(subparsers)``).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -40,32 +45,52 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def positive_int(text: str) -> int:
-    """Argparse type: an integer of at least 1."""
+#: Most replicates of one scenario that ``run`` and ``compare`` take (sweeps take more).
+MAX_REPS = 100_000
+#: Most time-series rows (runs x weeks) that ``run`` and ``compare`` hold in memory and write
+#: to one Parquet file (about 0.3 GB in memory); larger designs belong in ``collabsim sweep``.
+MAX_SERIES_ROWS = 2_000_000
+#: Most worker processes per core that ``--workers`` accepts.
+WORKERS_PER_CORE = 8
+
+
+def _int_in(text: str, low: int, high: int | None, what: str = "an integer") -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not valid: expected an integer >= 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if value < low or (high is not None and value > high):
+        allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high:,}]"
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid: expected {allowed}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """Argparse type: an integer of at least 1."""
+    return _int_in(text, 1, None)
+
+
+def reps_int(text: str) -> int:
+    """Argparse type: replicates of ``run``/``compare``, 1 to :data:`MAX_REPS`."""
+    return _int_in(text, 1, MAX_REPS)
+
+
+def workers_int(text: str) -> int:
+    """Argparse type: worker processes, 1 to :data:`WORKERS_PER_CORE` per available core."""
+    from collabsim.runner import default_workers
+
+    return _int_in(text, 1, WORKERS_PER_CORE * default_workers())
 
 
 def seed_int(text: str) -> int:
     """Argparse type: a non-negative integer seed."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer seed") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not valid: expected a seed >= 0")
-    return value
+    return _int_in(text, 0, None, "an integer seed")
 
 
 def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
     p.add_argument(
         "--reps",
-        type=positive_int,
+        type=reps_int,
         default=default_reps,
         help=f"replicates (default {default_reps})",
     )
@@ -85,7 +110,7 @@ def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
         "--out", type=Path, default=None, help="parent folder of the tagged result folder"
     )
     p.add_argument(
-        "--workers", type=positive_int, default=None, help="processes (default: all cores)"
+        "--workers", type=workers_int, default=None, help="processes (default: all cores)"
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -159,29 +184,61 @@ def _load(names: Sequence[str], overrides: Sequence[str], steps: int | None):
     return out
 
 
+def _series_rows(scenarios, reps: int) -> int:
+    return sum(reps * (sc.resolved()["weeks"] + 1) for sc in scenarios)
+
+
+def _check_size(scenarios, reps: int) -> None:
+    rows = _series_rows(scenarios, reps)
+    if rows > MAX_SERIES_ROWS:
+        raise UsageError(
+            f"--reps {reps} gives {rows:,} time-series rows (replicates x weeks, every "
+            f"scenario): at most {MAX_SERIES_ROWS:,} are kept by run and compare; use fewer "
+            f"replicates or weeks, or 'collabsim sweep' for large designs"
+        )
+
+
+def _need_bytes(scenarios, reps: int) -> int:
+    """Disk space the result folder will need (a generous estimate, measured on real runs)."""
+    return 100 * _series_rows(scenarios, reps) + 600 * reps * len(scenarios) + 1_000_000
+
+
 def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Run every replicate of every scenario; on Ctrl-C keep the runs that finished.
+
+    Returns the summaries, the time series and the metadata; ``meta["complete"]`` is False
+    when the runs were interrupted (the frames then hold the runs finished before).
+    """
     from tqdm import tqdm
 
-    from collabsim.runner import default_workers, run_many, spawn_seeds
+    from collabsim.runner import default_workers, iter_runs, spawn_seeds
 
     seeds = spawn_seeds(args.seed, args.reps)
     workers = args.workers or default_workers()
     total = len(scenarios) * len(seeds)
-    summaries, series = [], []
+    finished: list[tuple[dict[str, Any], pd.DataFrame]] = []
     bar = tqdm(
         total=total, desc="runs", unit="run", disable=args.no_progress or total < 2, file=sys.stderr
     )
+    stopped = ""
     try:
         for sc in scenarios:
-            results = run_many(sc.params, seeds, workers=workers, progress=bar.update)
-            for rep, (summ, ts) in enumerate(results):
-                summaries.append({"scenario": sc.name, "rep": rep, **summ})
+            for rep, (summ, ts) in enumerate(iter_runs(sc.params, seeds, workers=workers)):
                 ts.insert(0, "rep", rep)
                 ts.insert(0, "scenario", sc.name)
-                series.append(ts)
+                # one append: a Ctrl-C arriving anywhere keeps both parts of a run or neither
+                finished.append(({"scenario": sc.name, "rep": rep, **summ}, ts))
+                bar.update(1)
+    except KeyboardInterrupt:
+        stopped = "interrupted (Ctrl-C or SIGTERM)"
+    except BrokenProcessPool:
+        stopped = "a worker process died (killed, or out of memory)"
     finally:
         bar.close()
     meta = {
+        "complete": not stopped,
+        "runs_planned": total,
+        "runs_finished": len(finished),
         "root_seed": args.seed,
         "reps": args.reps,
         "seeds": seeds,
@@ -196,7 +253,15 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
             for sc in scenarios
         },
     }
-    return pd.DataFrame(summaries), pd.concat(series, ignore_index=True), meta
+    if stopped:
+        meta["stopped"] = stopped
+        meta["note"] = (
+            "incomplete: only the runs in summary.csv finished (the first replicates, in "
+            "order); every planned run's seed is in 'seeds'"
+        )
+    summ_df = pd.DataFrame([row for row, _ in finished])
+    ts_df = pd.concat([ts for _, ts in finished], ignore_index=True) if finished else pd.DataFrame()
+    return summ_df, ts_df, meta
 
 
 def _write(
@@ -208,15 +273,27 @@ def _write(
     figure,
     table: pd.DataFrame,
 ) -> Path:
-    from collabsim.results import provenance, result_folder, write_json
+    from collabsim.results import (
+        OutputError,
+        parquet_bytes,
+        png_bytes,
+        provenance,
+        result_folder,
+        write_json,
+    )
 
-    with result_folder(parent, name) as folder:
-        d = folder.path
-        ts.to_parquet(d / "timeseries.parquet", index=False)
-        summ.to_csv(d / "summary.csv", index=False)
-        table.to_csv(d / "table.csv", index=False)
-        figure.savefig(d / "figure.png", dpi=120)
-        write_json(d / "metadata.json", {**provenance(), **meta})
+    try:
+        with result_folder(parent, name) as folder:
+            folder.write("timeseries.parquet", parquet_bytes(ts))
+            folder.write("summary.csv", summ.to_csv(index=False).encode())
+            folder.write("table.csv", table.to_csv(index=False).encode())
+            folder.write("figure.png", png_bytes(figure, dpi=120))
+            write_json(folder.path / "metadata.json", {**provenance(), **meta})
+    except OutputError as exc:  # e.g. the disk filled up while writing
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise OutputError(
+            f"cannot save the results in {str(parent)!r}: {reason}; nothing partial was kept"
+        ) from None
     assert folder.final is not None
     return folder.final
 
@@ -230,43 +307,88 @@ def _print_table(table: pd.DataFrame) -> None:
         print(table.to_string(index=False))
 
 
-def cmd_run(args) -> int:
-    """``collabsim run``."""
+@contextlib.contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold SIGINT and SIGTERM until the block ends; yield the signals that arrived."""
+    held: list[int] = []
+    previous = {}
+    with contextlib.suppress(ValueError):  # not the main thread: signals stay as they are
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, frame: held.append(signum))
+    try:
+        yield held
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_and_save(args, scenarios, name: str, title: str) -> tuple[int, Path | None]:
+    """Simulate, then save; returns the exit status and the result folder (if any)."""
     from collabsim.plotting import plot_overview
     from collabsim.results import check_writable
     from collabsim.stats import summary_table
 
-    (sc,) = _load([args.scenario], args.overrides, args.steps)
+    _check_size(scenarios, args.reps)
     parent = _default_parent(args)
-    check_writable(parent)
-    summ, ts, meta = _simulate([sc], args)
-    table = summary_table(summ, by="scenario")
-    fig = plot_overview(ts, title=f"{sc.name}: {args.reps} replicates (root seed {args.seed})")
-    final = _write(parent, sc.name, summ, ts, meta, fig, table)
+    check_writable(parent, need_bytes=_need_bytes(scenarios, args.reps))
+    summ, ts, meta = _simulate(scenarios, args)
+    done, total = meta["runs_finished"], meta["runs_planned"]
+    stopped = meta.get("stopped", "")
+    code = 130 if stopped.startswith("interrupted") else 2
+    prefix = f"collabsim {args.command}: " + ("" if code == 130 else "error: ")
+    if stopped and done == 0:
+        print(f"{prefix}{stopped} before any run finished; nothing was saved", file=sys.stderr)
+        return code, None
+    if stopped:
+        title += f" (incomplete: {done} of {total} runs)"
+        name += "-incomplete"
+    with _signals_held() as held:  # the runs are done: a Ctrl-C now must not lose them
+        table = summary_table(summ, by="scenario")
+        fig = plot_overview(ts, by="scenario" if len(scenarios) > 1 else None, title=title)
+        try:
+            final = _write(parent, name, summ, ts, meta, fig, table)
+        finally:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+    if held and not stopped:
+        print(
+            f"collabsim {args.command}: interrupted while saving; every run had finished and "
+            f"the complete results were saved in {final}",
+            file=sys.stderr,
+        )
+        return 130, final
+    if stopped:
+        print(
+            f"{prefix}{stopped}; the {done} of {total} runs that finished were saved, marked "
+            f"incomplete, in {final}",
+            file=sys.stderr,
+        )
+        return code, final
     _print_table(table)
-    print(f"\nresults: {final}")
-    return 0
+    return 0, final
+
+
+def cmd_run(args) -> int:
+    """``collabsim run``."""
+    (sc,) = _load([args.scenario], args.overrides, args.steps)
+    title = f"{sc.name}: {args.reps} replicates (root seed {args.seed})"
+    code, final = _run_and_save(args, [sc], sc.name, title)
+    if code == 0:
+        print(f"\nresults: {final}")
+    return code
 
 
 def cmd_compare(args) -> int:
     """``collabsim compare``."""
-    from collabsim.plotting import plot_overview
-    from collabsim.results import check_writable
-    from collabsim.stats import summary_table
-
     scenarios = _load(args.scenarios, args.overrides, args.steps)
-    parent = _default_parent(args)
-    check_writable(parent)
-    summ, ts, meta = _simulate(scenarios, args)
-    table = summary_table(summ, by="scenario")
     names = " vs ".join(s.name for s in scenarios)
-    fig = plot_overview(ts, by="scenario", title=f"{names}: {args.reps} replicates each")
-    final = _write(
-        parent, "compare-" + "-".join(s.name for s in scenarios), summ, ts, meta, fig, table
-    )
-    _print_table(table)
-    print(f"\nresults: {final}  (figure: {final / 'figure.png'})")
-    return 0
+    title = f"{names}: {args.reps} replicates each"
+    name = "compare-" + "-".join(s.name for s in scenarios)
+    code, final = _run_and_save(args, scenarios, name, title)
+    if code == 0 and final is not None:
+        print(f"\nresults: {final}  (figure: {final / 'figure.png'})")
+    return code
 
 
 def cmd_params(args) -> int:
@@ -314,6 +436,14 @@ def cmd_scenarios(args) -> int:
 
 
 # ----------------------------------------------------------------------------- entry point
+#: Commands for which SIGTERM (a batch system's time limit, ``kill``) acts like Ctrl-C.
+_TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity"})
+
+
+def _term_to_interrupt(signum: int, frame: Any) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``collabsim`` command; returns the exit status."""
     from collabsim.config import ConfigError
@@ -326,14 +456,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (already printed)
         return int(exc.code or 0)
+    previous = None
+    if args.command in _TERM_AS_INTERRUPT:
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            previous = signal.signal(signal.SIGTERM, _term_to_interrupt)
     try:
         return int(args.func(args) or 0)
     except (ParamError, ConfigError, UsageError, OutputError) as exc:
-        print(f"collabsim {args.command}: error: {exc}", file=sys.stderr)
+        print(f"collabsim {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the environment refused (disk, permissions), not a bug
+        where = f" {str(exc.filename)!r}" if exc.filename else ""
+        print(
+            f"collabsim {args.command}: error: cannot use{where}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print(f"collabsim {args.command}: interrupted; nothing partial was kept", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

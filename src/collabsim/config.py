@@ -81,19 +81,35 @@ def list_scenarios() -> list[Scenario]:
     return out
 
 
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False for names the system cannot even look up (too long, NUL)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for names the system cannot even look up (too long, NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve_path(name_or_path: str | os.PathLike[str]) -> Path:
     text = str(name_or_path)
     if not text.strip():
         raise ConfigError("empty scenario name: give a scenario name or a .toml path")
     path = Path(text)
-    if path.suffix == ".toml" or os.sep in text or path.exists():
-        if not path.exists():
+    if path.suffix == ".toml" or os.sep in text or _exists(path):
+        if not _exists(path):
             raise ConfigError(f"config file {text!r} does not exist")
-        if not path.is_file():
+        if not _is_file(path):
             raise ConfigError(f"config path {text!r} is not a file")
         return path
     candidate = configs_dir() / f"{text}.toml"
-    if candidate.is_file():
+    if _is_file(candidate):
         return candidate
     known = ", ".join(s.name for s in list_scenarios()) or "none found"
     raise ConfigError(f"unknown scenario {text!r}: known scenarios are {known}")
@@ -144,7 +160,7 @@ def _from_data(data: dict[str, Any], path: Path) -> Scenario:
             )
     for key, value in params.items():
         if isinstance(value, dict | list):
-            raise ConfigError(f"{where}: [params] {key} must be a single value, not {value!r}")
+            raise ConfigError(f"{where}: [params] {key!r} must be a single value, not {value!r}")
     try:
         checked = validate(params, partial=True)
     except ParamError as exc:

@@ -9,9 +9,13 @@ builds large designs on the same :func:`run_one`.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -21,7 +25,16 @@ import pandas as pd
 
 from collabsim.model import CollaborationModel, resolve_seed
 
-__all__ = ["RunResult", "default_workers", "release", "run_many", "run_one", "spawn_seeds"]
+__all__ = [
+    "RunResult",
+    "default_workers",
+    "die_with_parent",
+    "iter_runs",
+    "release",
+    "run_many",
+    "run_one",
+    "spawn_seeds",
+]
 
 RunResult = tuple[dict[str, Any], pd.DataFrame]
 
@@ -71,6 +84,75 @@ def _run_star(args: tuple[dict[str, Any], int, bool]) -> RunResult:
     return run_one(params, seed, series=series)
 
 
+def iter_runs(
+    params: dict[str, Any],
+    seeds: Sequence[int],
+    *,
+    workers: int = 1,
+    series: bool = True,
+) -> Iterator[RunResult]:
+    """Yield one run per seed, in the order of ``seeds``, as soon as each is available.
+
+    Results that have arrived are the caller's even if the iteration is interrupted (Ctrl-C):
+    ``collabsim run`` saves them. Never more processes than runs are started.
+
+    Args:
+        params: Parameter overrides for every run.
+        seeds: One integer seed per run.
+        workers: Processes to use (1 runs in this process).
+        series: Keep each run's time series.
+    """
+    jobs = [(params, int(s), series) for s in seeds]
+    workers = max(1, min(int(workers), len(jobs)))
+    if workers == 1:
+        for job in jobs:
+            yield _run_star(job)
+        return
+    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    try:
+        yield from pool.map(_run_star, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: drop the runs not yet started, do not wait for them.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _worker_init(parent: int) -> None:
+    """Pool worker start-up: Ctrl-C is the parent's to handle; die with the parent.
+
+    A Ctrl-C in a terminal reaches every process of the group; the parent stops the pool
+    and keeps the runs that finished, while the workers finish or drop their current run.
+    SIGTERM gets its default action back (the parent may turn it into an interruption).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+
+
+#: Linux prctl option: the signal a process receives when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None) -> None:
+    """Worker start-up: exit when the parent process dies (Linux).
+
+    A killed command then leaves no orphan workers behind; they would otherwise wait on their
+    task queue for ever (they hold its other end themselves).
+
+    Args:
+        parent: The parent's process id, or None when it is not known (a forkserver).
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the parent died before the request above took effect
+
+
 def run_many(
     params: dict[str, Any],
     seeds: Sequence[int],
@@ -88,18 +170,9 @@ def run_many(
         series: Keep each run's time series.
         progress: Called with 1 after each finished run (e.g. ``tqdm.update``).
     """
-    jobs = [(params, int(s), series) for s in seeds]
     out: list[RunResult] = []
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            out.append(_run_star(job))
-            if progress:
-                progress(1)
-        return out
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for res in pool.map(_run_star, jobs, chunksize=max(1, len(jobs) // (8 * workers))):
-            out.append(res)
-            if progress:
-                progress(1)
+    for res in iter_runs(params, seeds, workers=workers, series=series):
+        out.append(res)
+        if progress:
+            progress(1)
     return out

@@ -20,7 +20,7 @@ __all__ = ["add_parser", "cmd_sensitivity", "cmd_sweep"]
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
-    from collabsim.cli import positive_int
+    from collabsim.cli import workers_int
 
     g = p.add_mutually_exclusive_group()
     g.add_argument("--serial", action="store_true", help="run in this process (no pool)")
@@ -32,7 +32,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
         "running scheduler",
     )
     p.add_argument(
-        "--workers", type=positive_int, default=None, help="processes (default: all cores)"
+        "--workers", type=workers_int, default=None, help="processes (default: all cores)"
     )
     p.add_argument(
         "--start-method",
@@ -121,13 +121,13 @@ def _interrupted(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``collabsim sweep``."""
     from collabsim.cli import UsageError
-    from collabsim.results import check_writable
-    from collabsim.sweep import EngineError, execute, load_sweep
+    from collabsim.results import OutputError
+    from collabsim.sweep import EngineError, SweepError, execute, load_sweep
+    from collabsim.sweep.store import SweepStore
 
     sweep = load_sweep(
         args.config, overrides=args.overrides, root_seed=args.seed, replicates=args.reps
     )
-    check_writable(args.out)
     d = sweep.design
     print(
         f"sweep {sweep.name}: {d.method} design, {d.n_points:,} points x {sweep.replicates} "
@@ -147,6 +147,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:
         return _interrupted(args)
+    except OutputError as exc:  # e.g. the disk filled up: what finished is kept
+        if (
+            isinstance(exc, SweepError)
+            or not SweepStore(args.out, sweep.name, sweep.fingerprint()).has_partial()
+        ):
+            raise
+        raise OutputError(
+            f"{exc}; finished chunks are kept: fix this and run the same command again to resume"
+        ) from None
     if res.status == "existing":
         print(f"already complete (never overwritten): {res.path}")
         return 0

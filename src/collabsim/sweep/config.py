@@ -78,13 +78,18 @@ def resolve_config(name_or_path: str | os.PathLike[str]) -> Path:
     if not text.strip():
         raise ConfigError("empty config name: give a config name or a .toml path")
     path = Path(text)
-    if path.suffix == ".toml" or os.sep in text or path.exists():
-        if not path.is_file():
-            raise ConfigError(f"config file {text!r} does not exist")
-        return path
     candidate = configs_dir() / f"{text}.toml"
-    if candidate.is_file():
-        return candidate
+    try:  # a name the system cannot look up (too long, a NUL byte) is simply not found
+        if path.suffix == ".toml" or os.sep in text or path.exists():
+            if not path.is_file():
+                raise ConfigError(f"config file {text!r} does not exist")
+            return path
+        if candidate.is_file():
+            return candidate
+    except ConfigError:
+        raise
+    except (OSError, ValueError):
+        pass
     raise ConfigError(f"config {text!r} not found (looked for {str(candidate)!r})")
 
 

@@ -52,6 +52,11 @@ __all__ = [
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 #: Name of the dummy factor (a column the model never reads; its index is the noise floor).
 DUMMY = "dummy"
+#: Most points a design may have, and most values (points x factors): a design is held in
+#: memory (about 80 bytes per value once decoded), so a typo such as n = 10**12 fails at once
+#: with a clear message instead of exhausting the memory.
+MAX_POINTS = 5_000_000
+MAX_VALUES = 50_000_000
 
 Role = Literal["param", "input", "dummy"]
 
@@ -385,6 +390,15 @@ def _check_count(name: str, value: Any, minimum: int, what: str) -> int:
     return int(value)
 
 
+def _check_size(key: str, value: int, points: int, n_factors: int) -> None:
+    """Refuse a design too large to hold in memory, naming the key that makes it so."""
+    if points > MAX_POINTS or points * n_factors > MAX_VALUES:
+        raise DesignError(
+            f"{key} = {value} is not valid: the design would have {points:,} points x "
+            f"{n_factors} parameters; at most {MAX_POINTS:,} points and {MAX_VALUES:,} values"
+        )
+
+
 def make_design(
     method: str,
     factors: Sequence[Factor],
@@ -429,10 +443,17 @@ def make_design(
         if dummy:
             raise DesignError("a dummy factor needs a sampled design (lhs, sobol or morris)")
         grid_levels = _check_count("grid_levels", grid_levels, 2, "a grid design")
+        _check_size(
+            "grid_levels",
+            grid_levels,
+            math.prod(_n_grid_levels(f, grid_levels) for f in factors),
+            len(factors),
+        )
         return _grid(factors, grid_levels)
     if dummy:
         factors.append(Factor.dummy())
     problem = problem_spec(factors)
+    d = len(factors)
     if method == "sobol":
         from SALib.sample import sobol
 
@@ -443,12 +464,14 @@ def make_design(
                 f"n = {n} is not valid for a Sobol design: expected a power of two "
                 f"(e.g. {lower} or {2 * lower})"
             )
+        _check_size("n", n, n * (2 * d + 2 if second_order else d + 2), d)
         X = sobol.sample(problem, n, calc_second_order=bool(second_order), scramble=True, seed=seed)
         opts = {"n": n, "seed": seed, "second_order": bool(second_order)}
     elif method == "lhs":
         from SALib.sample import latin
 
         n = _check_count("n", n, 1, "a Latin hypercube design")
+        _check_size("n", n, n, d)
         X = latin.sample(problem, n, seed=seed)
         opts = {"n": n, "seed": seed}
     else:
@@ -461,9 +484,20 @@ def make_design(
                 f"levels = {morris_levels} is not valid for a Morris design: expected an even "
                 f"number (4 is usual)"
             )
+        _check_size("n", n, n * (d + 1), d)
         X = morris.sample(problem, n, num_levels=morris_levels, seed=seed)
         opts = {"n": n, "seed": seed, "levels": morris_levels}
     return Design(method, tuple(factors), np.asarray(X, dtype=np.float64), opts)
+
+
+def _n_grid_levels(f: Factor, count: int) -> int:
+    """How many levels :func:`_grid_levels` gives, without making them."""
+    if f.levels:
+        return len(f.levels)
+    assert f.low is not None and f.high is not None
+    if f.kind == "int":  # evenly spaced values at least 1 apart round to distinct integers
+        return min(count, int(f.high) - int(f.low) + 1)
+    return count
 
 
 def _grid_levels(f: Factor, count: int) -> tuple[Any, ...]:

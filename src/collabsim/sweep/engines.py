@@ -18,16 +18,15 @@ the runner puts results back in run order.
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import logging
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from collabsim.runner import default_workers
+from collabsim.runner import default_workers, die_with_parent
 
 __all__ = [
     "ENGINES",
@@ -45,8 +44,6 @@ ENGINES: tuple[str, ...] = ("serial", "pool", "dask")
 START_METHODS: tuple[str, ...] = ("fork", "forkserver")
 
 Task = tuple[Hashable, Any]
-#: Linux prctl option: the signal a process receives when its parent dies.
-_PR_SET_PDEATHSIG = 1
 
 
 class EngineError(RuntimeError):
@@ -143,7 +140,7 @@ class PoolEngine(Engine):
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=ctx,
-                initializer=_die_with_parent,
+                initializer=die_with_parent,
                 initargs=(parent,),
             )
             # Launch every worker at once, before the caller starts threads of its own.
@@ -234,13 +231,18 @@ class DaskEngine(Engine):
             self._client = self.address
             self._own_client = False
         elif self.address == "local":
-            self._cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            # The cluster's processes ignore Ctrl-C (they inherit that from here): a Ctrl-C in
+            # the terminal is this process's to handle, and it closes the cluster cleanly,
+            # instead of every worker printing a traceback.
+            with _sigint_ignored():
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,  # no warnings about tasks cut short by Ctrl-C
+                )
             self._client = Client(self._cluster)
         else:
             if "://" not in self.address:
@@ -303,17 +305,18 @@ class DaskEngine(Engine):
             fill()
 
 
-def _die_with_parent(parent: int | None) -> None:
-    """Pool worker start-up: exit when the parent dies (Linux).
-
-    A killed sweep then leaves no orphan workers behind; they would otherwise wait on their
-    task queue for ever.
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if parent is not None and os.getppid() != parent:
-        os._exit(1)  # the parent died before the request above took effect
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while processes are started (they inherit it); restore it after."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals cannot be changed here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _order(key: Hashable) -> Any:

@@ -33,7 +33,7 @@ import pandas as pd
 from collabsim.model import resolve_seed
 from collabsim.outcomes import SUMMARY_KEYS
 from collabsim.params import validate
-from collabsim.results import git_commit, provenance
+from collabsim.results import check_writable, git_commit, provenance
 from collabsim.runner import run_one
 from collabsim.sweep.designs import Design, DesignError
 from collabsim.sweep.engines import Engine, make_engine
@@ -55,6 +55,10 @@ DEFAULT_CHUNK_SIZE = 1000
 MAX_BATCH = 16
 #: Columns that identify a run.
 ID_COLUMNS: tuple[str, ...] = ("run", "point", "rep", "seed")
+#: Most runs in one sweep (run numbers stay far inside int64; a billion runs is already
+#: years of CPU), and most chunk files (the runner lists the chunks still to do).
+MAX_RUNS = 1_000_000_000
+MAX_CHUNKS = 1_000_000
 
 
 def run_seed(root_seed: int, run: int) -> int:
@@ -94,6 +98,18 @@ class Sweep:
         ):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
                 raise DesignError(f"{key} = {value!r} is not valid: expected an integer >= {low}")
+        if self.n_runs > MAX_RUNS:
+            raise DesignError(
+                f"replicates = {self.replicates:,} is not valid: {self.design.n_points:,} "
+                f"points x {self.replicates:,} replicates = {self.n_runs:,} runs; at most "
+                f"{MAX_RUNS:,} runs in one sweep"
+            )
+        if self.n_chunks > MAX_CHUNKS:
+            raise DesignError(
+                f"chunk_size = {self.chunk_size:,} is not valid: {self.n_runs:,} runs would "
+                f"make {self.n_chunks:,} chunk files; at most {MAX_CHUNKS:,} (use a larger "
+                f"chunk_size)"
+            )
         inputs = [f.name for f in self.design.model_factors if f.role != "param"]
         if inputs:
             raise DesignError(
@@ -135,6 +151,15 @@ class Sweep:
     def fingerprint(self) -> str:
         """SHA-256 of :meth:`identity`."""
         return _digest(self.identity())
+
+
+def _need_bytes(sweep: Sweep, chunks: int) -> int:
+    """Disk space that ``chunks`` chunks of ``sweep`` will take (a generous estimate).
+
+    Measured Parquet chunks hold about 300 bytes per run plus about 15 kB per file.
+    """
+    runs = min(sweep.n_runs, chunks * sweep.chunk_size)
+    return 500 * runs + 40_000 * chunks + 1_000_000
 
 
 def _digest(identity: Mapping[str, Any]) -> str:
@@ -250,6 +275,9 @@ def execute(
     if store.is_complete():
         store.check_final()
         return SweepRun(store.final, "existing", seconds=time.perf_counter() - t0)
+    # A full disk is reported now, not after hours of work.
+    left = sweep.n_chunks - (len(store.completed()) if store.has_partial() else 0)
+    check_writable(out, need_bytes=_need_bytes(sweep, left))
     meta = {
         **provenance(),
         "kind": "sweep",

@@ -83,7 +83,7 @@ class SweepStore:
     # ------------------------------------------------------------------ state
     def is_complete(self) -> bool:
         """True when the final folder exists (a finished sweep: never written again)."""
-        return (self.final / METADATA).is_file()
+        return _is_file(self.final / METADATA)
 
     def check_final(self) -> None:
         """Check that the final folder holds this very sweep (its full fingerprint).
@@ -99,7 +99,7 @@ class SweepStore:
 
     def has_partial(self) -> bool:
         """True when an interrupted run of this sweep left a partial folder."""
-        return (self.partial / METADATA).is_file()
+        return _is_file(self.partial / METADATA)
 
     def open(self, metadata: dict[str, Any], design: pd.DataFrame) -> bool:
         """Create the partial folder, or reopen it to resume; lock it.
@@ -127,6 +127,13 @@ class SweepStore:
             self.partial.mkdir(exist_ok=True)
         self._acquire_lock()
         (self.partial / CHUNK_DIR).mkdir(exist_ok=True)
+        if resumed:  # temporary files of a killed process (the lock says none is running)
+            for tmp in [
+                *self.partial.glob(".*.tmp-*"),
+                *self.partial.glob(f"{CHUNK_DIR}/.*.tmp-*"),
+            ]:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
         if not resumed:
             buf = io.BytesIO()
             design.to_parquet(buf, index=False)
@@ -188,10 +195,14 @@ class SweepStore:
         line = json.dumps(
             {"chunk": index, "rows": len(frame), "sha256": hashlib.sha256(data).hexdigest()}
         )
-        with open(self.partial / MANIFEST, "a") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(self.partial / MANIFEST, "a") as fh:
+                fh.write(line + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise OutputError(f"cannot write {str(self.partial / MANIFEST)!r}: {reason}") from None
 
     def finalize(self, n_chunks: int, **changes: Any) -> Path:
         """Check every chunk is present, mark the sweep complete and rename it into place.
@@ -215,6 +226,14 @@ class SweepStore:
         with contextlib.suppress(OSError):
             (self.final / ".lock").unlink()
         return self.final
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path the system cannot look up (e.g. too long)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_manifest(path: Path) -> list[dict[str, Any]]:
