@@ -47,7 +47,7 @@ from collabsim.sweep import execute, load_results, load_sweep
 from collabsim.sweep.store import MANIFEST, SweepStore
 
 CLI = [sys.executable, "-m", "collabsim.cli"]
-RUN = ["run", "louisville", "--reps", "8", "--steps", "52", "--seed", "11", "--workers", "2"]
+RUN = ["run", "louisville", "--reps", "24", "--steps", "52", "--seed", "11", "--workers", "2"]
 SWEEP = """
 [sweep]
 name = "fault-injection"
@@ -166,6 +166,7 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
         0,
     )
     bad = 0
+    others: list[dict] = []
     for i in range(trials):
         out = tmp / f"int-{i}"
         proc = subprocess.Popen(
@@ -202,8 +203,9 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
         else:
             key = "other"
             bad += 1
+            others.append({"exit": code, "stderr": err[-300:], "folders": [f.name for f in finals]})
         outcome[key] += 1
-    return {"trials": trials, **outcome, "lost_or_inconsistent": bad}
+    return {"trials": trials, **outcome, "lost_or_inconsistent": bad, "others": others}
 
 
 def _recorded(store: SweepStore) -> set[int]:
