@@ -8,8 +8,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-sweep app clean-venv replicate replicate-quick \
-	bench-replication
+.PHONY: demo test lint format bench bench-sweep bench-memory reliability app clean-venv \
+	replicate replicate-quick bench-replication
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ replicate-quick: $(STAMP)
 
 bench-replication: $(STAMP)
 	$(BIN)/python benchmarks/bench_replication.py
+
+bench-memory: $(STAMP)
+	$(BIN)/python benchmarks/bench_memory.py --json results/bench/memory.json
+
+# Fuzzing and fault injection at scale (docs/reliability.md); CI runs the same tests smaller.
+reliability: $(STAMP)
+	COLLABSIM_FUZZ_SCALE=20 COLLABSIM_FAULT_TRIALS=10 $(BIN)/python -m pytest -q tests/test_reliability_*.py
+	$(BIN)/python experiments/fault_injection.py --json results/reliability/faults.json
 
 clean-venv:
 	rm -rf $(VENV)

@@ -123,7 +123,7 @@ def sobol_benchmark(n: int, workers: int) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=300, help="runs per throughput measurement")
+    ap.add_argument("--runs", type=int, default=600, help="runs per throughput measurement")
     ap.add_argument("--sobol-n", type=int, default=1024, help="Sobol base size N")
     ap.add_argument("--skip-sobol", action="store_true", help="throughput only")
     ap.add_argument("--seed", type=int, default=2025)

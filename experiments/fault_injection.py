@@ -8,8 +8,10 @@ script injects many and writes the figures quoted in ``docs/reliability.md``:
    to an uninterrupted run; the temporary folders the killed runs leave are counted and must
    be removed by the next run.
 2. ``collabsim run`` interrupted by SIGINT to its process group (a terminal's Ctrl-C) at a
-   random moment: exit status 130, and what was saved (a folder marked incomplete, or the
-   complete result) must equal the first replicates of an uninterrupted run.
+   random moment: exit status 130 and one line, and what was saved (a folder marked incomplete,
+   or the complete result) must equal the first replicates of an uninterrupted run. The
+   outcomes are counted, including the two windows that belong to Python itself: its first
+   tenth of a second (before collabsim's first line runs) and its last milliseconds.
 3. ``collabsim sweep`` killed again and again at random moments (after a random number of
    chunks, plus up to 0.3 s) until it completes: every chunk its manifest records must be whole
    after each kill, and the completed sweep must equal an uninterrupted one.
@@ -45,13 +47,13 @@ from collabsim.sweep import execute, load_results, load_sweep
 from collabsim.sweep.store import MANIFEST, SweepStore
 
 CLI = [sys.executable, "-m", "collabsim.cli"]
-RUN = ["run", "louisville", "--reps", "8", "--steps", "52", "--seed", "11", "--workers", "2"]
+RUN = ["run", "louisville", "--reps", "24", "--steps", "52", "--seed", "11", "--workers", "2"]
 SWEEP = """
 [sweep]
 name = "fault-injection"
 scenario = "baseline"
 replicates = 4
-root_seed = 99
+root_seed = {seed}
 chunk_size = {chunk}
 
 [sweep.set]
@@ -103,8 +105,9 @@ def run_kills(trials: int, rng: random.Random, tmp: Path) -> dict:
     duration = time.monotonic() - t0
     (reference,) = _finals(ref)
     out = tmp / "killed"
-    complete_found = bad = 0
+    bad = with_temporary = 0
     for _ in range(trials):
+        before = len(_finals(out))
         proc = subprocess.Popen(
             [*CLI, *RUN, "--no-progress", "--out", str(out)],
             stdout=subprocess.DEVNULL,
@@ -116,6 +119,8 @@ def run_kills(trials: int, rng: random.Random, tmp: Path) -> dict:
         finals = _finals(out)
         bad += sum(not _matches(f, reference) for f in finals)
         complete_found = len(finals)
+        with_temporary += bool(_hidden(out))  # (the next run removes those of earlier kills)
+        bad += len(finals) - before > 1
     left = len(_hidden(out))
     subprocess.run(
         [*CLI, *RUN, "--no-progress", "--out", str(out)], check=True, capture_output=True
@@ -126,13 +131,20 @@ def run_kills(trials: int, rng: random.Random, tmp: Path) -> dict:
         "trials": trials,
         "seconds_per_uninterrupted_run": round(duration, 2),
         "killed_after_the_final_rename": complete_found,
-        "temporary_folders_left_by_kills": left,
+        "kills_that_left_a_temporary_folder": with_temporary,
+        "temporary_folders_left_by_the_last_kill": left,
         "temporary_folders_left_after_next_run": after,
         "corrupt_or_different_results": bad,
     }
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C acts (a shell starts background jobs with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
+    """Ctrl-C (SIGINT to the process group) at a random moment of ``collabsim run``."""
     ref = tmp / "ref-int"
     t0 = time.monotonic()
     subprocess.run(
@@ -140,8 +152,21 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
     )
     duration = time.monotonic() - t0
     (reference,) = _finals(ref)
-    outcome = {"nothing_finished": 0, "saved_incomplete": 0, "saved_complete": 0, "other": 0}
+    outcome = dict.fromkeys(
+        [
+            "nothing_started",
+            "no_run_finished",
+            "saved_incomplete",
+            "saved_complete_while_saving",
+            "finished_before_the_interrupt",
+            "python_starting_traceback",
+            "python_exiting_after_saving",
+            "other",
+        ],
+        0,
+    )
     bad = 0
+    others: list[dict] = []
     for i in range(trials):
         out = tmp / f"int-{i}"
         proc = subprocess.Popen(
@@ -149,23 +174,38 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=_default_sigint,
         )
         time.sleep(rng.uniform(0.0, duration))
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-        finals = _finals(out)
-        if _hidden(out) or len(finals) > 1 or b"Traceback" in err:
+        _, raw = proc.communicate(timeout=120)
+        err = raw.decode(errors="replace").strip()
+        finals, code = _finals(out), proc.returncode
+        if _hidden(out) or len(finals) > 1:
             bad += 1
-        if not finals:
-            key = "nothing_finished"
-        else:
-            key = "saved_complete" if "-incomplete-" not in finals[0].name else "saved_incomplete"
+        if finals:
             bad += not _matches(finals[0], reference)
-        if proc.returncode not in (0, 130):
+        if code == 130 and "nothing was started" in err and not finals:
+            key = "nothing_started"
+        elif code == 130 and "before any run finished" in err and not finals:
+            key = "no_run_finished"
+        elif code == 130 and "marked incomplete" in err and finals:
+            key = "saved_incomplete"
+        elif code == 130 and "while saving" in err and finals:
+            key = "saved_complete_while_saving"
+        elif code == 0 and finals:
+            key = "finished_before_the_interrupt"
+        elif code == -signal.SIGINT and "Traceback" in err and not finals:
+            key = "python_starting_traceback"  # before collabsim's first line ran
+        elif code == -signal.SIGINT and not err and finals:
+            key = "python_exiting_after_saving"  # the interpreter's last milliseconds
+        else:
             key = "other"
+            bad += 1
+            others.append({"exit": code, "stderr": err[-300:], "folders": [f.name for f in finals]})
         outcome[key] += 1
-    return {"trials": trials, **outcome, "lost_or_inconsistent": bad}
+    return {"trials": trials, **outcome, "lost_or_inconsistent": bad, "others": others}
 
 
 def _recorded(store: SweepStore) -> set[int]:
@@ -180,45 +220,48 @@ def _recorded(store: SweepStore) -> set[int]:
 
 
 def sweep_kills(kills: int, rng: random.Random, tmp: Path) -> dict:
-    cfg = tmp / "sweep.toml"
-    cfg.write_text(SWEEP.format(chunk=10, weeks=40, n=150))
-    sweep = load_sweep(cfg)
-    out = tmp / "sweeps"
-    store = SweepStore(out, sweep.name, sweep.fingerprint())
-    cmd = [*CLI, "sweep", str(cfg), "--out", str(out), "--workers", "2", "--no-progress"]
-    done_kills = inconsistent = restarts = 0
-    while True:
-        if store.final.exists():
-            break
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        restarts += 1
-        if done_kills < kills:
-            target = rng.randrange(sweep.n_chunks)
-            while proc.poll() is None and len(_recorded(store)) < target:
-                time.sleep(0.02)
-            time.sleep(rng.uniform(0.0, 0.3))
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-                done_kills += 1
-                inconsistent += store.completed() != _recorded(store)
-                continue
-        proc.wait()
-    reference = execute(sweep, tmp / "ref-sweep", engine="pool", workers=2, progress=False)
-    same = load_results(store.final).equals(load_results(reference.path))
+    """Kill sweeps after 0 to 3 more chunks (plus up to 0.3 s) until ``kills`` kills."""
+    done_kills = inconsistent = started = sweeps = different = 0
+    runs = 0
+    while done_kills < kills:
+        cfg = tmp / f"sweep-{sweeps}.toml"
+        cfg.write_text(SWEEP.format(chunk=10, weeks=40, n=60, seed=100 + sweeps))
+        sweep = load_sweep(cfg)
+        out = tmp / f"sweeps-{sweeps}"
+        store = SweepStore(out, sweep.name, sweep.fingerprint())
+        cmd = [*CLI, "sweep", str(cfg), "--out", str(out), "--workers", "2", "--no-progress"]
+        while not store.final.exists():
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            started += 1
+            if done_kills < kills:
+                target = len(_recorded(store)) + rng.randint(0, 3)
+                while proc.poll() is None and len(_recorded(store)) < target:
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0.0, 0.3))
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                    done_kills += 1
+                    inconsistent += store.completed() != _recorded(store)
+                    continue
+            proc.wait()
+        reference = execute(sweep, tmp / f"ref-{sweeps}", engine="pool", workers=2, progress=False)
+        different += not load_results(store.final).equals(load_results(reference.path))
+        sweeps += 1
+        runs += sweep.n_runs
     return {
         "kills": done_kills,
-        "processes_started": restarts,
-        "runs": sweep.n_runs,
-        "chunks": sweep.n_chunks,
+        "sweeps": sweeps,
+        "processes_started": started,
+        "runs": runs,
         "manifest_inconsistent_after_a_kill": inconsistent,
-        "final_equals_uninterrupted": bool(same),
+        "sweeps_different_from_uninterrupted": different,
     }
 
 
 def sweep_full_disk(tmp: Path) -> dict:
     cfg = tmp / "disk.toml"
-    cfg.write_text(SWEEP.format(chunk=5, weeks=20, n=20))
+    cfg.write_text(SWEEP.format(chunk=5, weeks=20, n=20, seed=99))
     sweep = load_sweep(cfg)
     reference = load_results(execute(sweep, tmp / "ref-disk", engine="serial", progress=False).path)
     real_write = os.write

@@ -369,6 +369,17 @@ HOSTILE = [
     ),
     (lambda t: ["sweep", "sweep_turnover_navigator", "--workers", "9" * 30], "--workers"),
     (lambda t: ["sensitivity", "sa_all", "--n", str(2**40)], "at most 5,000,000 points"),
+    (
+        lambda t: [
+            "sweep",
+            _write(
+                t,
+                "m.toml",
+                b"[design]\nmethod='morris'\nparams=['loyalty']\nn=2\nmorris_levels=3576359688\n",
+            ),
+        ],
+        "even number up to 1000",
+    ),
 ]
 
 

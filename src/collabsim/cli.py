@@ -18,11 +18,11 @@ import signal
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["UsageError", "main", "positive_int", "seed_int", "workers_int"]
 
@@ -209,6 +209,9 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
     Returns the summaries, the time series and the metadata; ``meta["complete"]`` is False
     when the runs were interrupted (the frames then hold the runs finished before).
     """
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pandas as pd
     from tqdm import tqdm
 
     from collabsim.runner import default_workers, iter_runs, spawn_seeds
@@ -303,6 +306,8 @@ def _default_parent(args) -> Path:
 
 
 def _print_table(table: pd.DataFrame) -> None:
+    import pandas as pd
+
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(table.to_string(index=False))
 
@@ -393,6 +398,8 @@ def cmd_compare(args) -> int:
 
 def cmd_params(args) -> int:
     """``collabsim params``."""
+    import pandas as pd
+
     from collabsim.params import CONCEPTS, PARAMS, table_rows
 
     items = list(PARAMS.values())
@@ -436,6 +443,14 @@ def cmd_scenarios(args) -> int:
 
 
 # ----------------------------------------------------------------------------- entry point
+#: Modules each command needs, loaded at start-up (while a Ctrl-C is held).
+_PRELOAD: dict[str, tuple[str, ...]] = {
+    "run": ("collabsim.runner", "collabsim.plotting", "collabsim.stats", "tqdm"),
+    "compare": ("collabsim.runner", "collabsim.plotting", "collabsim.stats", "tqdm"),
+    "sweep": ("collabsim.runner", "collabsim.sweep", "tqdm"),
+    "sensitivity": ("collabsim.runner", "collabsim.sweep", "collabsim.sensitivity", "tqdm"),
+    "animate": ("collabsim.runner", "collabsim.animate"),
+}
 #: Commands for which SIGTERM (a batch system's time limit, ``kill``) acts like Ctrl-C.
 _TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity"})
 
@@ -446,16 +461,24 @@ def _term_to_interrupt(signum: int, frame: Any) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``collabsim`` command; returns the exit status."""
-    from collabsim.config import ConfigError
-    from collabsim.params import ParamError
-    from collabsim.results import OutputError
-
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version and usage errors (already printed)
-        return int(exc.code or 0)
+    # Start-up: a Ctrl-C while the libraries load (a second or two) is answered once they
+    # are loaded, with one line, instead of a traceback from inside an import.
+    with _signals_held() as held:
+        from collabsim.config import ConfigError
+        from collabsim.params import ParamError
+        from collabsim.results import OutputError
+
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version and usage errors (already printed)
+            return int(exc.code or 0)
+        for module in _PRELOAD.get(args.command, ()):
+            importlib.import_module(module)
+    if held:
+        print(f"collabsim {args.command}: interrupted; nothing was started", file=sys.stderr)
+        return 130
     previous = None
     if args.command in _TERM_AS_INTERRUPT:
         with contextlib.suppress(ValueError):  # not the main thread: leave signals alone

@@ -57,6 +57,8 @@ DUMMY = "dummy"
 #: with a clear message instead of exhausting the memory.
 MAX_POINTS = 5_000_000
 MAX_VALUES = 50_000_000
+#: Most levels of a Morris grid (SALib builds the grid in memory; 4 to 10 are usual).
+MAX_MORRIS_LEVELS = 1000
 
 Role = Literal["param", "input", "dummy"]
 
@@ -479,10 +481,10 @@ def make_design(
 
         n = _check_count("n", n, 2, "a Morris design (trajectories)")
         morris_levels = _check_count("levels", morris_levels, 2, "a Morris design")
-        if morris_levels % 2:
+        if morris_levels % 2 or morris_levels > MAX_MORRIS_LEVELS:
             raise DesignError(
                 f"levels = {morris_levels} is not valid for a Morris design: expected an even "
-                f"number (4 is usual)"
+                f"number up to {MAX_MORRIS_LEVELS} (4 is usual)"
             )
         _check_size("n", n, n * (d + 1), d)
         X = morris.sample(problem, n, num_levels=morris_levels, seed=seed)
