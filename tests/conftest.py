@@ -9,6 +9,15 @@ from hypothesis import strategies as st
 from collabsim import CollaborationModel
 from collabsim.params import Param
 
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels() -> None:
+    """Compile the numba kernels once, before any test (later processes load them from disk)."""
+    from collabsim import kernels
+
+    kernels.warm_up()
+
+
 #: Caps on the sizes that set a run's cost (CI budget), not on the declared ranges.
 COST_CAPS = {"n_orgs": 40, "weeks": 30}
 

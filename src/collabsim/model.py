@@ -78,8 +78,7 @@ class CollaborationModel(mesa.Model):
         self.state = self._build(self.p)
         Organization.create_agents(self, values["n_orgs"], list(range(values["n_orgs"])))
         self.recorder = Recorder(values["weeks"])
-        self.recorder.measure(self.state, self.p)
-        self.recorder.record(self.state, self.p, 0)
+        self.recorder.observe(self.state, self.p, 0)
         self.running = True
 
     # ------------------------------------------------------------------ construction
@@ -173,8 +172,7 @@ class CollaborationModel(mesa.Model):
         s, p, rng = self.state, self.p, self.rng
         for submodel in mechanisms.SCHEDULE:
             submodel(s, p, rng, week)
-        self.recorder.measure(s, p)
-        self.recorder.record(s, p, week)
+        self.recorder.observe(s, p, week)
         if s.perished or week >= p.weeks:
             self.running = False
 

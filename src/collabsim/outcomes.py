@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collabsim.kernels import observe_kernel
 from collabsim.mechanisms.community import uptake
 from collabsim.mechanisms.dialogue import TIE_BASE_WEIGHT
 from collabsim.state import State
@@ -118,13 +119,111 @@ def consensus_share(frames: np.ndarray, gap: float = CLUSTER_GAP) -> float:
     return max(b - a for a, b in itertools.pairwise(bounds)) / n
 
 
+#: Series taken from the state's scalars, in the order of the recorder's table.
+_SCALAR_SERIES = (
+    "public_value",
+    "legitimacy",
+    "operational_capacity",
+    "uptake",
+    "plan_alignment",
+    "evidence_precision",
+    "wins",
+    "setbacks",
+    "learning",
+    "blame",
+    "mode",
+    "project_active",
+    "alive",
+)
+#: Series measured from the arrays, in the order :func:`collabsim.kernels.observe_kernel`
+#: writes them (``trust_density`` is written as a count of strong ordered pairs first).
+_MEASURED_SERIES = (
+    "mean_trust",
+    "working_trust",
+    "trust_density",
+    "consensus",
+    "plan_support",
+    "frame_sd",
+    "commitment",
+    "effort",
+    "founders_share",
+    "newcomers_share",
+)
+_N_SCALAR = len(_SCALAR_SERIES)
+
+
 class Recorder:
-    """Preallocated per-week outcome arrays for one run."""
+    """Preallocated per-week outcome arrays for one run.
+
+    The weeks are the rows of one ``(weeks + 1, series)`` table, so a week is written as one
+    row; :attr:`data` maps each series to its column (a view).
+    """
 
     def __init__(self, weeks: int) -> None:
         self.rows = weeks + 1
-        self.data = {k: np.zeros(self.rows) for k in SERIES}
+        order = (*_SCALAR_SERIES, *_MEASURED_SERIES)
+        assert sorted(order) == sorted(SERIES)
+        self.table = np.zeros((self.rows, len(order)))
+        self.data = {k: self.table[:, order.index(k)] for k in SERIES}
         self.n = 0
+
+    def observe(self, s: State, p: Any, week: int) -> None:
+        """Measure the state (:meth:`measure`) and record row ``week`` (:meth:`record`)."""
+        kernel = observe_kernel()
+        if kernel is None:
+            self.measure(s, p)
+            self.record(s, p, week)
+            return
+        e = s.edges
+        n = e.n
+        npeople = s.n_people
+        row = self.table[week]
+        out = row[_N_SCALAR:]
+        kernel(
+            e.t_uv[:n], e.t_vu[:n], s.frame, s.openness, s.commitment, s.effort, s.founder,
+            s.tenure, s.plan, TIE_BASE_WEIGHT, CLUSTER_GAP, NEWCOMER_WEEKS, out,
+        )  # fmt: skip
+        s.mean_trust, s.working_trust, strong, c, s.plan_support = out[:5].tolist()
+        out[2] = strong / max(1, npeople * (npeople - 1))
+        self._track_consensus(s, c)
+        row[:_N_SCALAR] = self._scalars(s, p)
+        self.n = week + 1
+
+    @staticmethod
+    def _track_consensus(s: State, c: float) -> None:
+        s.consensus = c
+        if c >= CONSENSUS_HIGH:
+            if not s.consensus_reached and s.consensus_lost:
+                s.consensus_remade += 1
+            s.consensus_reached = True
+            s.consensus_lost = False
+        elif c < CONSENSUS_LOW and s.consensus_reached:
+            s.consensus_reached = False
+            s.consensus_lost = True
+
+    @staticmethod
+    def _scalars(s: State, p: Any) -> tuple[float, ...]:
+        """The scalar series of the current week, in the order of ``_SCALAR_SERIES``."""
+        plan = s.plan
+        return (
+            s.public_value,
+            s.legitimacy,
+            s.capacity_oc,
+            uptake(s, p),
+            (
+                math.exp(-((plan - s.theta) ** 2) / (2 * p.leverage_width**2))
+                if math.isfinite(plan)
+                else 0.0
+            ),
+            s.evidence_precision,
+            s.wins,
+            s.setbacks,
+            s.learning,
+            s.blame,
+            s.mode,
+            s.project is not None,
+            not s.perished,
+        )
 
     def measure(self, s: State, p: Any) -> None:
         """Update the measured quantities mechanisms use (trust, consensus, plan support)."""
@@ -141,16 +240,7 @@ class Recorder:
             )
         else:
             s.mean_trust = s.working_trust = 0.0
-        c = consensus_share(s.frame)
-        s.consensus = c
-        if c >= CONSENSUS_HIGH:
-            if not s.consensus_reached and s.consensus_lost:
-                s.consensus_remade += 1
-            s.consensus_reached = True
-            s.consensus_lost = False
-        elif c < CONSENSUS_LOW and s.consensus_reached:
-            s.consensus_reached = False
-            s.consensus_lost = True
+        self._track_consensus(s, consensus_share(s.frame))
         if math.isfinite(s.plan):
             near = np.count_nonzero(np.abs(s.frame - s.plan) < s.openness)
             s.plan_support = float(near) / s.n_people
@@ -158,15 +248,12 @@ class Recorder:
             s.plan_support = 0.0
 
     def record(self, s: State, p: Any, week: int) -> None:
-        """Write row ``week`` of every series from the state."""
+        """Write row ``week`` of every series from the state (after :meth:`measure`)."""
         d = self.data
         e = s.edges
         n = e.n
         npeople = s.n_people
-        d["public_value"][week] = s.public_value
-        d["legitimacy"][week] = s.legitimacy
-        d["operational_capacity"][week] = s.capacity_oc
-        d["uptake"][week] = uptake(s, p)
+        self.table[week, :_N_SCALAR] = self._scalars(s, p)
         d["mean_trust"][week] = s.mean_trust
         d["working_trust"][week] = s.working_trust
         if n:
@@ -177,23 +264,10 @@ class Recorder:
         dev = s.frame - _sum(s.frame) / npeople
         dev *= dev  # (not dev @ dev: a threaded BLAS call on large n is slow on a busy machine)
         d["frame_sd"][week] = math.sqrt(_sum(dev) / npeople)  # the population s.d.
-        d["plan_alignment"][week] = (
-            math.exp(-((s.plan - s.theta) ** 2) / (2 * p.leverage_width**2))
-            if math.isfinite(s.plan)
-            else 0.0
-        )
         d["commitment"][week] = _sum(s.commitment) / npeople
         d["effort"][week] = _sum(s.effort) / npeople
         d["founders_share"][week] = np.count_nonzero(s.founder) / npeople
         d["newcomers_share"][week] = np.count_nonzero(s.tenure < NEWCOMER_WEEKS) / npeople
-        d["evidence_precision"][week] = s.evidence_precision
-        d["wins"][week] = s.wins
-        d["setbacks"][week] = s.setbacks
-        d["learning"][week] = s.learning
-        d["blame"][week] = s.blame
-        d["mode"][week] = s.mode
-        d["project_active"][week] = s.project is not None
-        d["alive"][week] = not s.perished
         self.n = week + 1
 
     def frame(self) -> pd.DataFrame:

@@ -170,6 +170,10 @@ class Edges:
             setattr(self, name, arr)
         self._views()
 
+    def reserve(self, k: int) -> None:
+        """Make room for ``k`` more edges (for kernels that add edges in place)."""
+        self._grow(self.n + k)
+
     def _append(self, lo: np.ndarray, hi: np.ndarray) -> slice:
         k = len(lo)
         self._grow(self.n + k)

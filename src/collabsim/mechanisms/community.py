@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from collabsim.kernels import kernel
 from collabsim.state import State
 
 __all__ = ["community", "uptake"]
@@ -40,13 +41,22 @@ def community(s: State, p, rng: np.random.Generator, week: int) -> None:
         return
     x = s.frame
     view = rng.normal(s.theta, RESIDENT_SPREAD, len(x))  # each member meets residents
-    view -= x
-    view *= s.effort
-    view *= COMMUNITY_PULL
-    x += view
-    np.minimum(x, 1.0, out=x)
-    np.maximum(x, 0.0, out=x)
+    compiled = kernel("community")
+    if compiled is not None:  # the same update, compiled (collabsim.kernels)
+        compiled(x, view, s.effort, COMMUNITY_PULL)
+    else:
+        _pull(x, view, s.effort)
     s.legitimacy += COMMUNITY_LEGITIMACY * p.kappa * (1.0 - s.legitimacy)
     ceiling = COMMUNITY_EVIDENCE_CEILING * p.kappa
     if s.evidence_precision < ceiling:
         s.evidence_precision += COMMUNITY_EVIDENCE * (ceiling - s.evidence_precision)
+
+
+def _pull(x: np.ndarray, view: np.ndarray, effort: np.ndarray) -> None:
+    """Move frames ``x`` toward residents' ``view`` (numpy path, in place)."""
+    view -= x
+    view *= effort
+    view *= COMMUNITY_PULL
+    x += view
+    np.minimum(x, 1.0, out=x)
+    np.maximum(x, 0.0, out=x)

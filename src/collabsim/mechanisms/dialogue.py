@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.kernels import meeting_kernel
+from collabsim.kernels import dialogue_kernel, meeting_kernel, ties_kernel
 from collabsim.mechanisms.trust import update_trust
-from collabsim.state import Edges, State
+from collabsim.state import DensePairIndex, Edges, State
 
 __all__ = ["dialogue", "meet", "pick_ties", "uniform_pairs"]
 
@@ -40,6 +40,7 @@ BROKER_SIGNAL = 0.3
 
 
 _NO_BONUS = np.zeros(0)
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 #: Highest weight a tie can have in the choice of meetings (both trusts at 1).
 _MAX_TIE_WEIGHT = TIE_BASE_WEIGHT + 2.0
 
@@ -61,6 +62,15 @@ def pick_ties(e: Edges, k: int, rng: np.random.Generator, mean_trust: float = 0.
     n = e.n
     accept = max(0.05, (TIE_BASE_WEIGHT + 2.0 * mean_trust) / _MAX_TIE_WEIGHT)
     t_uv, t_vu = e.t_uv, e.t_vu
+    kernel = ties_kernel()
+    if kernel is not None:  # the same acceptance, compiled (collabsim.kernels)
+        out = np.empty(k, dtype=np.int64)
+        filled = 0
+        while filled < k:
+            c = int((k - filled) / accept * 1.15) + 8
+            r = rng.random(2 * c)
+            filled = kernel(r, c, n, t_uv, t_vu, _MAX_TIE_WEIGHT, TIE_BASE_WEIGHT, out, filled)
+        return out
     got: list[np.ndarray] = []
     need = k
     while need > 0:
@@ -103,6 +113,9 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     m = int(p.meeting_rate * n / 2 + rng.random())
     m_tie = int(TIE_SHARE * m) if e.n else 0
     m_table = m - m_tie
+    if isinstance(e._index, DensePairIndex) and (kernel := dialogue_kernel()) is not None:
+        _dialogue_compiled(kernel, s, p, rng, m_tie, m_table)
+        return
     parts = []
     nav = _NO_BONUS
     if m_tie:
@@ -133,6 +146,29 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
         )  # fmt: skip
         return
     meet(s, p, rows, nav, base, pen)
+
+
+def _dialogue_compiled(kernel, s: State, p, rng: np.random.Generator, m_tie: int, m_table: int):
+    """The week's meetings by the compiled kernel (dense pair index); the same draws, in order."""
+    n = s.n_people
+    e = s.edges
+    ties = pick_ties(e, m_tie, rng, s.mean_trust) if m_tie else _NO_ROWS
+    r_table = rng.random(2 * m_table) if m_table else _NO_BONUS
+    r_nav = _NO_BONUS
+    if p.navigator and p.navigator_brokered > 0.0:
+        k = int(p.navigator_brokered * n / 2 + rng.random())
+        if k:
+            r_nav = rng.random(2 * k)
+    e.reserve(m_table + len(r_nav) // 2)
+    jps = p.joint_problem_solving
+    e.n = kernel(
+        ties, r_table, r_nav, s.seat_sector, s.nav_trust, BROKER_SIGNAL * 0.5,
+        e._index.table, e.n, p.stranger_trust, e.ends, e.trust, s.frame, s.openness,
+        s.effort, 1.0 + jps, TRUST_REACH_BASE, p.frame_step,
+        jps * JPS_SIGNAL - 2.0 * p.effort_expected, (1.0 - jps) * CONFLICT_SIGNAL,
+        p.trust_gain, p.trust_loss,
+    )  # fmt: skip
+    e._index.size = e.n
 
 
 def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float) -> None:

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from collabsim.kernels import kernel
 from collabsim.mechanisms import governance as gov
 from collabsim.mechanisms.projects import learning_probability, mediation
 from collabsim.state import Project, State
@@ -59,9 +60,13 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         return
     s.proposals += 1
     eff = s.effort
-    cum = np.cumsum(eff)
-    proposer = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
-    proposer = min(proposer, len(eff) - 1)
+    pick = kernel("proposer")
+    if pick is not None:  # the same draw, compiled (collabsim.kernels)
+        proposer = pick(eff, rng.random())
+    else:
+        cum = np.cumsum(eff)
+        proposer = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+        proposer = min(proposer, len(eff) - 1)
     aim = float(s.frame[proposer])
     if p.community_stages >= 2:
         aim += DESIGN_PULL * (s.theta + 0.1 * rng.normal() - aim)
@@ -69,14 +74,22 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         k = int(np.argmin(np.abs(s.project_pos - aim)))
         z = float(s.project_pos[k])
         size = p.entry_scope * float(s.project_size[k])
-        reach = s.openness * (1.0 + p.provisionality)
+        widen = 1.0 + p.provisionality
     else:
         z = aim
         size = 1.0
-        reach = s.openness
-    support = (np.abs(s.frame - z) < reach) & (eff > EFFORT_MIN)
-    passes = gov.decide(s.mode, support, s.org)
-    if not p.entry_points and min(support.mean(), s.consensus) < NEAR_FULL_CONSENSUS:
+        widen = 1.0
+    compiled = kernel("support")
+    if compiled is not None:  # the same test, compiled (collabsim.kernels)
+        support = np.empty(len(eff), dtype=bool)
+        count = compiled(s.frame, s.openness, eff, z, widen, EFFORT_MIN, support)
+    else:
+        reach = s.openness * widen if p.entry_points else s.openness
+        support = (np.abs(s.frame - z) < reach) & (eff > EFFORT_MIN)
+        count = np.count_nonzero(support)
+    share = count / len(support)  # (support.mean(), without its overhead)
+    passes = gov.decide(s.mode, support, s.org, share)
+    if not p.entry_points and min(share, s.consensus) < NEAR_FULL_CONSENSUS:
         passes = False
     fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, size))
     if not passes or rng.random() >= ADOPT_FLOOR + (1.0 - ADOPT_FLOOR) * fit[s.mode]:
@@ -88,7 +101,7 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         s.log(
             week,
             "proposal",
-            f"proposal at {z:.2f} not adopted, {support.mean():.0%} support: {why}",
+            f"proposal at {z:.2f} not adopted, {share:.0%} support: {why}",
         )
         if p.adaptable and rng.random() < learning_probability(
             p, s.working_trust, s.evidence_precision, mediation(s, p)
@@ -115,4 +128,4 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         s.commitment[against] *= 1.0 - gov.IMPOSED_COST
         s.legitimacy -= LEAD_LEGITIMACY * s.legitimacy
     kind = "entry point" if p.entry_points else "whole plan"
-    s.log(week, "adopted", f"{kind} adopted at {z:.2f} ({support.mean():.0%} support, {dur} wk)")
+    s.log(week, "adopted", f"{kind} adopted at {z:.2f} ({share:.0%} support, {dur} wk)")

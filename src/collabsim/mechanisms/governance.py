@@ -78,14 +78,22 @@ def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray
     return np.array([shared, lead, nao])
 
 
-def decide(mode: int, support: np.ndarray, org: np.ndarray) -> bool:
-    """Apply the decision rule of ``mode`` to members' support (bool per seat)."""
-    if mode == SHARED:
-        return bool(support.mean() >= SHARED_QUORUM)
+def decide(mode: int, support: np.ndarray, org: np.ndarray, share: float | None = None) -> bool:
+    """Apply the decision rule of ``mode`` to members' support (bool per seat).
+
+    Args:
+        mode: The governance mode.
+        support: Whether each seat supports the proposal.
+        org: Organization of each seat.
+        share: ``support.mean()``, if the caller has it already.
+    """
     if mode == LEAD:
         lead = org == 0
-        return bool(support[lead].mean() >= 0.5) if lead.any() else False
-    return bool(support.mean() >= NAO_QUORUM)
+        n_lead = np.count_nonzero(lead)
+        return bool(np.count_nonzero(support & lead) / n_lead >= 0.5) if n_lead else False
+    if share is None:
+        share = np.count_nonzero(support) / len(support)
+    return bool(share >= (SHARED_QUORUM if mode == SHARED else NAO_QUORUM))
 
 
 def adapt(s: State, p, week: int, fit: np.ndarray) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from collabsim.kernels import kernel
 from collabsim.mechanisms import governance as gov
 from collabsim.state import State
 
@@ -32,9 +33,15 @@ DIVERSITY_LEGITIMACY = 0.005
 
 def triangle(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Update capacity, legitimacy and public value (in place)."""
-    per_org = np.bincount(s.org, s.effort, s.n_orgs)  # summed effort of each organization
-    per_org *= s.weight_always if s.adopted == 0 else s.weight_all
-    oc = float(np.add.reduce(per_org)) * p.inv_reps * (0.4 + 0.6 * p.resources)
+    weight = s.weight_always if s.adopted == 0 else s.weight_all
+    compiled = kernel("org_capacity")
+    if compiled is not None:  # the same sums, compiled (collabsim.kernels)
+        committed = compiled(s.org, s.effort, weight)
+    else:
+        per_org = np.bincount(s.org, s.effort, s.n_orgs)  # summed effort of each organization
+        per_org *= weight
+        committed = float(np.add.reduce(per_org))
+    oc = committed * p.inv_reps * (0.4 + 0.6 * p.resources)
     if s.mode == gov.NAO:
         oc += gov.NAO_CAPACITY * (1.0 - oc)
     s.capacity_oc = min(1.0, max(0.0, oc))
