@@ -105,7 +105,7 @@ def run_kills(trials: int, rng: random.Random, tmp: Path) -> dict:
     duration = time.monotonic() - t0
     (reference,) = _finals(ref)
     out = tmp / "killed"
-    bad = with_temporary = 0
+    bad = with_temporary = complete_found = 0
     for _ in range(trials):
         before = len(_finals(out))
         proc = subprocess.Popen(
@@ -182,10 +182,12 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
         _, raw = proc.communicate(timeout=120)
         err = raw.decode(errors="replace").strip()
         finals, code = _finals(out), proc.returncode
-        if _hidden(out) or len(finals) > 1:
-            bad += 1
-        if finals:
-            bad += not _matches(finals[0], reference)
+        hidden = _hidden(out)
+        problems = []
+        if hidden or len(finals) > 1:
+            problems.append("temporary folder left" if hidden else "several result folders")
+        if finals and not _matches(finals[0], reference):
+            problems.append("saved results differ from the uninterrupted run")
         if code == 130 and "nothing was started" in err and not finals:
             key = "nothing_started"
         elif code == 130 and "before any run finished" in err and not finals:
@@ -202,10 +204,24 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
             key = "python_exiting_after_saving"  # the interpreter's last milliseconds
         else:
             key = "other"
-            bad += 1
-            others.append({"exit": code, "stderr": err[-300:], "folders": [f.name for f in finals]})
+            problems.append("unexpected outcome")
         outcome[key] += 1
-    return {"trials": trials, **outcome, "lost_or_inconsistent": bad, "others": others}
+        if problems:  # keep what is needed to understand it
+            bad += 1
+            others.append(
+                {
+                    "outcome": key,
+                    "problems": problems,
+                    "exit": code,
+                    "stderr": err[-300:],
+                    "folders": [f.name for f in finals],
+                    "hidden": [f.name for f in hidden],
+                    "hidden_files": [
+                        str(x.relative_to(out)) for h in hidden for x in sorted(h.rglob("*"))
+                    ],
+                }
+            )
+    return {"trials": trials, **outcome, "lost_or_inconsistent": bad, "problems": others}
 
 
 def _recorded(store: SweepStore) -> set[int]:

@@ -50,6 +50,35 @@ def test_run_writes_every_artifact(tmp_path, capsys):
     assert "impact (PV)" in out and "baseline" in out
 
 
+def test_ctrl_c_after_the_last_run_saves_complete_results(tmp_path, capsys, monkeypatch):
+    # found by experiments/fault_injection.py: a Ctrl-C between the last run and the end of
+    # the loop saved all 24 of 24 runs marked incomplete
+    import collabsim.runner as runner
+
+    real = runner.iter_runs
+
+    def iter_then_interrupt(*args, **kwargs):
+        yield from real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "iter_runs", iter_then_interrupt)
+    args = ["run", "baseline", "--reps", "2", "--steps", "5", "--workers", "1"]
+    code, _, err = run_cli([*args, "--out", str(tmp_path)], capsys)
+    assert code == 130
+    assert "every run had finished and the complete results were saved" in err
+    (folder,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert "incomplete" not in folder.name
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["complete"] and meta["runs_finished"] == 2 and "stopped" not in meta
+    monkeypatch.setattr(runner, "iter_runs", real)
+    code, _, err = run_cli([*args, "--out", str(tmp_path / "ref")], capsys)
+    assert code == 0, err
+    (ref,) = list((tmp_path / "ref").iterdir())
+    pd.testing.assert_frame_equal(
+        pd.read_csv(folder / "summary.csv"), pd.read_csv(ref / "summary.csv")
+    )
+
+
 def test_results_are_add_only(tmp_path, capsys):
     for _ in range(2):
         code, _, err = run_cli(

@@ -238,6 +238,9 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
         stopped = "a worker process died (killed, or out of memory)"
     finally:
         bar.close()
+    late = bool(stopped) and stopped.startswith("interrupted") and len(finished) == total
+    if late:  # the Ctrl-C came after the last run had finished: the results are complete
+        stopped = ""
     meta = {
         "complete": not stopped,
         "runs_planned": total,
@@ -256,6 +259,8 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
             for sc in scenarios
         },
     }
+    if late:
+        meta["interrupted_after_every_run"] = True
     if stopped:
         meta["stopped"] = stopped
         meta["note"] = (
@@ -356,7 +361,7 @@ def _run_and_save(args, scenarios, name: str, title: str) -> tuple[int, Path | N
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-    if held and not stopped:
+    if (held or meta.get("interrupted_after_every_run")) and not stopped:
         print(
             f"collabsim {args.command}: interrupted while saving; every run had finished and "
             f"the complete results were saved in {final}",
