@@ -10,8 +10,10 @@ script injects many and writes the figures quoted in ``docs/reliability.md``:
 2. ``collabsim run`` interrupted by SIGINT to its process group (a terminal's Ctrl-C) at a
    random moment: exit status 130 and one line, and what was saved (a folder marked incomplete,
    or the complete result) must equal the first replicates of an uninterrupted run. The
-   outcomes are counted, including the two windows that belong to Python itself: its first
-   tenth of a second (before collabsim's first line runs) and its last milliseconds.
+   outcomes are counted, including the windows that belong to Python itself: its first
+   milliseconds (before it installs its Ctrl-C handler: the process ends silently), its first
+   tenth of a second (before collabsim's first line runs: Python's own traceback), and its
+   last milliseconds.
 3. ``collabsim sweep`` killed again and again at random moments (after a random number of
    chunks, plus up to 0.3 s) until it completes: every chunk its manifest records must be whole
    after each kill, and the completed sweep must equal an uninterrupted one.
@@ -160,6 +162,7 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
             "saved_complete_while_saving",
             "finished_before_the_interrupt",
             "python_starting_traceback",
+            "python_starting_killed",
             "python_exiting_after_saving",
             "other",
         ],
@@ -200,6 +203,8 @@ def run_interrupts(trials: int, rng: random.Random, tmp: Path) -> dict:
             key = "finished_before_the_interrupt"
         elif code == -signal.SIGINT and "Traceback" in err and not finals:
             key = "python_starting_traceback"  # before collabsim's first line ran
+        elif code == -signal.SIGINT and not err and not finals:
+            key = "python_starting_killed"  # before Python installed its Ctrl-C handler
         elif code == -signal.SIGINT and not err and finals:
             key = "python_exiting_after_saving"  # the interpreter's last milliseconds
         else:
