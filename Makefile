@@ -7,6 +7,8 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Results are add-only: benchmark files are named by UTC time and commit.
+TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
 
 .PHONY: demo test lint format bench bench-sweep bench-memory reliability app clean-venv \
 	replicate replicate-quick bench-replication
@@ -38,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 
 bench-sweep: $(STAMP)
-	$(BIN)/python benchmarks/bench_sweep.py --json results/bench/sweep.json
+	$(BIN)/python benchmarks/bench_sweep.py --json results/bench/sweep-$(TAG).json
 
 replicate: $(STAMP)
 	$(BIN)/collabsim replicate
@@ -50,12 +52,13 @@ bench-replication: $(STAMP)
 	$(BIN)/python benchmarks/bench_replication.py
 
 bench-memory: $(STAMP)
-	$(BIN)/python benchmarks/bench_memory.py --json results/bench/memory.json
+	$(BIN)/python benchmarks/bench_memory.py --json results/bench/memory-$(TAG).json
 
 # Fuzzing and fault injection at scale (docs/reliability.md); CI runs the same tests smaller.
 reliability: $(STAMP)
 	COLLABSIM_FUZZ_SCALE=20 COLLABSIM_FAULT_TRIALS=10 $(BIN)/python -m pytest -q tests/test_reliability_*.py
-	$(BIN)/python experiments/fault_injection.py --json results/reliability/faults.json
+	$(BIN)/python experiments/fault_injection.py --run-kills 100 --run-interrupts 50 --sweep-kills 100 \
+		--json results/reliability/faults-$(TAG).json
 
 clean-venv:
 	rm -rf $(VENV)
