@@ -1,6 +1,7 @@
 """The compiled kernels (numba) give runs bit-identical to the numpy path."""
 
 import hashlib
+import os
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from collabsim.runner import release
 from conftest import value_strategy
 
 pytest.importorskip("numba")
+
+#: ``COLLABSIM_FUZZ_SCALE=20`` draws twenty times as many parameter sets (as the property tests).
+SCALE = int(os.environ.get("COLLABSIM_FUZZ_SCALE", "1"))
 
 
 def fingerprint(m: CollaborationModel) -> str:
@@ -61,7 +65,7 @@ ANY = st.fixed_dictionaries({name: value_strategy(p) for name, p in PARAMS.items
 
 
 @settings(
-    max_examples=40,
+    max_examples=40 * SCALE,
     derandomize=True,
     deadline=None,
     database=None,
