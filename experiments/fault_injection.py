@@ -45,6 +45,7 @@ from pathlib import Path
 import pandas as pd
 
 from collabsim.cli import main as cli_main
+from collabsim.results import provenance
 from collabsim.sweep import execute, load_results, load_sweep
 from collabsim.sweep.store import MANIFEST, SweepStore
 
@@ -349,7 +350,11 @@ def main() -> None:
             print(name, json.dumps(report[name]), flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        settings = {
+            k: getattr(args, k) for k in ("run_kills", "run_interrupts", "sweep_kills", "seed")
+        }
+        record = {**provenance(), "settings": settings, **report}
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":
