@@ -28,6 +28,7 @@ numba is optional (``pip install collabsim[fast]``). It is imported, and the ker
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,7 @@ __all__ = [
 ENABLED: bool = os.environ.get("COLLABSIM_NUMBA", "1").strip().lower() not in ("0", "false", "no")
 
 _UNSET: Any = object()
+_LOCK = threading.Lock()
 #: Kernels of :func:`kernel`, by name.
 _SMALL = {
     "community": "_community",
@@ -78,17 +80,18 @@ def _get(name: str) -> Callable[..., Any] | None:
         return None
     fn = _compiled.get(name, _UNSET)
     if fn is _UNSET:
-        try:
-            import numba
-        except ImportError:
-            fn = None
-        else:
-            # the helpers first: a kernel calls the compiled helpers it finds in this module
-            for helper in (*_HELPERS, name):
-                if not isinstance(globals()[helper], numba.core.dispatcher.Dispatcher):
-                    globals()[helper] = numba.njit(cache=True, nogil=True)(globals()[helper])
-            fn = globals()[name]
-        _compiled[name] = fn
+        with _LOCK:  # (the app and Dask workers may run models in threads)
+            try:
+                import numba
+            except ImportError:
+                fn = None
+            else:
+                # the helpers first: a kernel calls the compiled helpers it finds in this module
+                for helper in (*_HELPERS, name):
+                    if not isinstance(globals()[helper], numba.core.dispatcher.Dispatcher):
+                        globals()[helper] = numba.njit(cache=True, nogil=True)(globals()[helper])
+                fn = globals()[name]
+            _compiled[name] = fn
     return fn
 
 
