@@ -48,6 +48,7 @@ def both_ways(monkeypatch, seed: int, params: dict) -> dict[bool, str]:
         {"weeks": 40, "joint_problem_solving": 0.0, "openness": 0.05, "reps_per_org": 1},
         {"weeks": 104, "entry_points": False, "governance": "lead", "community_stages": 4},
         {"weeks": 80, "governance": "nao", "adaptable": True, "leadership_shock_rate": 0.5},
+        {"weeks": 10, "n_orgs": 300, "reps_per_org": 2, "navigator": True},  # dense, larger
         {"weeks": 8, "n_orgs": 800, "navigator": True},  # pairs in the hash index
     ],
 )
@@ -60,7 +61,8 @@ def test_compiled_kernels_give_bit_identical_runs(monkeypatch, params):
     assert kernels.dialogue_kernel() is not None and kernels.observe_kernel() is not None
 
 
-#: Any valid parameters (the sizes that set a run's cost capped, as in the property tests).
+#: Any valid parameters (the sizes that set a run's cost capped, as in the property tests:
+#: ``n_orgs`` <= 40, ``weeks`` <= 30; the fixed cases above cover larger groups).
 ANY = st.fixed_dictionaries({name: value_strategy(p) for name, p in PARAMS.items()})
 
 
@@ -84,6 +86,8 @@ def test_pairwise_sum_is_numpy_sum_to_the_last_bit(scale):
     for n in [*range(0, 300), 1023, 4097, 8192, 8193, 30_001, 100_000]:
         a = (rng.random(n) - 0.3) * scale
         assert kernels.pairwise_sum(a) == np.add.reduce(a), n
+    zero = np.array([-0.0])  # numpy adds its identity, 0.0
+    assert np.signbit(kernels.pairwise_sum(zero)) == np.signbit(np.add.reduce(zero))
 
 
 def test_disabled_kernels_mean_numpy(monkeypatch):

@@ -1,9 +1,9 @@
 """Optional compiled kernels (numba) for the hot loops of a step, equal in results to numpy.
 
 At the default size (36 people) a week costs more in the overhead of small numpy calls than in
-arithmetic. Three parts of the step are compiled here, each doing what the numpy path does in
-the same floating-point operations and order, so a run gives bit-identical results with or
-without numba (``tests/test_kernels.py`` checks whole runs):
+arithmetic. The step's small-array work is compiled here, each kernel doing what the numpy
+path does in the same floating-point operations and order, so a run gives bit-identical
+results with or without numba (``tests/test_kernels.py`` checks whole runs):
 
 - :func:`meeting_kernel`: the meetings of a week (submodel 3) update frames and trust (the
   frame moves are summed side by side in the order ``numpy.bincount`` sums them, and a tie met
@@ -15,14 +15,21 @@ without numba (``tests/test_kernels.py`` checks whole runs):
   proposals of the rejection sampler that picks which ties meet;
 - :func:`observe_kernel`: the measures of the state recorded every week (mean and working
   trust, consensus, plan support, trust density, the spread of frames, means and shares of
-  people), with sums taken by :func:`pairwise_sum`, numpy's own pairwise summation.
+  people), with sums taken by :func:`pairwise_sum`, numpy's own pairwise summation;
+- :func:`kernel`: one small kernel for each of effort, the community pull, the triangle's
+  capacity sum, the hand-over of leavers' trust, and the proposer and support of a proposal.
+
+(One difference is left, out of the model's reach as it needs a ``-0.0`` input: a compiled
+``max(-0.0, 0.0)`` keeps ``-0.0`` where ``numpy.maximum`` gives ``0.0``.)
 
 The random numbers are always drawn by numpy, from the run's generator, in the same order as
 on the numpy path: kernels only consume them.
 
 numba is optional (``pip install collabsim[fast]``). It is imported, and the kernels compiled
 (or loaded from numba's on-disk cache), only when a model first needs them, so the CLI and
-``import collabsim`` do not pay for it. Set ``COLLABSIM_NUMBA=0`` to use numpy only.
+``import collabsim`` do not pay for it; the runners call :func:`warm_up` before they start
+worker processes, so that workers inherit (fork) or load (cache) the compiled kernels instead
+of each compiling them. Set ``COLLABSIM_NUMBA=0`` to use numpy only.
 """
 
 from __future__ import annotations
@@ -75,12 +82,15 @@ def numba_version() -> str | None:
 
 
 def _get(name: str) -> Callable[..., Any] | None:
-    """The compiled kernel ``name`` (compiled on first use), or None without numba."""
+    """The dispatcher of kernel ``name`` (numba compiles it at its first call), or None.
+
+    The lock covers the creation of dispatchers; numba's own lock serializes compiling.
+    """
     if not ENABLED:
         return None
     fn = _compiled.get(name, _UNSET)
     if fn is _UNSET:
-        with _LOCK:  # (the app and Dask workers may run models in threads)
+        with _LOCK:  # (the app and Dask workers may create models in threads)
             try:
                 import numba
             except ImportError:
@@ -194,7 +204,7 @@ def _pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover 
     unrolled onto an explicit stack (numba's cache does not handle recursive functions).
     """
     if n <= 128:
-        return _block_sum(a, lo, n)
+        return 0.0 + _block_sum(a, lo, n)  # (numpy adds its identity, 0.0: -0.0 becomes 0.0)
     los = np.empty(64, dtype=np.int64)
     ns = np.empty(64, dtype=np.int64)
     left = np.empty(64)
@@ -216,7 +226,7 @@ def _pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover 
         sp -= 1
         while True:  # hand the value to the parent: store a left half, or add a right one
             if sp == 0:
-                return v
+                return 0.0 + v
             parent = sp - 1
             if not has_left[parent]:
                 left[parent] = v

@@ -23,6 +23,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from collabsim import kernels
 from collabsim.model import CollaborationModel, resolve_seed
 
 __all__ = [
@@ -108,6 +109,7 @@ def iter_runs(
         for job in jobs:
             yield _run_star(job)
         return
+    kernels.warm_up()  # compiled once here: the forked workers inherit the kernels
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
