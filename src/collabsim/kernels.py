@@ -58,6 +58,7 @@ ENABLED: bool = os.environ.get("COLLABSIM_NUMBA", "1").strip().lower() not in ("
 
 _UNSET: Any = object()
 _LOCK = threading.Lock()
+_warm = False  # set once this process has run warm_up()
 #: Kernels of :func:`kernel`, by name.
 _SMALL = {
     "community": "_community",
@@ -121,18 +122,23 @@ def warm_up() -> float:
 
     A run with frequent turnover, proposals, community engagement and a navigator reaches
     every kernel with the argument types of real runs. The first call after installing compiles
-    for several seconds; later processes load the kernels from the on-disk cache.
+    for several seconds; later processes load the kernels from the on-disk cache. Once a
+    process has warmed up, later calls return at once.
     """
+    global _warm
     import time
 
-    from collabsim.model import CollaborationModel
-
     t0 = time.perf_counter()
-    if ENABLED and numba_version() is not None:
-        CollaborationModel(
+    if not _warm and ENABLED and numba_version() is not None:
+        from collabsim.model import CollaborationModel
+        from collabsim.runner import release
+
+        model = CollaborationModel(
             rng=0, weeks=30, turnover_rate=0.9, proposal_rate=1.0, community_stages=4,
             navigator=True, data_use=True,
         ).run()  # fmt: skip
+        release(model)
+        _warm = True
     return time.perf_counter() - t0
 
 

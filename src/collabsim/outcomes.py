@@ -150,6 +150,9 @@ _MEASURED_SERIES = (
     "newcomers_share",
 )
 _N_SCALAR = len(_SCALAR_SERIES)
+#: Column of each series in the recorder's table.
+_COLUMN = {k: i for i, k in enumerate((*_SCALAR_SERIES, *_MEASURED_SERIES))}
+assert sorted(_COLUMN) == sorted(SERIES)
 
 
 class Recorder:
@@ -161,10 +164,8 @@ class Recorder:
 
     def __init__(self, weeks: int) -> None:
         self.rows = weeks + 1
-        order = (*_SCALAR_SERIES, *_MEASURED_SERIES)
-        assert sorted(order) == sorted(SERIES)
-        self.table = np.zeros((self.rows, len(order)))
-        self.data = {k: self.table[:, order.index(k)] for k in SERIES}
+        self.table = np.zeros((self.rows, len(_COLUMN)))
+        self.data = {k: self.table[:, _COLUMN[k]] for k in SERIES}
         self.n = 0
 
     def observe(self, s: State, p: Any, week: int) -> None:

@@ -170,9 +170,19 @@ class Edges:
             setattr(self, name, arr)
         self._views()
 
+    @property
+    def dense_table(self) -> np.ndarray | None:
+        """The dense pair index's table (``a * n_people + b`` -> row), or None (hash index)."""
+        return self._index.table if isinstance(self._index, DensePairIndex) else None
+
     def reserve(self, k: int) -> None:
         """Make room for ``k`` more edges (for kernels that add edges in place)."""
         self._grow(self.n + k)
+
+    def added_in_place(self, n: int) -> None:
+        """Record that a kernel appended edges up to row ``n`` (arrays and dense table)."""
+        self.n = n
+        self._index.size = n
 
     def _append(self, lo: np.ndarray, hi: np.ndarray) -> slice:
         k = len(lo)

@@ -20,7 +20,7 @@ import numpy as np
 
 from collabsim.kernels import dialogue_kernel, meeting_kernel, ties_kernel
 from collabsim.mechanisms.trust import update_trust
-from collabsim.state import DensePairIndex, Edges, State
+from collabsim.state import Edges, State
 
 __all__ = ["dialogue", "meet", "pick_ties", "uniform_pairs"]
 
@@ -113,7 +113,7 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     m = int(p.meeting_rate * n / 2 + rng.random())
     m_tie = int(TIE_SHARE * m) if e.n else 0
     m_table = m - m_tie
-    if isinstance(e._index, DensePairIndex) and (kernel := dialogue_kernel()) is not None:
+    if e.dense_table is not None and (kernel := dialogue_kernel()) is not None:
         _dialogue_compiled(kernel, s, p, rng, m_tie, m_table)
         return
     parts = []
@@ -148,7 +148,9 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     meet(s, p, rows, nav, base, pen)
 
 
-def _dialogue_compiled(kernel, s: State, p, rng: np.random.Generator, m_tie: int, m_table: int):
+def _dialogue_compiled(
+    kernel, s: State, p, rng: np.random.Generator, m_tie: int, m_table: int
+) -> None:
     """The week's meetings by the compiled kernel (dense pair index); the same draws, in order."""
     n = s.n_people
     e = s.edges
@@ -161,14 +163,14 @@ def _dialogue_compiled(kernel, s: State, p, rng: np.random.Generator, m_tie: int
             r_nav = rng.random(2 * k)
     e.reserve(m_table + len(r_nav) // 2)
     jps = p.joint_problem_solving
-    e.n = kernel(
+    n_edges = kernel(
         ties, r_table, r_nav, s.seat_sector, s.nav_trust, BROKER_SIGNAL * 0.5,
-        e._index.table, e.n, p.stranger_trust, e.ends, e.trust, s.frame, s.openness,
+        e.dense_table, e.n, p.stranger_trust, e.ends, e.trust, s.frame, s.openness,
         s.effort, 1.0 + jps, TRUST_REACH_BASE, p.frame_step,
         jps * JPS_SIGNAL - 2.0 * p.effort_expected, (1.0 - jps) * CONFLICT_SIGNAL,
         p.trust_gain, p.trust_loss,
     )  # fmt: skip
-    e._index.size = e.n
+    e.added_in_place(n_edges)
 
 
 def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float) -> None:
