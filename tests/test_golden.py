@@ -70,7 +70,9 @@ def fingerprint(scenario: str, overrides: dict, seed: int) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(("label", "scenario", "overrides", "seed"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("label", "scenario", "overrides", "seed"), CASES, ids=[c[0] for c in CASES]
+)
 def test_golden_run(label: str, scenario: str, overrides: dict, seed: int) -> None:
     golden = json.loads(GOLDEN.read_text())
     assert fingerprint(scenario, overrides, seed) == golden[label], (
