@@ -9,10 +9,9 @@ Sections (each printed as a table and stored in ``results/bench/<tag>.json``):
    more organizations), and the end-to-end time of a 156-week run at each size.
 3. ``degree``: per-step cost against the mean network degree at 1,000 organizations (prior
    history varied from none to dense).
-4. ``engines``: the step with numpy only and with the compiled meeting kernel (numba).
-5. ``sweep``: throughput of :func:`collabsim.runner.run_many` in runs per second, with one
+4. ``sweep``: throughput of :func:`collabsim.runner.run_many` in runs per second, with one
    worker and with every core.
-6. ``reference``: the vectorized model raced against the idiomatic Mesa implementation
+5. ``reference``: the vectorized model raced against the idiomatic Mesa implementation
    (``benchmarks/reference_model.py``) side by side on the same seeds.
 
 Targets are printed next to the figures; they are benchmarks, not tests. ``--quick`` runs a
@@ -51,11 +50,6 @@ from collabsim.runner import default_workers, release, run_many, spawn_seeds
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_model import ReferenceModel
 
-try:
-    from collabsim import kernels
-except ImportError:  # a version of collabsim from before the compiled kernel
-    kernels = None
-
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Targets (issue 6 and the model issue): (key, label, limit, unit).
@@ -73,7 +67,6 @@ FULL = {
     "sizes": ((12, 21, 5), (100, 11, 5), (1000, 5, 3), (2000, 3, 3), (10000, 3, 2)),
     "degree_history": (0.0, 1.0, 2.5, 5.0),
     "degree_reps": (3, 2),
-    "engines": ((12, 21, 5), (1000, 3, 3)),
     "sweep_runs": 96,
     "reference": ((12, 11, 3), (100, 5, 2), (1000, 3, 1)),
 }
@@ -82,7 +75,6 @@ QUICK = {
     "sizes": ((12, 3, 1), (100, 2, 1), (200, 2, 1)),
     "degree_history": (0.0, 2.0),
     "degree_reps": (1, 1),
-    "engines": ((12, 3, 1),),
     "sweep_runs": 8,
     "reference": ((12, 2, 1), (100, 1, 1)),
 }
@@ -320,46 +312,6 @@ def bench_degree(cfg: dict[str, Any]) -> dict[str, Any]:
     return {"n_orgs": n_orgs, "rows": rows, "slope": slope}
 
 
-def bench_engines(cfg: dict[str, Any]) -> dict[str, Any]:
-    """The step with the compiled meeting kernel (numba) and with numpy only."""
-    version = kernels.numba_version() if kernels is not None else None
-    rows = []
-    for n_orgs, seeds, reps in cfg["engines"]:
-        row: dict[str, Any] = {"n_orgs": n_orgs}
-        for engine, enabled in (("numpy", False), ("numba", True)):
-            if enabled and version is None:
-                continue
-            if kernels is None:
-                r = repeat(CollaborationModel, seeds, reps, n_orgs=n_orgs)
-            else:
-                before = kernels.ENABLED
-                kernels.ENABLED = enabled
-                try:
-                    r = repeat(CollaborationModel, seeds, reps, n_orgs=n_orgs)
-                finally:
-                    kernels.ENABLED = before
-            row[f"{engine}_s"] = r["total_s"]
-            row[f"{engine}_step_us"] = 1e6 * r["step_s"]
-        rows.append(row)
-    print(
-        table(
-            f"\n4. Engines: numpy only vs the compiled meeting kernel (numba {version})",
-            ["orgs", "numpy s", "numpy step us", "numba s", "numba step us"],
-            [
-                [
-                    r["n_orgs"],
-                    *(
-                        r.get(k, float("nan"))
-                        for k in ("numpy_s", "numpy_step_us", "numba_s", "numba_step_us")
-                    ),
-                ]
-                for r in rows
-            ],
-        )
-    )
-    return {"numba": version, "rows": rows}
-
-
 def bench_sweep(cfg: dict[str, Any]) -> dict[str, Any]:
     """Runs per second of default runs through ``run_many`` with 1 and all workers."""
     runs = cfg["sweep_runs"]
@@ -469,7 +421,6 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "default": bench_default,
     "scaling": bench_scaling,
     "degree": bench_degree,
-    "engines": bench_engines,
     "sweep": bench_sweep,
     "reference": bench_reference,
 }

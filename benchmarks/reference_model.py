@@ -35,26 +35,19 @@ import mesa
 import networkx as nx
 
 from collabsim.mechanisms import community as cm
-from collabsim.mechanisms import dialogue as dl
 from collabsim.mechanisms import entry_point as ep
 from collabsim.mechanisms import governance as gov
 from collabsim.mechanisms import projects as pj
 from collabsim.mechanisms import stat_meeting as sm
-from collabsim.mechanisms import triangle as tri
-from collabsim.mechanisms import turnover as to
 from collabsim.model import (
-    COLLEAGUE_TRUST,
-    COMMUNITY_FRAME_SD,
     OTHER_SECTOR_WEIGHTS,
     PROVIDERS,
     SECTOR_CAPACITY,
     SECTOR_PRESSURE,
-    CollaborationModel,
     resolve_seed,
 )
-from collabsim.network import PAST_TEAM_SIZE
-from collabsim.outcomes import CLUSTER_GAP, CONSENSUS_HIGH, CONSENSUS_LOW, ENTRY_WINDOW
-from collabsim.params import GOVERNANCE_MODES, SECTORS, validate
+from collabsim.outcomes import CONSENSUS_HIGH, CONSENSUS_LOW, ENTRY_WINDOW
+from collabsim.params import GOVERNANCE_MODES, SECTORS, make_params, validate
 from collabsim.state import Project
 
 __all__ = ["Organization", "Person", "ReferenceModel"]
@@ -134,8 +127,8 @@ class Person(mesa.Agent):
         p = self.model.p
         jps = p.joint_problem_solving
         reach = self.openness * (1.0 + jps)
-        base = jps * dl.JPS_SIGNAL
-        pen = (1.0 - jps) * dl.CONFLICT_SIGNAL
+        base = jps * p.jps_signal
+        pen = (1.0 - jps) * p.conflict_signal
         x = self.frame
         move = 0.0
         new: dict[Person, float] = {}
@@ -143,7 +136,7 @@ class Person(mesa.Agent):
             d = partner.frame - x
             t = self.trust[partner]
             # people hear out those they trust from further away
-            within = abs(d) < reach * (dl.TRUST_REACH_BASE + t)
+            within = abs(d) < reach * (p.trust_reach_base + t)
             if within:
                 move += p.frame_step * t * d
             signal = 2.0 * (partner.effort - p.effort_expected) + base + bonus
@@ -183,7 +176,7 @@ class ReferenceModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.params = values
-        self.p = CollaborationModel._derive(values)
+        self.p = make_params(values)
         self.events: list[tuple[int, str, str]] = []
         self.history: list[float] = []  # public value at the end of each week (0: founding)
         self._init_collaboration()
@@ -230,10 +223,10 @@ class ReferenceModel(mesa.Model):
             orgs.append(Organization(self, i, pick if other and i > 0 else 0))
         self.orgs = orgs
         shares = [sum(o.sector == k for o in orgs) / n_orgs for k in range(len(SECTORS))]
-        p.div_index = (1.0 - sum(s * s for s in shares)) / (1.0 - 1.0 / len(SECTORS))
+        self.div_index = (1.0 - sum(s * s for s in shares)) / (1.0 - 1.0 / len(SECTORS))
         self.theta = 0.2 + 0.6 * r.random()
         centers = [r.random() for _ in SECTORS]
-        centers[4] = self.theta + COMMUNITY_FRAME_SD * r.gauss(0.0, 1.0)
+        centers[4] = self.theta + p.community_frame_sd * r.gauss(0.0, 1.0)
         for o in orgs:
             o.home_frame = _clip(centers[o.sector] + p.frame_spread * r.gauss(0.0, 1.0))
             o.pressure = _clip(
@@ -261,9 +254,9 @@ class ReferenceModel(mesa.Model):
             people[b].trust[people[a]] = t
         for person in people:
             person.split_effort()
-        p.proposal_chance = (
+        self.proposal_chance = (
             p.proposal_rate
-            * (0.25 + 0.75 * p.div_index)
+            * (0.25 + 0.75 * self.div_index)
             * (0.25 + 0.75 * p.kappa)
             * (0.25 + 0.75 * p.initiative)
         )
@@ -278,8 +271,8 @@ class ReferenceModel(mesa.Model):
             seats = [s.seat for s in o.seats]
             for i, a in enumerate(seats):
                 for b in seats[i + 1 :]:
-                    g.add_edge(a, b, trust=COLLEAGUE_TRUST, kind="colleague")
-        n_teams = round(p.prior_history * n / PAST_TEAM_SIZE)
+                    g.add_edge(a, b, trust=p.colleague_trust, kind="colleague")
+        n_teams = round(p.prior_history * n / p.past_team_size)
         if n_teams <= 0 or n < 2:
             return g
         fresh = list(range(n))
@@ -288,7 +281,7 @@ class ReferenceModel(mesa.Model):
         partners: dict[int, set[int]] = {}
         for _ in range(n_teams):
             team: list[int] = []
-            for _slot in range(min(PAST_TEAM_SIZE, n)):
+            for _slot in range(min(p.past_team_size, n)):
                 person = -1
                 if (r.random() < p.prior_p or not fresh) and incumbents:
                     pool: list[int] = []
@@ -350,10 +343,10 @@ class ReferenceModel(mesa.Model):
         self.leavers_total += len(leavers)
         for person in leavers:
             person.draw()
-            person.commitment *= to.NEWCOMER_COMMITMENT
+            person.commitment *= p.newcomer_commitment
             person.founder = False
             if p.navigator:
-                person.nav_trust = to.NEWCOMER_NAV_TRUST * p.navigator_trust
+                person.nav_trust = p.newcomer_nav_trust * p.navigator_trust
         h = p.handoff + (p.onboarding * (1.0 - p.handoff) if p.navigator else 0.0)
         t0 = p.stranger_trust
         for person in leavers:
@@ -375,10 +368,10 @@ class ReferenceModel(mesa.Model):
             return
         m = int(p.meeting_rate * n / 2 + r.random())
         ties = self.ties()
-        m_tie = int(dl.TIE_SHARE * m) if ties else 0
+        m_tie = int(p.tie_share * m) if ties else 0
         meetings: list[tuple[Person, Person, float]] = []
         if m_tie:
-            weights = [dl.TIE_BASE_WEIGHT + a.trust[b] + b.trust[a] for a, b in ties]
+            weights = [p.tie_base_weight + a.trust[b] + b.trust[a] for a, b in ties]
             meetings += [(a, b, 0.0) for a, b in r.choices(ties, weights=weights, k=m_tie)]
         t0 = p.stranger_trust
         for _ in range(m - m_tie):
@@ -390,7 +383,7 @@ class ReferenceModel(mesa.Model):
             for _ in range(int(p.navigator_brokered * n / 2 + r.random())):
                 a, b = people[r.randrange(n)], people[r.randrange(n)]
                 if a is not b and a.org.sector != b.org.sector:
-                    bonus = dl.BROKER_SIGNAL * 0.5 * (a.nav_trust + b.nav_trust)
+                    bonus = p.broker_signal * 0.5 * (a.nav_trust + b.nav_trust)
                     meetings.append((a, b, bonus))
         for a, b, bonus in meetings:
             if b not in a.trust:  # strangers who meet get a tie
@@ -406,20 +399,20 @@ class ReferenceModel(mesa.Model):
         p, r = self.p, self.random
         if not p.data_use or week % p.stat_interval:
             return
-        ev = self.theta + sm.evidence_noise(p.data_quality) * r.gauss(0.0, 1.0)
+        ev = self.theta + sm.evidence_noise(p, p.data_quality) * r.gauss(0.0, 1.0)
         for person in self.people:
-            person.pull(ev, sm.DATA_PULL)
+            person.pull(ev, p.data_pull)
         if math.isfinite(self.plan):
-            self.plan += sm.DATA_PULL * (ev - self.plan)
+            self.plan += p.data_pull * (ev - self.plan)
         pr = self.project
         if pr is not None and pr.entry_point:
             pr.position += 0.5 * p.provisionality * (ev - pr.position)
             pr.leverage = ep.leverage(pr.position, self.theta, p.leverage_width)
         if p.data_quality > self.evidence_precision:
             gap = p.data_quality - self.evidence_precision
-            self.evidence_precision += sm.PRECISION_STEP * gap
+            self.evidence_precision += p.precision_step * gap
         if self.adopted > 0:
-            self.legitimacy += sm.TRANSPARENCY_GAIN * (1.0 - self.legitimacy)
+            self.legitimacy += p.transparency_gain * (1.0 - self.legitimacy)
 
     def community(self, week: int) -> None:
         """Submodel 5: residents pull each member's frame toward their (noisy) view."""
@@ -427,32 +420,32 @@ class ReferenceModel(mesa.Model):
         if p.community_stages <= 0:
             return
         for person in self.people:
-            person.pull(self.theta + cm.RESIDENT_SPREAD * r.gauss(0.0, 1.0), cm.COMMUNITY_PULL)
-        self.legitimacy += cm.COMMUNITY_LEGITIMACY * p.kappa * (1.0 - self.legitimacy)
-        ceiling = cm.COMMUNITY_EVIDENCE_CEILING * p.kappa
+            person.pull(self.theta + p.resident_spread * r.gauss(0.0, 1.0), p.community_pull)
+        self.legitimacy += p.community_legitimacy * p.kappa * (1.0 - self.legitimacy)
+        ceiling = p.community_evidence_ceiling * p.kappa
         if self.evidence_precision < ceiling:
-            self.evidence_precision += cm.COMMUNITY_EVIDENCE * (ceiling - self.evidence_precision)
+            self.evidence_precision += p.community_evidence * (ceiling - self.evidence_precision)
 
     def _decide(self, support: dict[Person, bool]) -> bool:
         if self.mode == gov.LEAD:
             lead = [support[q] for q in self.orgs[0].seats]
             return sum(lead) / len(lead) >= 0.5
         share = sum(support.values()) / len(support)
-        return share >= (gov.SHARED_QUORUM if self.mode == gov.SHARED else gov.NAO_QUORUM)
+        return share >= (self.p.shared_quorum if self.mode == gov.SHARED else self.p.nao_quorum)
 
     def entry_point(self, week: int) -> None:
         """Submodel 6: maybe a proposal; members support it; the mode's rule decides."""
         p, r = self.p, self.random
         if self.project is not None or week < self.pause_until:
             return
-        if r.random() >= p.proposal_chance:
+        if r.random() >= self.proposal_chance:
             return
         self.proposals += 1
         people = self.people
         proposer = r.choices(people, weights=[q.effort for q in people])[0]
         aim = proposer.frame
         if p.community_stages >= 2:
-            aim += ep.DESIGN_PULL * (self.theta + 0.1 * r.gauss(0.0, 1.0) - aim)
+            aim += p.design_pull * (self.theta + 0.1 * r.gauss(0.0, 1.0) - aim)
         if p.entry_points:
             k = min(range(p.n_projects), key=lambda i: abs(self.project_pos[i] - aim))
             z, size, widen = self.project_pos[k], p.entry_scope * self.project_size[k], 1.0
@@ -460,14 +453,14 @@ class ReferenceModel(mesa.Model):
         else:
             z, size, widen = aim, 1.0, 1.0
         support = {
-            q: abs(q.frame - z) < q.openness * widen and q.effort > ep.EFFORT_MIN for q in people
+            q: abs(q.frame - z) < q.openness * widen and q.effort > p.effort_min for q in people
         }
         passes = self._decide(support)
         share = sum(support.values()) / len(people)
-        if not p.entry_points and min(share, self.consensus) < ep.NEAR_FULL_CONSENSUS:
+        if not p.entry_points and min(share, self.consensus) < p.near_full_consensus:
             passes = False
         fit = gov.fits(self.n_orgs, self.working_trust, self.consensus, min(1.0, size))
-        if not passes or r.random() >= ep.ADOPT_FLOOR + (1.0 - ep.ADOPT_FLOOR) * fit[self.mode]:
+        if not passes or r.random() >= p.adopt_floor + (1.0 - p.adopt_floor) * fit[self.mode]:
             self.log(week, "proposal", f"proposal at {z:.2f} not adopted ({share:.0%} support)")
             # a failed decision is a small setback: an adaptable collaboration may learn from it
             if p.adaptable and r.random() < pj.learning_probability(
@@ -475,7 +468,7 @@ class ReferenceModel(mesa.Model):
             ):
                 gov.adapt(self, p, week, fit)
             return
-        dur = max(ep.MIN_PROJECT_WEEKS, round(ep.PROJECT_WEEKS * size))
+        dur = max(p.min_project_weeks, round(p.project_weeks * size))
         self.project = Project(
             position=z,
             size=size,
@@ -489,12 +482,12 @@ class ReferenceModel(mesa.Model):
         if self.first_adoption_week < 0:
             self.first_adoption_week = week
         if self.mode == gov.SHARED:
-            self.legitimacy += ep.SHARED_LEGITIMACY * (1.0 - self.legitimacy)
+            self.legitimacy += p.shared_legitimacy * (1.0 - self.legitimacy)
         elif self.mode == gov.LEAD:
             for q in people:
                 if not support[q]:
-                    q.commitment *= 1.0 - gov.IMPOSED_COST
-            self.legitimacy -= ep.LEAD_LEGITIMACY * self.legitimacy
+                    q.commitment *= 1.0 - p.imposed_cost
+            self.legitimacy -= p.lead_legitimacy * self.legitimacy
         self.log(week, "adopted", f"adopted at {z:.2f} ({share:.0%} support, {dur} wk)")
 
     def projects(self, week: int) -> None:
@@ -523,11 +516,11 @@ class ReferenceModel(mesa.Model):
         if self.first_win_week < 0:
             self.first_win_week = week
         for q in self.people:
-            q.commitment += pj.WIN_COMMITMENT * (1.0 - q.commitment)
+            q.commitment += p.win_commitment * (1.0 - q.commitment)
             for partner, t in q.trust.items():
-                q.trust[partner] = _asym(t, pj.WIN_SIGNAL, p.trust_gain, p.trust_loss)
-        self.legitimacy += pj.WIN_LEGITIMACY * (1.0 - self.legitimacy)
-        self.public_value += pj.WIN_VALUE * pr.leverage * pr.size * cm.uptake(self, p)
+                q.trust[partner] = _asym(t, p.win_signal, p.trust_gain, p.trust_loss)
+        self.legitimacy += p.win_legitimacy * (1.0 - self.legitimacy)
+        self.public_value += p.win_value * pr.leverage * pr.size * cm.uptake(self, p)
         self.programs += pr.leverage * pr.size
         self.log(week, "win", f"small win at {pr.position:.2f}")
 
@@ -542,7 +535,7 @@ class ReferenceModel(mesa.Model):
         self.setbacks += 1
         if self.first_setback_week < 0:
             self.first_setback_week = week
-        self.legitimacy -= pj.SETBACK_LEGITIMACY * self.legitimacy
+        self.legitimacy -= p.setback_legitimacy * self.legitimacy
         people = self.people
         p_learn = pj.learning_probability(
             p, self.working_trust, self.evidence_precision, self._mediation()
@@ -550,15 +543,15 @@ class ReferenceModel(mesa.Model):
         if r.random() < p_learn:
             self.learning += 1
             for q in people:
-                q.commitment += pj.LEARN_COMMITMENT * (1.0 - q.commitment)
-            sd = sm.evidence_noise(max(self.evidence_precision, pj.LEARN_EVIDENCE_FLOOR))
+                q.commitment += p.learn_commitment * (1.0 - q.commitment)
+            sd = sm.evidence_noise(p, max(self.evidence_precision, p.learn_evidence_floor))
             ev = self.theta + sd * r.gauss(0.0, 1.0)
             for q in people:
-                q.pull(ev, pj.LEARN_PULL)
+                q.pull(ev, p.learn_pull)
             self.plan = (
-                ev if not math.isfinite(self.plan) else self.plan + pj.LEARN_PULL * (ev - self.plan)
+                ev if not math.isfinite(self.plan) else self.plan + p.learn_pull * (ev - self.plan)
             )
-            gain = pj.LEARN_PRECISION + (pj.EVALUATE_PRECISION if p.community_stages >= 4 else 0)
+            gain = p.learn_precision + (p.evaluate_precision if p.community_stages >= 4 else 0)
             self.evidence_precision += gain * (1.0 - self.evidence_precision)
             self.log(week, "learning", "setback met by learning")
             gov.adapt(self, p, week, fit)
@@ -578,14 +571,14 @@ class ReferenceModel(mesa.Model):
                 continue
             for partner in q.trust:
                 if partner.org.index == target:
-                    q.trust[partner] *= 1.0 - pj.BLAME_TRUST
+                    q.trust[partner] *= 1.0 - p.blame_trust
         for q in people:
             for partner, t in q.trust.items():
-                q.trust[partner] = _asym(t, pj.BLAME_SIGNAL, p.trust_gain, p.trust_loss)
+                q.trust[partner] = _asym(t, p.blame_signal, p.trust_gain, p.trust_loss)
         for q in people:
-            q.commitment -= pj.BLAME_COMMITMENT * q.commitment
-            q.loyalty += pj.BLAME_LOYALTY * (1.0 - q.loyalty)
-        self.legitimacy -= pj.BLAME_LEGITIMACY * self.legitimacy
+            q.commitment -= p.blame_commitment * q.commitment
+            q.loyalty += p.blame_loyalty * (1.0 - q.loyalty)
+        self.legitimacy -= p.blame_legitimacy * self.legitimacy
         self.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
 
     def triangle(self, week: int) -> None:
@@ -596,18 +589,18 @@ class ReferenceModel(mesa.Model):
         )
         oc *= 0.4 + 0.6 * p.resources
         if self.mode == gov.NAO:
-            oc += gov.NAO_CAPACITY * (1.0 - oc)
+            oc += p.nao_capacity * (1.0 - oc)
         self.capacity_oc = _clip(oc)
         since = week - max(self.last_win_week, 0)
-        decay = p.legitimacy_decay if since > tri.VISIBLE_WEEKS else 0.0
+        decay = p.legitimacy_decay if since > p.visible_weeks else 0.0
         L = self.legitimacy
-        L += tri.DIVERSITY_LEGITIMACY * p.div_index * (1.0 - L) - decay * L
+        L += p.diversity_legitimacy * self.div_index * (1.0 - L) - decay * L
         self.legitimacy = _clip(L)
         if self.programs > 0.0:  # programs that work keep delivering, if the table backs them
             flow = p.public_value_rate * min(self.capacity_oc, self.legitimacy)
             flow *= self.plan_support * self.programs
             if self.mode == gov.NAO:
-                flow *= 1.0 - gov.NAO_OVERHEAD
+                flow *= 1.0 - p.nao_overhead
             self.public_value += flow
         if self.impact_week < 0 and self.public_value >= p.impact_target:
             self.impact_week = week
@@ -625,6 +618,7 @@ class ReferenceModel(mesa.Model):
 
     # ------------------------------------------------------------------ measures
     def _measure(self) -> None:
+        p = self.p
         total = count = 0
         for q in self.people:
             total += sum(q.trust.values())
@@ -633,14 +627,14 @@ class ReferenceModel(mesa.Model):
         # working trust: each tie's mean trust, weighted as meetings choose ties
         num = den = 0.0
         for a, b in self.ties():
-            w = dl.TIE_BASE_WEIGHT + a.trust[b] + b.trust[a]
+            w = p.tie_base_weight + a.trust[b] + b.trust[a]
             num += w * 0.5 * (a.trust[b] + b.trust[a])
             den += w
         self.working_trust = num / den if den else 0.0
         frames = sorted(q.frame for q in self.people)
         best = run = 1
         for a, b in itertools.pairwise(frames):
-            run = run + 1 if b - a <= CLUSTER_GAP else 1
+            run = run + 1 if b - a <= p.cluster_gap else 1
             best = max(best, run)
         c = best / len(frames)
         if c >= CONSENSUS_HIGH:

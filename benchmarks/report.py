@@ -122,23 +122,6 @@ def degree(res: dict) -> str:
     )
 
 
-def engines(res: dict) -> str:
-    e = res["engines"]
-    rows = [
-        [
-            f"{r['n_orgs']:,}",
-            r.get("numpy_s", float("nan")),
-            r.get("numpy_step_us", float("nan")),
-            r.get("numba_s", float("nan")),
-            r.get("numba_step_us", float("nan")),
-        ]
-        for r in e["rows"]
-    ]
-    return md(["orgs", "numpy run s", "numpy step us", "numba run s", "numba step us"], rows) + (
-        f"\n\nnumba {e['numba']}."
-    )
-
-
 def sweep(res: dict) -> str:
     rows = [[r["workers"], r["runs"], r["seconds"], r["runs_per_s"]] for r in res["sweep"]["rows"]]
     return md(["workers", "default runs", "seconds (wall)", "runs per second"], rows)
@@ -184,7 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "TABLE_BEFORE_AFTER": before_after(after, before),
         "TABLE_SCALING": scaling(after),
         "TABLE_DEGREE": degree(after),
-        "TABLE_ENGINES": engines(after),
         "TABLE_SWEEP": sweep(after),
         "TABLE_REFERENCE": reference(after),
         "TABLE_TARGETS": targets(after),

@@ -68,19 +68,22 @@ def test_low_partner_effort_erodes_trust():
 def test_weighted_tie_sampling_follows_the_weights():
     from scipy import stats
 
-    from collabsim.mechanisms.dialogue import TIE_BASE_WEIGHT, pick_ties
+    from collabsim.mechanisms.dialogue import pick_ties
+    from collabsim.params import get
     from collabsim.state import Edges
+
+    base = get("tie_base_weight").default
 
     rng = np.random.default_rng(2)
     e = Edges(40)
     u = np.arange(30)
     e.add_many(u, u + 5, rng.random(30), rng.random(30))
-    draws = pick_ties(e, 60_000, rng, mean_trust=0.5)
+    draws = pick_ties(e, 60_000, rng, base, mean_trust=0.5)
     counts = np.bincount(draws, minlength=e.n)
-    w = TIE_BASE_WEIGHT + e.t_uv[: e.n] + e.t_vu[: e.n]
+    w = base + e.t_uv[: e.n] + e.t_vu[: e.n]
     assert stats.chisquare(counts, 60_000 * w / w.sum()).pvalue > 0.001
     # a poor guess of the acceptance rate changes only the batch sizes
-    assert len(pick_ties(e, 500, rng, mean_trust=1.0)) == 500
+    assert len(pick_ties(e, 500, rng, base, mean_trust=1.0)) == 500
 
 
 def test_uniform_pairs_are_distinct_and_uniform():

@@ -26,8 +26,8 @@ def test_entry_points_bring_action_sooner():
 
 
 def test_proposals_need_diversity_outward_orientation_and_initiative():
-    lo = make(1, diversity=0.0, community_stages=0, initiative=0.0).p.proposal_chance
-    hi = make(1, diversity=1.0, community_stages=4, initiative=1.0).p.proposal_chance
+    lo = make(1, diversity=0.0, community_stages=0, initiative=0.0).state.proposal_chance
+    hi = make(1, diversity=1.0, community_stages=4, initiative=1.0).state.proposal_chance
     assert hi > 5 * lo
 
 

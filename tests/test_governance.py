@@ -1,6 +1,7 @@
 import numpy as np
 
 from collabsim.mechanisms import governance as gov
+from collabsim.params import make_params
 from conftest import make
 
 
@@ -31,16 +32,17 @@ def test_fits_are_in_unit_interval():
 
 
 def test_decision_rules():
+    p = make_params()
     org = np.repeat(np.arange(4), 3)
     support = np.zeros(12, dtype=bool)
     support[:3] = True  # only the lead organization supports: 25%
-    assert gov.decide(gov.LEAD, support, org)
-    assert not gov.decide(gov.SHARED, support, org)
-    assert not gov.decide(gov.NAO, support, org)
+    assert gov.decide(p, gov.LEAD, support, org)
+    assert not gov.decide(p, gov.SHARED, support, org)
+    assert not gov.decide(p, gov.NAO, support, org)
     support[:7] = True  # 58%
-    assert gov.decide(gov.NAO, support, org) and not gov.decide(gov.SHARED, support, org)
+    assert gov.decide(p, gov.NAO, support, org) and not gov.decide(p, gov.SHARED, support, org)
     support[:9] = True  # 75%
-    assert gov.decide(gov.SHARED, support, org)
+    assert gov.decide(p, gov.SHARED, support, org)
 
 
 def test_only_an_adaptable_collaboration_changes_mode():

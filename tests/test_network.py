@@ -111,7 +111,7 @@ def test_linear_time_team_assembly_makes_the_same_teams_from_the_same_draws():
         r = np.random.default_rng(seed)
         n, teams = int(r.integers(2, 60)), int(r.integers(1, 40))
         p, q = float(r.random()), float(r.random())
-        a, b = _assemble_teams(n, np.random.default_rng(seed), teams, p, q, set())
+        a, b = _assemble_teams(n, np.random.default_rng(seed), teams, p, q, set(), 4)
         fast = [(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)]
         assert fast == naive_teams(n, np.random.default_rng(seed), teams, p, q)
 

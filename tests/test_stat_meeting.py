@@ -1,6 +1,7 @@
 import numpy as np
 
 from collabsim.mechanisms.stat_meeting import evidence_noise, stat_meeting
+from collabsim.params import make_params
 from conftest import make
 
 
@@ -38,4 +39,5 @@ def test_no_meeting_when_data_use_is_off_or_not_due():
 
 
 def test_evidence_is_sharper_with_better_data():
-    assert evidence_noise(1.0) < evidence_noise(0.5) < evidence_noise(0.0)
+    p = make_params()
+    assert evidence_noise(p, 1.0) < evidence_noise(p, 0.5) < evidence_noise(p, 0.0)

@@ -1,18 +1,13 @@
 import numpy as np
-import pytest
 
-from collabsim import state as st
-from collabsim.state import DensePairIndex, Edges, HashPairIndex
+from collabsim.state import Edges
 
 
-@pytest.mark.parametrize("dense", [True, False])
-def test_find_or_add_matches_a_dict_of_pairs(monkeypatch, dense):
-    monkeypatch.setattr(st, "DENSE_MAX_CELLS", 1 << 40 if dense else 0)
+def test_find_or_add_matches_a_dict_of_pairs():
     rng = np.random.default_rng(0)
     for _ in range(12):
         n = int(rng.integers(3, 400))
         e = Edges(n, capacity=16)
-        assert isinstance(e._index, DensePairIndex if dense else HashPairIndex)
         known: dict[tuple[int, int], int] = {}
         for _ in range(30):
             k = int(rng.integers(1, 80))
@@ -24,21 +19,21 @@ def test_find_or_add_matches_a_dict_of_pairs(monkeypatch, dense):
                 known.setdefault(key, len(known))  # new pairs: rows in order of first sight
                 assert known[key] == r
                 assert (e.u[r], e.v[r]) == key
-        assert e.n == len(known) == len(e._index)
+        assert e.n == len(known) == len(e)
         assert np.all(e.trust[:, : e.n] == 0.25)
+        assert np.count_nonzero(e.keys != -1) == e.n  # every pair indexed once
+        assert len(e.keys) >= 2 * e.n  # the index stays at most half full
 
 
-def test_hash_index_grows_and_keeps_every_pair():
-    idx = HashPairIndex(1000, capacity=4)
+def test_index_grows_and_keeps_every_pair():
+    e = Edges(1000, capacity=4)
     rng = np.random.default_rng(1)
     lo = rng.choice(500, 300, replace=False)
     hi = lo + 1 + rng.integers(0, 400, 300)
-    idx.insert(lo, hi, np.arange(300))
-    rows, complete = idx.get(hi, lo)  # either order of the pair
-    assert complete and np.array_equal(rows, np.arange(300))
-    rows, complete = idx.get(np.array([0, lo[0]]), np.array([999, hi[0]]))
-    assert not complete and rows.tolist() == [-1, 0]
-    assert len(idx.keys) >= 2 * len(idx)
+    assert e.find_or_add(lo, hi, 0.5).tolist() == list(range(300))
+    assert e.find_or_add(hi, lo, 0.1).tolist() == list(range(300))  # either order of the pair
+    assert e.n == 300
+    assert e.find_or_add(np.array([0, lo[0]]), np.array([999, hi[0]]), 0.2).tolist()[1] == 0
 
 
 def test_add_many_orders_endpoints_and_swaps_trust():

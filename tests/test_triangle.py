@@ -1,6 +1,6 @@
 import numpy as np
 
-from collabsim.mechanisms.triangle import VISIBLE_WEEKS, triangle
+from collabsim.mechanisms.triangle import triangle
 from conftest import make
 
 
@@ -20,7 +20,7 @@ def test_legitimacy_decays_without_visible_results():
     m = make(1, community_stages=0)
     s, p = m.state, m.p
     L0 = s.legitimacy
-    for w in range(1, VISIBLE_WEEKS + 30):
+    for w in range(1, p.visible_weeks + 30):
         triangle(s, p, None, w)
     assert s.legitimacy < L0
 

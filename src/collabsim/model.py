@@ -9,7 +9,7 @@ none is given).
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import functools
 from typing import Any
 
 import mesa
@@ -20,14 +20,17 @@ import pandas as pd
 from collabsim import mechanisms
 from collabsim.agents import Organization
 from collabsim.mechanisms.effort import effort
-from collabsim.mechanisms.turnover import draw_people, weekly_hazard
+from collabsim.mechanisms.turnover import draw_people
 from collabsim.network import prior_ties, ties_to_graph
 from collabsim.outcomes import Recorder, summarize
-from collabsim.params import GOVERNANCE_MODES, SECTORS, validate
+from collabsim.params import GOVERNANCE_MODES, SECTORS, make_params
+from collabsim.params import names as params_names
 from collabsim.state import Edges, State
 
-__all__ = ["CollaborationModel", "resolve_seed"]
+__all__ = ["CollaborationModel", "resolve_seed", "warm_up"]
 
+# Sector profiles (one value per sector, in the order of params.SECTORS): assumptions of the
+# model, kept as tables because they are vectors.
 #: Chance that a non-convening organization is drawn from each non-government sector, given
 #: that it is not a city agency (nonprofit, business, funder, community group).
 OTHER_SECTOR_WEIGHTS = np.array([0.35, 0.2, 0.15, 0.3])
@@ -37,10 +40,6 @@ SECTOR_CAPACITY = np.array([1.0, 0.8, 0.9, 1.2, 0.5])
 SECTOR_PRESSURE = np.array([1.2, 1.0, 1.1, 0.8, 0.7])
 #: Sectors that provide services and join delivery only once decisions are adopted.
 PROVIDERS = np.array([False, True, True, False, False])
-#: How far a community group's home frame sits from the true leverage point (s.d.).
-COMMUNITY_FRAME_SD = 0.05
-#: Trust between colleagues of one organization.
-COLLEAGUE_TRUST = 0.8
 
 
 def resolve_seed(rng: Any) -> int:
@@ -69,29 +68,19 @@ class CollaborationModel(mesa.Model):
     """
 
     def __init__(self, *, rng: Any = None, **params: Any) -> None:
-        values = validate(params)
+        self.p = make_params(params)
         seed = resolve_seed(rng)
         super().__init__(rng=seed)
         self.seed = seed
-        self.params = values
-        self.p = self._derive(values)
+        self.params = {name: getattr(self.p, name) for name in params_names()}
         self.state = self._build(self.p)
-        Organization.create_agents(self, values["n_orgs"], list(range(values["n_orgs"])))
-        self.recorder = Recorder(values["weeks"])
+        Organization.create_agents(self, self.p.n_orgs, list(range(self.p.n_orgs)))
+        self.recorder = Recorder(self.p.weeks)
         self.recorder.observe(self.state, self.p, 0)
         self.running = True
 
     # ------------------------------------------------------------------ construction
-    @staticmethod
-    def _derive(values: dict[str, Any]) -> SimpleNamespace:
-        p = SimpleNamespace(**values)
-        p.hazard = weekly_hazard(values["turnover_rate"])
-        p.shock_hazard = weekly_hazard(values["leadership_shock_rate"])
-        p.kappa = values["community_stages"] / 4.0
-        p.inv_reps = 1.0 / values["reps_per_org"]
-        return p
-
-    def _build(self, p: SimpleNamespace) -> State:
+    def _build(self, p: Any) -> State:
         rng = self.rng
         n_orgs, reps = p.n_orgs, p.reps_per_org
         n = n_orgs * reps
@@ -101,10 +90,10 @@ class CollaborationModel(mesa.Model):
         sector = np.where(other, pick, 0)
         sector[0] = 0
         counts = np.bincount(sector, minlength=len(SECTORS)) / n_orgs
-        p.div_index = float((1.0 - np.sum(counts**2)) / (1.0 - 1.0 / len(SECTORS)))
+        div_index = float((1.0 - np.sum(counts**2)) / (1.0 - 1.0 / len(SECTORS)))
         theta = 0.2 + 0.6 * rng.random()
         centers = rng.random(len(SECTORS))
-        centers[4] = theta + COMMUNITY_FRAME_SD * rng.normal()
+        centers[4] = theta + p.community_frame_sd * rng.normal()
         home = np.clip(centers[sector] + p.frame_spread * rng.normal(size=n_orgs), 0.0, 1.0)
         pressure = np.clip(
             p.home_pressure * SECTOR_PRESSURE[sector] * (0.75 + 0.5 * rng.random(n_orgs)), 0, 1
@@ -137,6 +126,7 @@ class CollaborationModel(mesa.Model):
             project_pos=rng.random(p.n_projects),
             project_size=0.5 + rng.random(p.n_projects),
             mode=GOVERNANCE_MODES.index(p.governance),
+            div_index=div_index,
         )
         draw_people(s, p, rng, np.arange(n))
         self._ties = prior_ties(
@@ -148,16 +138,17 @@ class CollaborationModel(mesa.Model):
             prior_trust=p.prior_trust,
             stranger_trust=p.stranger_trust,
             conflict_history=p.conflict_history,
-            colleague_trust=COLLEAGUE_TRUST,
+            colleague_trust=p.colleague_trust,
+            team_size=p.past_team_size,
         )
         self._graph: nx.Graph | None = None
         u, v, t, _ = self._ties
         s.edges = Edges(n, capacity=max(64, 2 * len(u) + n))
         s.edges.add_many(u, v, t, t.copy())
         effort(s, p, rng, 0)
-        p.proposal_chance = (
+        s.proposal_chance = (
             p.proposal_rate
-            * (0.25 + 0.75 * p.div_index)
+            * (0.25 + 0.75 * div_index)
             * (0.25 + 0.75 * p.kappa)
             * (0.25 + 0.75 * p.initiative)
         )
@@ -218,3 +209,17 @@ class CollaborationModel(mesa.Model):
     def __repr__(self) -> str:
         alive = "perished" if self.state.perished else "alive"
         return f"CollaborationModel(seed={self.seed}, week={self.week}, {alive})"
+
+
+@functools.cache
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every compiled submodel by running a tiny model.
+
+    The engines call this once before they start workers, so that forked workers inherit the
+    compiled code instead of each compiling it (once per process). It lives here, above the
+    submodels, so that no lower layer has to build a model.
+    """
+    CollaborationModel(
+        rng=0, n_orgs=3, reps_per_org=2, weeks=8, navigator=True, data_use=True,
+        community_stages=4, proposal_rate=1.0,
+    ).run()  # fmt: skip

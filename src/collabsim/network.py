@@ -22,7 +22,6 @@ import networkx as nx
 import numpy as np
 
 __all__ = [
-    "PAST_TEAM_SIZE",
     "TIE_KINDS",
     "graph_to_arrays",
     "prior_relationships",
@@ -30,8 +29,6 @@ __all__ = [
     "ties_to_graph",
 ]
 
-#: Members of a past team (Guimera et al. 2005 study teams of a few members).
-PAST_TEAM_SIZE = 4
 #: Kinds of prior tie; :func:`prior_ties` returns each tie's index into this tuple.
 TIE_KINDS: tuple[str, ...] = ("colleague", "prior", "conflict")
 
@@ -47,6 +44,7 @@ def prior_ties(
     stranger_trust: float,
     conflict_history: float,
     colleague_trust: float = 0.8,
+    team_size: int = 4,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Build the prior relationships among the people at the table as edge arrays.
 
@@ -54,13 +52,14 @@ def prior_ties(
         org: Organization of each person (seat row).
         rng: The run's generator; the only source of randomness.
         history: Past joint projects per person; the number of past teams is
-            ``round(history * n / PAST_TEAM_SIZE)``.
+            ``round(history * n / team_size)``.
         p: Probability that a past-team slot goes to an incumbent.
         q: Probability that an incumbent is a repeat collaborator of a current member.
         prior_trust: Trust on a prior tie.
         stranger_trust: Trust between strangers (conflict ties start at half of it).
         conflict_history: Share of prior ties with a history of conflict.
         colleague_trust: Trust between colleagues of the same organization.
+        team_size: Size of a past project team.
 
     Returns:
         ``(u, v, trust, kind)``: one row per tie with ``u < v``, sorted by ``(u, v)``;
@@ -84,10 +83,10 @@ def prior_ties(
 
     prior_a: list[int] = []
     prior_b: list[int] = []
-    n_teams = round(history * n / PAST_TEAM_SIZE)
+    n_teams = round(history * n / team_size)
     if n_teams > 0 and n >= 2:
         prior_a, prior_b = _assemble_teams(
-            n, rng, n_teams, p, q, set((col_lo * n + col_hi).tolist())
+            n, rng, n_teams, p, q, set((col_lo * n + col_hi).tolist()), team_size
         )
     pa = np.asarray(prior_a, dtype=np.int64)
     pb = np.asarray(prior_b, dtype=np.int64)
@@ -110,7 +109,13 @@ def prior_ties(
 
 
 def _assemble_teams(
-    n: int, rng: np.random.Generator, n_teams: int, p: float, q: float, taken: set[int]
+    n: int,
+    rng: np.random.Generator,
+    n_teams: int,
+    p: float,
+    q: float,
+    taken: set[int],
+    team_size: int,
 ) -> tuple[list[int], list[int]]:
     """Past teams (Guimera et al. 2005); return the new prior ties in order of creation.
 
@@ -122,7 +127,7 @@ def _assemble_teams(
     incumbents: list[int] = []
     place: dict[int, int] = {}  # person -> index in incumbents
     collaborators: dict[int, set[int]] = {}
-    size = min(PAST_TEAM_SIZE, n)
+    size = min(team_size, n)
     draws = rng.random((n_teams, size, 3)).tolist()
     new_a: list[int] = []
     new_b: list[int] = []

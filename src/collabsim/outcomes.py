@@ -14,9 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collabsim.kernels import observe_kernel
 from collabsim.mechanisms.community import uptake
-from collabsim.mechanisms.dialogue import TIE_BASE_WEIGHT
 from collabsim.state import State
 
 __all__ = [
@@ -31,8 +29,6 @@ __all__ = [
 #: Sum of an array without ``ndarray.sum``'s Python wrapper (same pairwise summation).
 _sum = np.add.reduce
 
-#: Gap between sorted frames that separates two clusters (frame units).
-CLUSTER_GAP = 0.05
 #: Consensus above which the collaboration counts as agreed; below the lower mark agreement is
 #: lost, and a return above the upper mark after a loss counts as consensus re-made.
 CONSENSUS_HIGH, CONSENSUS_LOW = 0.8, 0.6
@@ -105,7 +101,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
 )
 
 
-def consensus_share(frames: np.ndarray, gap: float = CLUSTER_GAP) -> float:
+def consensus_share(frames: np.ndarray, gap: float) -> float:
     """Share of people in the largest cluster of frames (clusters split at gaps > ``gap``)."""
     n = len(frames)
     if n == 0:
@@ -170,25 +166,8 @@ class Recorder:
 
     def observe(self, s: State, p: Any, week: int) -> None:
         """Measure the state (:meth:`measure`) and record row ``week`` (:meth:`record`)."""
-        kernel = observe_kernel()
-        if kernel is None:
-            self.measure(s, p)
-            self.record(s, p, week)
-            return
-        e = s.edges
-        n = e.n
-        npeople = s.n_people
-        row = self.table[week]
-        out = row[_N_SCALAR:]
-        kernel(
-            e.t_uv[:n], e.t_vu[:n], s.frame, s.openness, s.commitment, s.effort, s.founder,
-            s.tenure, s.plan, TIE_BASE_WEIGHT, CLUSTER_GAP, NEWCOMER_WEEKS, out,
-        )  # fmt: skip
-        s.mean_trust, s.working_trust, strong, c, s.plan_support = out[:5].tolist()
-        out[2] = strong / max(1, npeople * (npeople - 1))
-        self._track_consensus(s, c)
-        row[:_N_SCALAR] = self._scalars(s, p)
-        self.n = week + 1
+        self.measure(s, p)
+        self.record(s, p, week)
 
     @staticmethod
     def _track_consensus(s: State, c: float) -> None:
@@ -236,12 +215,11 @@ class Recorder:
             s.mean_trust = tot / (2 * n)
             # working trust: ties weighted as meetings choose them (TIE_BASE_WEIGHT + both trusts)
             pair *= pair  # (not pair @ pair: a threaded BLAS call, slow on a busy machine)
-            s.working_trust = float(_sum(pair) + TIE_BASE_WEIGHT * tot) / (
-                2.0 * (tot + TIE_BASE_WEIGHT * n)
-            )
+            base = p.tie_base_weight
+            s.working_trust = float(_sum(pair) + base * tot) / (2.0 * (tot + base * n))
         else:
             s.mean_trust = s.working_trust = 0.0
-        self._track_consensus(s, consensus_share(s.frame))
+        self._track_consensus(s, consensus_share(s.frame, p.cluster_gap))
         if math.isfinite(s.plan):
             near = np.count_nonzero(np.abs(s.frame - s.plan) < s.openness)
             s.plan_support = float(near) / s.n_people

@@ -14,22 +14,28 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
+from functools import partial
 from typing import Any, Literal
 
 __all__ = [
     "CONCEPTS",
+    "DERIVED",
     "GOVERNANCE_MODES",
     "PARAMS",
     "SECTORS",
     "Param",
     "ParamError",
+    "Params",
     "by_concept",
     "coerce",
     "defaults",
+    "free",
     "get",
+    "make_params",
     "names",
     "validate",
+    "weekly_hazard",
 ]
 
 Kind = Literal["float", "int", "bool", "choice"]
@@ -55,6 +61,9 @@ CONCEPTS: tuple[str, ...] = (
     "governance",
     "problem",
     "dynamics (calibrated)",
+    "dialogue and trust",
+    "projects and setbacks",
+    "strategic triangle",
 )
 
 
@@ -78,6 +87,8 @@ class Param:
         description: What the parameter means, in one sentence.
         source: Where a number comes from, when it comes from the literature.
         lever: True for the levers a trainer or a sensitivity analysis would vary first.
+        fixed: True for modelling constants: assumptions held at their default unless a
+            design varies them explicitly (``"all"`` in a design leaves them out).
     """
 
     name: str
@@ -91,6 +102,7 @@ class Param:
     choices: tuple[str, ...] = ()
     source: str = ""
     lever: bool = False
+    fixed: bool = False
 
     def range_text(self) -> str:
         """Human-readable valid range, used in error messages and tables."""
@@ -639,6 +651,546 @@ _PARAMS: list[Param] = [
     ),
 ]
 
+# --- modelling constants (assumptions, declared *fixed*: not varied unless a design asks) ----
+# Each was a module constant of a submodel; declared here so that sweeps and sensitivity
+# analysis can reach them and the ODD's tables are generated from this declaration.
+_F = partial(Param, fixed=True)
+_FIXED: list[Param] = [
+    # dialogue and trust (submodel 3)
+    _F(
+        "tie_share",
+        0.85,
+        "float",
+        "dialogue and trust",
+        "Share of meetings that follow existing ties (the rest happen at the table at random).",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "trust_reach_base",
+        0.5,
+        "float",
+        "dialogue and trust",
+        "Reach of bounded confidence is openness x (1 + jps) x (this + trust in the partner).",
+        "frame units",
+        0.0,
+        2.0,
+    ),
+    _F(
+        "tie_base_weight",
+        0.1,
+        "float",
+        "dialogue and trust",
+        "Baseline weight of a tie in the choice of meetings (added to the pair's two trusts).",
+        "weight",
+        0.001,
+        2.0,
+    ),
+    _F(
+        "conflict_signal",
+        0.6,
+        "float",
+        "dialogue and trust",
+        "Trust signal lost when a frame gap beyond reach reads as conflict "
+        "(at zero trust, no joint problem-solving).",
+        "signal",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "jps_signal",
+        0.5,
+        "float",
+        "dialogue and trust",
+        "Trust signal gained in a meeting at full joint problem-solving.",
+        "signal",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "broker_signal",
+        0.3,
+        "float",
+        "navigator",
+        "Extra trust signal of a brokered meeting per unit of trust in the navigator.",
+        "signal",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "cluster_gap",
+        0.05,
+        "float",
+        "dialogue and trust",
+        "Gap between sorted frames that separates two clusters (consensus measure).",
+        "frame units",
+        0.001,
+        0.5,
+    ),
+    _F(
+        "colleague_trust",
+        0.8,
+        "float",
+        "prior relationships",
+        "Trust between colleagues of one organization.",
+        "trust",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "past_team_size",
+        4,
+        "int",
+        "prior relationships",
+        "Size of a past project team in the team-assembly model of prior ties.",
+        "people",
+        2,
+        10,
+        source="Guimera, Uzzi, Spiro & Amaral 2005, Science 308:697",
+    ),
+    # community engagement (submodel 5)
+    _F(
+        "community_pull",
+        0.02,
+        "float",
+        "community engagement",
+        "Weekly share of the gap to residents' view closed by a fully engaged member "
+        "(define stage).",
+        "share/week",
+        0.0,
+        0.5,
+    ),
+    _F(
+        "resident_spread",
+        0.1,
+        "float",
+        "community engagement",
+        "Spread of residents' views around the true leverage point.",
+        "frame units",
+        0.0,
+        0.5,
+    ),
+    _F(
+        "community_legitimacy",
+        0.02,
+        "float",
+        "community engagement",
+        "Weekly legitimacy gain at full engagement (all four stages).",
+        "share/week",
+        0.0,
+        0.5,
+    ),
+    _F(
+        "community_evidence",
+        0.02,
+        "float",
+        "community engagement",
+        "Weekly share of the gap to the engagement's evidence ceiling closed.",
+        "share/week",
+        0.0,
+        0.5,
+    ),
+    _F(
+        "community_evidence_ceiling",
+        0.6,
+        "float",
+        "community engagement",
+        "Evidence precision that residents' knowledge alone can bring, at full engagement.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "community_frame_sd",
+        0.05,
+        "float",
+        "community engagement",
+        "How far community groups' home frame sits from the true leverage point (s.d.).",
+        "frame units",
+        0.0,
+        0.5,
+    ),
+    _F(
+        "design_pull",
+        0.5,
+        "float",
+        "community engagement",
+        "Share of the gap to residents' view a proposal's aim closes when residents help design.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    # data use (submodel 4)
+    _F(
+        "data_noise",
+        0.3,
+        "float",
+        "data use",
+        "Evidence noise at zero data quality (0.02 remains at full quality).",
+        "frame units",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "data_pull",
+        0.1,
+        "float",
+        "data use",
+        "Share of the gap to the evidence a fully engaged member closes at one stat meeting.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "precision_step",
+        0.3,
+        "float",
+        "data use",
+        "Share of the gap between evidence precision and data quality closed per stat meeting.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "transparency_gain",
+        0.03,
+        "float",
+        "data use",
+        "Legitimacy gained per stat meeting when progress is visible.",
+        "share",
+        0.0,
+        0.5,
+    ),
+    # entry points and decisions (submodel 6)
+    _F(
+        "effort_min",
+        0.3,
+        "float",
+        "entry points",
+        "Effort below which a member has nothing to give to a new project.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "near_full_consensus",
+        0.9,
+        "float",
+        "entry points",
+        "Share of members who must accept a whole-problem plan, and share in one frame "
+        "cluster, without entry points.",
+        "share",
+        0.5,
+        1.0,
+    ),
+    _F(
+        "project_weeks",
+        40,
+        "int",
+        "entry points",
+        "Weeks a whole-problem project (size 1) takes; smaller ones take proportionally less.",
+        "weeks",
+        1,
+        208,
+    ),
+    _F("min_project_weeks", 4, "int", "entry points", "Shortest project.", "weeks", 1, 52),
+    _F(
+        "adopt_floor",
+        0.2,
+        "float",
+        "governance",
+        "Chance that a decision the rule passes is made at zero governance fit (rises linearly to 1 at fit 1).",
+        "probability",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "shared_legitimacy",
+        0.03,
+        "float",
+        "governance",
+        "Legitimacy gained when shared governance adopts (broad agreement).",
+        "share",
+        0.0,
+        0.5,
+    ),
+    _F(
+        "lead_legitimacy",
+        0.02,
+        "float",
+        "governance",
+        "Legitimacy lost when a lead organization imposes a decision.",
+        "share",
+        0.0,
+        0.5,
+    ),
+    _F(
+        "shared_quorum",
+        2.0 / 3.0,
+        "float",
+        "governance",
+        "Support share a shared-governance proposal needs.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "nao_quorum",
+        0.5,
+        "float",
+        "governance",
+        "Support share an NAO proposal needs.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "imposed_cost",
+        0.1,
+        "float",
+        "governance",
+        "Commitment lost by a member who did not support a lead organization's decision.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "nao_capacity",
+        0.15,
+        "float",
+        "governance",
+        "Capacity the NAO adds (share of the gap to full capacity).",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "nao_overhead",
+        0.15,
+        "float",
+        "governance",
+        "Share of the public value flow spent on NAO overhead.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "switch_margin",
+        0.05,
+        "float",
+        "governance",
+        "Fit margin a new mode must offer before an adaptable collaboration switches.",
+        "fit",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "switch_pause",
+        4,
+        "int",
+        "governance",
+        "Weeks without proposals while a new governance mode settles in.",
+        "weeks",
+        0,
+        52,
+    ),
+    # projects, wins and setbacks (submodel 7)
+    _F(
+        "win_commitment",
+        0.15,
+        "float",
+        "projects and setbacks",
+        "Share of the gap to full commitment a win closes.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "win_legitimacy",
+        0.2,
+        "float",
+        "projects and setbacks",
+        "Share of the gap to full legitimacy a win closes.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "win_signal",
+        0.3,
+        "float",
+        "projects and setbacks",
+        "Trust signal every member reads from a shared win (asymmetric update).",
+        "signal",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "win_value",
+        0.5,
+        "float",
+        "projects and setbacks",
+        "Public value of a won project per unit of leverage x size x uptake.",
+        "PV units",
+        0.0,
+        5.0,
+    ),
+    _F(
+        "setback_legitimacy",
+        0.1,
+        "float",
+        "projects and setbacks",
+        "Share of legitimacy a setback costs.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "learn_pull",
+        0.4,
+        "float",
+        "projects and setbacks",
+        "Share of the gap to the evidence frames and plan close when a setback is met by learning.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "learn_precision",
+        0.15,
+        "float",
+        "projects and setbacks",
+        "Share of the gap to full evidence precision a learning response closes.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "learn_evidence_floor",
+        0.5,
+        "float",
+        "projects and setbacks",
+        "Precision of what a setback examined in good faith reveals, even without data.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "learn_commitment",
+        0.05,
+        "float",
+        "projects and setbacks",
+        "Share of the gap to full commitment a learning response closes.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "evaluate_precision",
+        0.1,
+        "float",
+        "community engagement",
+        "Extra evidence precision from a learning response when residents help evaluate (fourth stage).",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "blame_trust",
+        0.4,
+        "float",
+        "projects and setbacks",
+        "Share of trust in the blamed organization's people lost in a blame game.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "blame_signal",
+        -0.3,
+        "float",
+        "projects and setbacks",
+        "Trust signal every member reads from a blame game (asymmetric update).",
+        "signal",
+        -1.0,
+        0.0,
+    ),
+    _F(
+        "blame_commitment",
+        0.15,
+        "float",
+        "projects and setbacks",
+        "Share of commitment lost in a blame game.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "blame_loyalty",
+        0.15,
+        "float",
+        "projects and setbacks",
+        "Share of the gap to full loyalty to home a blame game closes.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "blame_legitimacy",
+        0.05,
+        "float",
+        "projects and setbacks",
+        "Extra share of legitimacy lost in a public blame game.",
+        "share",
+        0.0,
+        1.0,
+    ),
+    # strategic triangle (submodel 8)
+    _F(
+        "visible_weeks",
+        26,
+        "int",
+        "strategic triangle",
+        "Weeks a win stays visible before legitimacy starts to decay.",
+        "weeks",
+        0,
+        208,
+    ),
+    _F(
+        "diversity_legitimacy",
+        0.005,
+        "float",
+        "strategic triangle",
+        "Weekly legitimacy gain from fully diverse representation.",
+        "share/week",
+        0.0,
+        0.5,
+    ),
+    # turnover (submodel 1)
+    _F(
+        "newcomer_commitment",
+        0.7,
+        "float",
+        "turnover",
+        "A newcomer's commitment relative to a founder's (they did not make the earlier consensus).",
+        "ratio",
+        0.0,
+        1.0,
+    ),
+    _F(
+        "newcomer_nav_trust",
+        0.6,
+        "float",
+        "navigator",
+        "A newcomer's trust in the navigator as a share of the founders' trust.",
+        "ratio",
+        0.0,
+        1.0,
+    ),
+]
+_PARAMS += _FIXED
+
 #: Every declared parameter, by name, in declaration order.
 PARAMS: dict[str, Param] = {p.name: p for p in _PARAMS}
 assert len(PARAMS) == len(_PARAMS), "duplicate parameter name"
@@ -770,3 +1322,57 @@ def table_rows(params: Iterable[Param] | None = None) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+# ------------------------------------------------------------------- the typed parameter set
+def weekly_hazard(annual: float) -> float:
+    """Weekly probability of an event that happens with probability ``annual`` per year."""
+    return 1.0 - (1.0 - annual) ** (1.0 / 52.0)
+
+
+#: Quantities derived from the declared values, computed once per run by :func:`make_params`
+#: (name -> (meaning, function of the validated values)). Nothing else derives parameters.
+DERIVED: dict[str, tuple[str, Any]] = {
+    "hazard": (
+        "weekly hazard of a representative leaving",
+        lambda v: weekly_hazard(v["turnover_rate"]),
+    ),
+    "shock_hazard": (
+        "weekly hazard of a leadership change",
+        lambda v: weekly_hazard(v["leadership_shock_rate"]),
+    ),
+    "kappa": (
+        "share of the four stages engaged with the community",
+        lambda v: v["community_stages"] / 4.0,
+    ),
+    "inv_reps": ("1 / representatives per organization", lambda v: 1.0 / v["reps_per_org"]),
+}
+
+_PY_TYPE = {"float": float, "int": int, "bool": bool, "choice": str}
+
+#: The typed, frozen parameter set that mechanisms receive: one field per declared parameter
+#: (declaration order) and one per derived quantity (:data:`DERIVED`). Generated from the
+#: declaration, so a new parameter needs no edit here; build it with :func:`make_params`.
+Params = make_dataclass(
+    "Params",
+    [(q.name, _PY_TYPE[q.kind]) for q in PARAMS.values()] + [(k, float) for k in DERIVED],
+    frozen=True,
+    slots=True,
+    namespace={"__doc__": "A run's validated parameters and derived quantities (frozen)."},
+)
+Params.__module__ = __name__
+
+
+def make_params(values: Mapping[str, Any] | None = None) -> Any:
+    """Validate ``values`` (defaults for the rest) and return the frozen :data:`Params`.
+
+    Raises:
+        ParamError: an unknown key or an invalid value (naming key, value and valid range).
+    """
+    full = validate(values or {})
+    return Params(**full, **{k: f(full) for k, (_, f) in DERIVED.items()})
+
+
+def free() -> list[Param]:
+    """Parameters that are not fixed modelling constants, in declaration order."""
+    return [q for q in PARAMS.values() if not q.fixed]

@@ -23,8 +23,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from collabsim import kernels
-from collabsim.model import CollaborationModel, resolve_seed
+from collabsim.model import CollaborationModel, resolve_seed, warm_up
 
 __all__ = [
     "RunResult",
@@ -109,7 +108,7 @@ def iter_runs(
         for job in jobs:
             yield _run_star(job)
         return
-    kernels.warm_up()  # compiled once here: the forked workers inherit the kernels
+    warm_up()  # compiled once here: the forked workers inherit the compiled submodels
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)

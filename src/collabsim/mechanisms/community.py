@@ -13,21 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.kernels import kernel
 from collabsim.state import State
 
 __all__ = ["community", "uptake"]
-
-#: Weekly share of the gap to residents' view closed by a fully engaged member (define stage).
-COMMUNITY_PULL = 0.02
-#: Spread of residents' views around the true leverage point.
-RESIDENT_SPREAD = 0.1
-#: Weekly legitimacy gain at full engagement (all four stages).
-COMMUNITY_LEGITIMACY = 0.02
-#: Weekly share of the gap to the engagement's evidence ceiling closed (residents' knowledge).
-COMMUNITY_EVIDENCE = 0.02
-#: Evidence precision that residents' knowledge alone can bring, at full engagement.
-COMMUNITY_EVIDENCE_CEILING = 0.6
 
 
 def uptake(s: State, p) -> float:
@@ -40,23 +28,14 @@ def community(s: State, p, rng: np.random.Generator, week: int) -> None:
     if p.community_stages <= 0:
         return
     x = s.frame
-    view = rng.normal(s.theta, RESIDENT_SPREAD, len(x))  # each member meets residents
-    compiled = kernel("community")
-    if compiled is not None:  # the same update, compiled (collabsim.kernels)
-        compiled(x, view, s.effort, COMMUNITY_PULL)
-    else:
-        _pull(x, view, s.effort)
-    s.legitimacy += COMMUNITY_LEGITIMACY * p.kappa * (1.0 - s.legitimacy)
-    ceiling = COMMUNITY_EVIDENCE_CEILING * p.kappa
-    if s.evidence_precision < ceiling:
-        s.evidence_precision += COMMUNITY_EVIDENCE * (ceiling - s.evidence_precision)
-
-
-def _pull(x: np.ndarray, view: np.ndarray, effort: np.ndarray) -> None:
-    """Move frames ``x`` toward residents' ``view`` (numpy path, in place)."""
+    view = rng.normal(s.theta, p.resident_spread, len(x))  # each member meets residents
     view -= x
-    view *= effort
-    view *= COMMUNITY_PULL
+    view *= s.effort
+    view *= p.community_pull
     x += view
     np.minimum(x, 1.0, out=x)
     np.maximum(x, 0.0, out=x)
+    s.legitimacy += p.community_legitimacy * p.kappa * (1.0 - s.legitimacy)
+    ceiling = p.community_evidence_ceiling * p.kappa
+    if s.evidence_precision < ceiling:
+        s.evidence_precision += p.community_evidence * (ceiling - s.evidence_precision)

@@ -1,219 +1,204 @@
 """Dialogue and joint problem-solving (submodel 3): substance and teaming.
 
-Each week about ``meeting_rate * n / 2`` pairs meet. 85% of the meetings follow existing ties,
-chosen with probability rising with the pair's trust; the rest happen at the table between
-people picked at random (strangers who meet get a tie at stranger trust). A navigator adds
-brokered meetings between people of different sectors, vouching for each side.
+Each week about ``meeting_rate * n / 2`` pairs meet. A share ``tie_share`` of the meetings
+follow existing ties, chosen with probability rising with the pair's trust; the rest happen at
+the table between people picked at random (strangers who meet get a tie at stranger trust). A
+navigator adds brokered meetings between people of different sectors, vouching for each side.
 
 In a meeting each side moves its frame toward the other's if the gap is within its reach
 (bounded confidence: Deffuant et al. 2000), by a step scaled by its trust in the partner. The
 reach is the person's openness, widened by joint problem-solving and by trust in the partner
-(people hear out those they trust from further away): ``openness * (1 + jps) * (0.5 + trust)``.
-Each side then reads a trust signal from the partner's visible effort; a frame gap beyond reach
-reads as conflict, less so the more the meeting time goes to joint problem-solving and the more
-the pair already trusts each other (task conflict need not turn into relationship conflict).
+(people hear out those they trust from further away): ``openness * (1 + jps) *
+(trust_reach_base + trust)``. Each side then reads a trust signal from the partner's visible
+effort; a frame gap beyond reach reads as conflict, less so the more the meeting time goes to
+joint problem-solving and the more the pair already trusts each other (task conflict need not
+turn into relationship conflict).
+
+The week's meetings are one compiled function (:func:`_week`); numpy draws every random number
+from the run's generator and the compiled code only consumes them. ``NUMBA_DISABLE_JIT=1``
+runs the same code as plain Python (for debugging and coverage).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from collabsim.kernels import dialogue_kernel, meeting_kernel, ties_kernel
 from collabsim.mechanisms.trust import update_trust
-from collabsim.state import Edges, State
+from collabsim.state import Edges, State, pair_row
 
-__all__ = ["dialogue", "meet", "pick_ties", "uniform_pairs"]
+__all__ = ["dialogue", "pick_ties", "uniform_pairs"]
 
-#: Share of meetings that follow existing ties (the rest happen at the table at random).
-TIE_SHARE = 0.85
-#: Reach of bounded confidence is ``openness * (1 + jps) * (TRUST_REACH_BASE + trust)``.
-TRUST_REACH_BASE = 0.5
-#: Baseline weight of a tie in the choice of meetings (added to the pair's two trusts).
-TIE_BASE_WEIGHT = 0.1
-#: Trust signal lost when a frame gap reads as conflict, at zero trust and without joint
-#: problem-solving (scaled by ``(1 - jps) * (1 - trust)``).
-CONFLICT_SIGNAL = 0.6
-#: Trust signal gained at full joint problem-solving.
-JPS_SIGNAL = 0.5
-#: Extra signal of a meeting brokered by the navigator, per unit of trust in the navigator.
-BROKER_SIGNAL = 0.3
-
-
-_NO_BONUS = np.zeros(0)
+_NO_DRAWS = np.zeros(0)
 _NO_ROWS = np.zeros(0, dtype=np.int64)
-#: Highest weight a tie can have in the choice of meetings (both trusts at 1).
-_MAX_TIE_WEIGHT = TIE_BASE_WEIGHT + 2.0
 
 
-def pick_ties(e: Edges, k: int, rng: np.random.Generator, mean_trust: float = 0.5) -> np.ndarray:
+def pick_ties(
+    e: Edges, k: int, rng: np.random.Generator, base: float, mean_trust: float = 0.5
+) -> np.ndarray:
     """Draw ``k`` edge rows with replacement, each with probability proportional to its weight.
 
-    The weight of a tie is ``TIE_BASE_WEIGHT + t_uv + t_vu``. Rejection sampling: a row is
-    proposed uniformly and accepted with probability ``weight / max weight``; the accepted
-    rows, in order, are independent draws from the weighted distribution (the same one as
-    inverse-CDF sampling over the cumulative weights), at a cost of O(k) rather than O(edges).
+    The weight of a tie is ``base + t_uv + t_vu``. Rejection sampling: a row is proposed
+    uniformly and accepted with probability ``weight / max weight``; the accepted rows, in
+    order, are independent draws from the weighted distribution, at a cost of O(k) rather than
+    O(edges).
 
     Args:
         e: The edges (at least one).
         k: Rows to draw.
         rng: The run's generator.
+        base: Baseline weight of a tie (``tie_base_weight``).
         mean_trust: Expected mean trust, used only to size the batches of proposals.
     """
-    n = e.n
-    accept = max(0.05, (TIE_BASE_WEIGHT + 2.0 * mean_trust) / _MAX_TIE_WEIGHT)
-    t_uv, t_vu = e.t_uv, e.t_vu
-    kernel = ties_kernel()
-    if kernel is not None:  # the same acceptance, compiled (collabsim.kernels)
-        out = np.empty(k, dtype=np.int64)
-        filled = 0
-        while filled < k:
-            c = int((k - filled) / accept * 1.15) + 8
-            r = rng.random(2 * c)
-            filled = kernel(r, c, n, t_uv, t_vu, _MAX_TIE_WEIGHT, TIE_BASE_WEIGHT, out, filled)
-        return out
-    got: list[np.ndarray] = []
-    need = k
-    while need > 0:
-        c = int(need / accept * 1.15) + 8
-        r = rng.random(2 * c)
-        rows = (r[:c] * n).astype(np.intp)
-        # accept when u * max weight < weight, i.e. u * max - base < t_uv + t_vu
-        r = r[c:]
-        r *= _MAX_TIE_WEIGHT
-        r -= TIE_BASE_WEIGHT
-        rows = rows[r < t_uv[rows] + t_vu[rows]]
-        got.append(rows[:need])
-        need -= len(got[-1])
-    return got[0] if len(got) == 1 else np.concatenate(got)
+    top = base + 2.0
+    accept = max(0.05, (base + 2.0 * mean_trust) / top)
+    out = np.empty(k, dtype=np.int64)
+    filled = 0
+    while filled < k:
+        c = int((k - filled) / accept * 1.15) + 8
+        filled = _accept_ties(rng.random(2 * c), c, e.n, e.t_uv, e.t_vu, top, base, out, filled)
+    return out
 
 
 def uniform_pairs(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``k`` pairs of distinct people drawn uniformly (``floor(u * n)`` from one batch)."""
+    """``k`` pairs of distinct people drawn uniformly (the decoding :func:`_week` uses)."""
     r = rng.random(2 * k)
-    r[:k] *= n
-    r[k:] *= n - 1
-    ab = r.astype(np.intp)
-    a, b = ab[:k], ab[k:]
-    b += b >= a
+    a = np.empty(k, dtype=np.int64)
+    b = np.empty(k, dtype=np.int64)
+    for j in range(k):
+        a[j], b[j] = _decode_pair(r[j], r[k + j], n)
     return a, b
 
 
 def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Run one week of meetings: frames and trust update (in place).
 
-    Both sides of every meeting are handled at once: ``ends[:, rows]`` is a ``(2, m)`` array
-    whose row 0 is one side (``u``) and row 1 the other (``v``), so ``[::-1]`` gives each
-    side its partner. If a tie meets twice in a week, the frame moves add up and the trust
-    update of the later meeting is the one kept.
+    Meetings are the tie rows drawn by :func:`pick_ties`, then the table pairs, then the
+    navigator's brokered pairs. If a tie meets twice in a week, the frame moves add up and the
+    trust update of the later meeting is the one kept.
     """
     n = s.n_people
     if n < 2 or p.meeting_rate <= 0.0:
         return
     e = s.edges
     m = int(p.meeting_rate * n / 2 + rng.random())
-    m_tie = int(TIE_SHARE * m) if e.n else 0
+    m_tie = int(p.tie_share * m) if e.n else 0
     m_table = m - m_tie
-    if e.dense_table is not None and (kernel := dialogue_kernel()) is not None:
-        _dialogue_compiled(kernel, s, p, rng, m_tie, m_table)
-        return
-    parts = []
-    nav = _NO_BONUS
-    if m_tie:
-        parts.append(pick_ties(e, m_tie, rng, s.mean_trust))
-    if m_table:
-        parts.append(e.find_or_add(*uniform_pairs(n, m_table, rng), p.stranger_trust))
-    if p.navigator and p.navigator_brokered > 0.0:
-        k = int(p.navigator_brokered * n / 2 + rng.random())
-        if k:
-            ab = (rng.random(2 * k) * n).astype(np.intp)
-            a, b = ab[:k], ab[k:]
-            ok = (s.seat_sector[a] != s.seat_sector[b]) & (a != b)
-            if ok.any():
-                a, b = a[ok], b[ok]
-                parts.append(e.find_or_add(a, b, p.stranger_trust))
-                nav = BROKER_SIGNAL * 0.5 * (s.nav_trust[a] + s.nav_trust[b])
-    if not parts:
-        return
-    rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    jps = p.joint_problem_solving
-    pen = (1.0 - jps) * CONFLICT_SIGNAL
-    base = jps * JPS_SIGNAL - 2.0 * p.effort_expected
-    kernel = meeting_kernel()
-    if kernel is not None:  # the same update, compiled (collabsim.kernels)
-        kernel(
-            rows, e.ends, e.trust, s.frame, s.openness, s.effort, nav, 1.0 + jps,
-            TRUST_REACH_BASE, p.frame_step, base, pen, p.trust_gain, p.trust_loss,
-        )  # fmt: skip
-        return
-    meet(s, p, rows, nav, base, pen)
-
-
-def _dialogue_compiled(
-    kernel, s: State, p, rng: np.random.Generator, m_tie: int, m_table: int
-) -> None:
-    """The week's meetings by the compiled kernel (dense pair index); the same draws, in order."""
-    n = s.n_people
-    e = s.edges
-    ties = pick_ties(e, m_tie, rng, s.mean_trust) if m_tie else _NO_ROWS
-    r_table = rng.random(2 * m_table) if m_table else _NO_BONUS
-    r_nav = _NO_BONUS
+    ties = pick_ties(e, m_tie, rng, p.tie_base_weight, s.mean_trust) if m_tie else _NO_ROWS
+    r_table = rng.random(2 * m_table) if m_table else _NO_DRAWS
+    r_nav = _NO_DRAWS
     if p.navigator and p.navigator_brokered > 0.0:
         k = int(p.navigator_brokered * n / 2 + rng.random())
         if k:
             r_nav = rng.random(2 * k)
     e.reserve(m_table + len(r_nav) // 2)
     jps = p.joint_problem_solving
-    n_edges = kernel(
-        ties, r_table, r_nav, s.seat_sector, s.nav_trust, BROKER_SIGNAL * 0.5,
-        e.dense_table, e.n, p.stranger_trust, e.ends, e.trust, s.frame, s.openness,
-        s.effort, 1.0 + jps, TRUST_REACH_BASE, p.frame_step,
-        jps * JPS_SIGNAL - 2.0 * p.effort_expected, (1.0 - jps) * CONFLICT_SIGNAL,
-        p.trust_gain, p.trust_loss,
-    )  # fmt: skip
-    e.added_in_place(n_edges)
+    coef = (
+        1.0 + jps,  # reach scale
+        p.trust_reach_base,
+        p.frame_step,
+        jps * p.jps_signal - 2.0 * p.effort_expected,  # signal before the partner's effort
+        (1.0 - jps) * p.conflict_signal,  # conflict signal at zero trust
+        p.trust_gain,
+        p.trust_loss,
+        p.broker_signal * 0.5,
+        p.stranger_trust,
+    )
+    people = (s.frame, s.openness, s.effort, s.seat_sector, s.nav_trust)
+    edges = (e.ends, e.trust, e.keys, e.slots)
+    e.n = _week(ties, r_table, r_nav, people, edges, e.n, coef)
 
 
-def meet(s: State, p, rows: np.ndarray, nav: np.ndarray, base: float, pen: float) -> None:
-    """Apply a week's meetings on edge ``rows`` to frames and trust (numpy path, in place).
+# ------------------------------------------------------------------------------ compiled core
+@numba.njit(cache=True, nogil=True)
+def _decode_pair(r0: float, r1: float, n: int) -> tuple[int, int]:
+    """Two distinct people from two uniforms: ``a = floor(r0 n)``, ``b`` among the others."""
+    a = int(r0 * n)
+    b = int(r1 * (n - 1))
+    if b >= a:
+        b += 1
+    return a, b
 
-    Args:
-        s: The state.
-        p: The parameters.
-        rows: Edge of each meeting.
-        nav: The navigator's bonus signal of the last ``len(nav)`` meetings.
-        base: Signal before the partner's effort: ``jps * JPS_SIGNAL - 2 effort_expected``.
-        pen: Conflict signal at zero trust, ``(1 - jps) * CONFLICT_SIGNAL``.
+
+@numba.njit(cache=True, nogil=True)
+def _accept_ties(r, c, n_edges, t_uv, t_vu, top, base, out, filled):
+    """Accept proposals ``r`` (``2c`` uniforms) into ``out[filled:]``; return the new fill.
+
+    Proposal ``j`` is edge row ``int(r[j] * n_edges)``, accepted when ``r[c + j] * top - base
+    < t_uv + t_vu`` (its weight over the top weight exceeds a uniform).
     """
-    e = s.edges
-    n = s.n_people
-    uv = e.ends.take(rows, axis=1)  # (2, m): each side of each meeting
-    x = s.frame
-    side = x[uv]
-    gap = side[::-1] - side  # each side's gap toward its partner
-    t = e.trust.take(rows, axis=1)  # each side's trust in its partner
-    # people hear out those they trust from further away (trust-weighted bounded confidence)
-    reach = s.openness[uv]
-    reach *= 1.0 + p.joint_problem_solving
-    reach *= TRUST_REACH_BASE + t
-    within = np.abs(gap) < reach
-    step = t * gap
-    step *= within
-    step *= p.frame_step  # move toward the partner by mu * trust * gap, if within reach
-    x += np.bincount(uv.ravel(), step.ravel(), minlength=n)
-    np.minimum(x, 1.0, out=x)
-    np.maximum(x, 0.0, out=x)
-    # trust signals from the partner's visible effort, conflict and joint problem-solving:
-    # 2 (e_partner - expected) + jps * JPS_SIGNAL - pen * (1 - trust) * (not within)
-    sig = s.effort[uv[::-1]]
-    sig *= 2.0
-    sig += base
-    conflict = 1.0 - t
-    conflict *= pen
-    np.subtract(sig, conflict, out=sig, where=~within)
-    if len(nav):
-        sig[:, -len(nav) :] += nav
-    np.minimum(sig, 1.0, out=sig)
-    np.maximum(sig, -1.0, out=sig)
-    t = update_trust(t, sig, p.trust_gain, p.trust_loss)
-    e.t_uv[rows] = t[0]  # a tie met twice keeps the later update
-    e.t_vu[rows] = t[1]
+    k = out.shape[0]
+    for j in range(c):
+        if filled >= k:
+            break
+        row = int(r[j] * n_edges)
+        if r[c + j] * top - base < t_uv[row] + t_vu[row]:
+            out[filled] = row
+            filled += 1
+    return filled
+
+
+@numba.njit(cache=True, nogil=True)
+def _week(tie_rows, r_table, r_nav, people, edges, n_edges, coef):
+    """One week of meetings (in place); return the new edge count.
+
+    ``people`` is ``(frame, openness, effort, seat_sector, nav_trust)``, ``edges`` is ``(ends,
+    trust, keys, slots)`` and ``coef`` the week's coefficients built by :func:`dialogue`. Side
+    0 of a meeting is the edge's ``u``, side 1 its ``v``.
+    """
+    frame, openness, effort, seat_sector, nav_trust = people
+    ends, trust, keys, slots = edges
+    reach_scale, reach_base, step_size, signal_base, penalty, gain, loss, broker, trust0 = coef
+    n = frame.shape[0]
+    m_tie = tie_rows.shape[0]
+    k_table = r_table.shape[0] // 2
+    k_nav = r_nav.shape[0] // 2
+    rows = np.empty(m_tie + k_table + k_nav, dtype=np.int64)
+    rows[:m_tie] = tie_rows
+    m = m_tie
+    for j in range(k_table):  # strangers and acquaintances meeting at the table
+        a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
+        row = pair_row(a, b, n, keys, slots, ends, trust, n_edges, trust0)
+        n_edges = max(n_edges, row + 1)
+        rows[m] = row
+        m += 1
+    bonus = np.empty(k_nav)
+    nb = 0
+    for j in range(k_nav):  # the navigator brokers meetings across sectors
+        a = int(r_nav[j] * n)
+        b = int(r_nav[k_nav + j] * n)
+        if seat_sector[a] != seat_sector[b] and a != b:
+            row = pair_row(a, b, n, keys, slots, ends, trust, n_edges, trust0)
+            n_edges = max(n_edges, row + 1)
+            rows[m] = row
+            m += 1
+            bonus[nb] = broker * (nav_trust[a] + nav_trust[b])
+            nb += 1
+    move = np.zeros(n)
+    within = np.empty((2, m), dtype=np.bool_)
+    for s in range(2):  # bounded confidence, scaled by trust; moves summed per person
+        for j in range(m):
+            r = rows[j]
+            me = ends[s, r]
+            gap = frame[ends[1 - s, r]] - frame[me]
+            t = trust[s, r]
+            w = abs(gap) < openness[me] * reach_scale * (reach_base + t)
+            within[s, j] = w
+            move[me] += t * gap * (1.0 if w else 0.0) * step_size
+    for i in range(n):
+        frame[i] = max(min(frame[i] + move[i], 1.0), 0.0)
+    new = np.empty((2, m))
+    for s in range(2):  # trust signals from effort, conflict and brokering; asymmetric update
+        for j in range(m):
+            r = rows[j]
+            t = trust[s, r]
+            sig = effort[ends[1 - s, r]] * 2.0 + signal_base
+            if not within[s, j]:
+                sig -= (1.0 - t) * penalty
+            if j >= m - nb:
+                sig += bonus[j - (m - nb)]
+            new[s, j] = update_trust(t, max(min(sig, 1.0), -1.0), gain, loss)
+    for s in range(2):  # written in meeting order: a tie met twice keeps the later update
+        for j in range(m):
+            trust[s, rows[j]] = new[s, j]
+    return n_edges

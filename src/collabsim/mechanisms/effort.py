@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.kernels import kernel
 from collabsim.state import State
 
 __all__ = ["effort"]
@@ -17,8 +16,4 @@ __all__ = ["effort"]
 def effort(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Recompute every representative's effort (in place)."""
     c = s.commitment
-    compiled = kernel("effort")
-    if compiled is not None:  # the same division, compiled (collabsim.kernels)
-        compiled(c, s.loyalty, s.seat_pressure, s.effort)
-        return
     np.divide(c, c + s.loyalty * s.seat_pressure + 1e-12, out=s.effort)

@@ -22,29 +22,11 @@ import math
 
 import numpy as np
 
-from collabsim.kernels import kernel
 from collabsim.mechanisms import governance as gov
 from collabsim.mechanisms.projects import learning_probability, mediation
 from collabsim.state import Project, State
 
 __all__ = ["entry_point"]
-
-#: Effort below which a member has nothing to give to a new project.
-EFFORT_MIN = 0.3
-#: Share of members who must accept a whole-problem plan (without entry points).
-NEAR_FULL_CONSENSUS = 0.9
-#: Weeks a whole-problem project (size 1) takes; smaller projects take proportionally less.
-PROJECT_WEEKS = 40
-#: Shortest project.
-MIN_PROJECT_WEEKS = 4
-#: Share of the gap to residents' view the aim closes when residents help design.
-DESIGN_PULL = 0.5
-#: Chance that a decision the rule passes is made, at zero fit (rises linearly to 1 at fit 1).
-ADOPT_FLOOR = 0.2
-#: Legitimacy gained when shared governance adopts (broad agreement).
-SHARED_LEGITIMACY = 0.03
-#: Legitimacy lost when a lead organization imposes a decision.
-LEAD_LEGITIMACY = 0.02
 
 
 def leverage(z: float, theta: float, width: float) -> float:
@@ -56,20 +38,16 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Maybe make and decide on a proposal (in place)."""
     if s.project is not None or week < s.pause_until:
         return
-    if rng.random() >= p.proposal_chance:
+    if rng.random() >= s.proposal_chance:
         return
     s.proposals += 1
     eff = s.effort
-    pick = kernel("proposer")
-    if pick is not None:  # the same draw, compiled (collabsim.kernels)
-        proposer = pick(eff, rng.random())
-    else:
-        cum = np.cumsum(eff)
-        proposer = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
-        proposer = min(proposer, len(eff) - 1)
+    cum = np.cumsum(eff)
+    proposer = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+    proposer = min(proposer, len(eff) - 1)
     aim = float(s.frame[proposer])
     if p.community_stages >= 2:
-        aim += DESIGN_PULL * (s.theta + 0.1 * rng.normal() - aim)
+        aim += p.design_pull * (s.theta + 0.1 * rng.normal() - aim)
     if p.entry_points:
         k = int(np.argmin(np.abs(s.project_pos - aim)))
         z = float(s.project_pos[k])
@@ -79,20 +57,15 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         z = aim
         size = 1.0
         widen = 1.0
-    compiled = kernel("support")
-    if compiled is not None:  # the same test, compiled (collabsim.kernels)
-        support = np.empty(len(eff), dtype=bool)
-        count = compiled(s.frame, s.openness, eff, z, widen, EFFORT_MIN, support)
-    else:
-        reach = s.openness * widen if p.entry_points else s.openness
-        support = (np.abs(s.frame - z) < reach) & (eff > EFFORT_MIN)
-        count = np.count_nonzero(support)
+    reach = s.openness * widen if p.entry_points else s.openness
+    support = (np.abs(s.frame - z) < reach) & (eff > p.effort_min)
+    count = np.count_nonzero(support)
     share = count / len(support)  # (support.mean(), without its overhead)
-    passes = gov.decide(s.mode, support, s.org, share)
-    if not p.entry_points and min(share, s.consensus) < NEAR_FULL_CONSENSUS:
+    passes = gov.decide(p, s.mode, support, s.org, share)
+    if not p.entry_points and min(share, s.consensus) < p.near_full_consensus:
         passes = False
     fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, size))
-    if not passes or rng.random() >= ADOPT_FLOOR + (1.0 - ADOPT_FLOOR) * fit[s.mode]:
+    if not passes or rng.random() >= p.adopt_floor + (1.0 - p.adopt_floor) * fit[s.mode]:
         why = (
             "too little support for the decision rule"
             if not passes
@@ -108,7 +81,7 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         ):
             gov.adapt(s, p, week, fit)
         return
-    dur = max(MIN_PROJECT_WEEKS, round(PROJECT_WEEKS * size))
+    dur = max(p.min_project_weeks, round(p.project_weeks * size))
     s.project = Project(
         position=z,
         size=size,
@@ -122,10 +95,10 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
     if s.first_adoption_week < 0:
         s.first_adoption_week = week
     if s.mode == gov.SHARED:
-        s.legitimacy += SHARED_LEGITIMACY * (1.0 - s.legitimacy)
+        s.legitimacy += p.shared_legitimacy * (1.0 - s.legitimacy)
     elif s.mode == gov.LEAD:
         against = ~support
-        s.commitment[against] *= 1.0 - gov.IMPOSED_COST
-        s.legitimacy -= LEAD_LEGITIMACY * s.legitimacy
+        s.commitment[against] *= 1.0 - p.imposed_cost
+        s.legitimacy -= p.lead_legitimacy * s.legitimacy
     kind = "entry point" if p.entry_points else "whole plan"
     s.log(week, "adopted", f"{kind} adopted at {z:.2f} ({share:.0%} support, {dur} wk)")

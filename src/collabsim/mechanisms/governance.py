@@ -28,21 +28,8 @@ from collabsim.state import State
 
 __all__ = ["LEAD", "NAO", "SHARED", "adapt", "decide", "fits"]
 
+#: Mode codes (index into :data:`collabsim.params.GOVERNANCE_MODES`).
 SHARED, LEAD, NAO = 0, 1, 2
-#: Support share a shared-governance proposal needs.
-SHARED_QUORUM = 2.0 / 3.0
-#: Support share an NAO proposal needs.
-NAO_QUORUM = 0.5
-#: Commitment lost by a member who did not support a lead organization's decision.
-IMPOSED_COST = 0.1
-#: Capacity the NAO adds (share of the gap to full capacity).
-NAO_CAPACITY = 0.15
-#: Share of public value flow spent on NAO overhead.
-NAO_OVERHEAD = 0.15
-#: Fit margin a new mode must offer before an adaptable collaboration switches.
-SWITCH_MARGIN = 0.05
-#: Weeks without proposals while a new governance mode settles in.
-SWITCH_PAUSE = 4
 
 
 def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray:
@@ -78,10 +65,11 @@ def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray
     return np.array([shared, lead, nao])
 
 
-def decide(mode: int, support: np.ndarray, org: np.ndarray, share: float | None = None) -> bool:
+def decide(p, mode: int, support: np.ndarray, org: np.ndarray, share: float | None = None) -> bool:
     """Apply the decision rule of ``mode`` to members' support (bool per seat).
 
     Args:
+        p: The parameters (quorums).
         mode: The governance mode.
         support: Whether each seat supports the proposal.
         org: Organization of each seat.
@@ -93,7 +81,7 @@ def decide(mode: int, support: np.ndarray, org: np.ndarray, share: float | None 
         return bool(np.count_nonzero(support & lead) / n_lead >= 0.5) if n_lead else False
     if share is None:
         share = np.count_nonzero(support) / len(support)
-    return bool(share >= (SHARED_QUORUM if mode == SHARED else NAO_QUORUM))
+    return bool(share >= (p.shared_quorum if mode == SHARED else p.nao_quorum))
 
 
 def adapt(s: State, p, week: int, fit: np.ndarray) -> None:
@@ -101,9 +89,9 @@ def adapt(s: State, p, week: int, fit: np.ndarray) -> None:
     if not p.adaptable:
         return
     best = int(np.argmax(fit))
-    if best != s.mode and fit[best] > fit[s.mode] + SWITCH_MARGIN:
+    if best != s.mode and fit[best] > fit[s.mode] + p.switch_margin:
         old = GOVERNANCE_MODES[s.mode]
         s.mode = best
         s.governance_changes += 1
-        s.pause_until = week + SWITCH_PAUSE
+        s.pause_until = week + p.switch_pause
         s.log(week, "governance", f"governance changed from {old} to {GOVERNANCE_MODES[best]}")

@@ -32,30 +32,6 @@ from collabsim.state import State
 
 __all__ = ["learning_probability", "mediation", "projects", "resolve_setback", "resolve_win"]
 
-WIN_COMMITMENT = 0.15
-WIN_LEGITIMACY = 0.2
-#: Trust signal every member reads from a shared win (through the asymmetric trust update).
-WIN_SIGNAL = 0.3
-#: Public value of a won project, per unit of leverage x size x uptake.
-WIN_VALUE = 0.5
-SETBACK_LEGITIMACY = 0.1
-LEARN_PULL = 0.4
-LEARN_PRECISION = 0.15
-#: Precision of what a setback examined in good faith reveals, even without data.
-LEARN_EVIDENCE_FLOOR = 0.5
-#: Commitment gained when a setback is met by learning (a team that learns stays engaged).
-LEARN_COMMITMENT = 0.05
-BLAME_TRUST = 0.4
-#: Trust signal every member reads from a blame game (the climate sours for everyone), on top
-#: of the hit to the blamed organization; through the same asymmetric update as a win.
-BLAME_SIGNAL = -0.3
-BLAME_COMMITMENT = 0.15
-BLAME_LOYALTY = 0.15
-#: Extra legitimacy lost in a public blame game.
-BLAME_LEGITIMACY = 0.05
-#: Extra evidence precision when residents help evaluate (fourth stage).
-EVALUATE_PRECISION = 0.1
-
 
 def success_probability(s: State, p, oc_mean: float, fit: float) -> float:
     """Probability that the active project succeeds, given its mean capacity and mode fit.
@@ -99,14 +75,14 @@ def resolve_win(s: State, p, week: int) -> None:
     s.last_win_week = week
     if s.first_win_week < 0:
         s.first_win_week = week
-    s.commitment += WIN_COMMITMENT * (1.0 - s.commitment)
-    s.legitimacy += WIN_LEGITIMACY * (1.0 - s.legitimacy)
-    s.public_value += WIN_VALUE * pr.leverage * pr.size * uptake(s, p)
+    s.commitment += p.win_commitment * (1.0 - s.commitment)
+    s.legitimacy += p.win_legitimacy * (1.0 - s.legitimacy)
+    s.public_value += p.win_value * pr.leverage * pr.size * uptake(s, p)
     s.programs += pr.leverage * pr.size
     e = s.edges
     n = e.n
-    e.t_uv[:n] = update_trust(e.t_uv[:n], WIN_SIGNAL, p.trust_gain, p.trust_loss)
-    e.t_vu[:n] = update_trust(e.t_vu[:n], WIN_SIGNAL, p.trust_gain, p.trust_loss)
+    e.t_uv[:n] = update_trust(e.t_uv[:n], p.win_signal, p.trust_gain, p.trust_loss)
+    e.t_vu[:n] = update_trust(e.t_vu[:n], p.win_signal, p.trust_gain, p.trust_loss)
     s.log(week, "win", f"small win at {pr.position:.2f} (leverage {pr.leverage:.2f})")
 
 
@@ -115,18 +91,18 @@ def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.nd
     s.setbacks += 1
     if s.first_setback_week < 0:
         s.first_setback_week = week
-    s.legitimacy -= SETBACK_LEGITIMACY * s.legitimacy
+    s.legitimacy -= p.setback_legitimacy * s.legitimacy
     p_learn = learning_probability(p, s.working_trust, s.evidence_precision, mediation(s, p))
     if rng.random() < p_learn:
         s.learning += 1
-        s.commitment += LEARN_COMMITMENT * (1.0 - s.commitment)
-        sd = evidence_noise(max(s.evidence_precision, LEARN_EVIDENCE_FLOOR))
+        s.commitment += p.learn_commitment * (1.0 - s.commitment)
+        sd = evidence_noise(p, max(s.evidence_precision, p.learn_evidence_floor))
         ev = s.theta + sd * rng.normal()
         x = s.frame
-        x += LEARN_PULL * s.effort * (ev - x)
+        x += p.learn_pull * s.effort * (ev - x)
         np.clip(x, 0.0, 1.0, out=x)
-        s.plan = ev if not math.isfinite(s.plan) else s.plan + LEARN_PULL * (ev - s.plan)
-        gain = LEARN_PRECISION + (EVALUATE_PRECISION if p.community_stages >= 4 else 0.0)
+        s.plan = ev if not math.isfinite(s.plan) else s.plan + p.learn_pull * (ev - s.plan)
+        gain = p.learn_precision + (p.evaluate_precision if p.community_stages >= 4 else 0.0)
         s.evidence_precision += gain * (1.0 - s.evidence_precision)
         s.log(week, "learning", "setback met by learning: frames move toward the evidence")
         gov.adapt(s, p, week, fit)
@@ -143,13 +119,13 @@ def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.nd
     target = int(np.argmin(mean_in))
     hit_v = (ov == target) & (ou != target)
     hit_u = (ou == target) & (ov != target)
-    t_uv[hit_v] *= 1.0 - BLAME_TRUST
-    t_vu[hit_u] *= 1.0 - BLAME_TRUST
-    t_uv[:] = update_trust(t_uv, BLAME_SIGNAL, p.trust_gain, p.trust_loss)
-    t_vu[:] = update_trust(t_vu, BLAME_SIGNAL, p.trust_gain, p.trust_loss)
-    s.commitment -= BLAME_COMMITMENT * s.commitment
-    s.loyalty += BLAME_LOYALTY * (1.0 - s.loyalty)
-    s.legitimacy -= BLAME_LEGITIMACY * s.legitimacy
+    t_uv[hit_v] *= 1.0 - p.blame_trust
+    t_vu[hit_u] *= 1.0 - p.blame_trust
+    t_uv[:] = update_trust(t_uv, p.blame_signal, p.trust_gain, p.trust_loss)
+    t_vu[:] = update_trust(t_vu, p.blame_signal, p.trust_gain, p.trust_loss)
+    s.commitment -= p.blame_commitment * s.commitment
+    s.loyalty += p.blame_loyalty * (1.0 - s.loyalty)
+    s.legitimacy -= p.blame_legitimacy * s.legitimacy
     s.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
     return False
 

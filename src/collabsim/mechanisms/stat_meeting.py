@@ -18,36 +18,27 @@ from collabsim.state import State
 
 __all__ = ["evidence_noise", "stat_meeting"]
 
-#: Evidence noise (s.d. in frame units) at zero data quality; 0.02 remains at full quality.
-DATA_NOISE = 0.3
-#: Share of the gap to the evidence a fully engaged member closes at one stat meeting.
-DATA_PULL = 0.1
-#: Share of the gap between evidence precision and data quality closed per stat meeting.
-PRECISION_STEP = 0.3
-#: Legitimacy gained per stat meeting when progress is visible.
-TRANSPARENCY_GAIN = 0.03
 
-
-def evidence_noise(quality: float) -> float:
+def evidence_noise(p, quality: float) -> float:
     """Standard deviation of one evidence reading at data quality ``quality``."""
-    return DATA_NOISE * (1.0 - quality) + 0.02
+    return p.data_noise * (1.0 - quality) + 0.02
 
 
 def stat_meeting(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Hold a stat meeting if one is due (in place)."""
     if not p.data_use or week % p.stat_interval:
         return
-    ev = s.theta + evidence_noise(p.data_quality) * rng.normal()
+    ev = s.theta + evidence_noise(p, p.data_quality) * rng.normal()
     x = s.frame
-    x += DATA_PULL * s.effort * (ev - x)
+    x += p.data_pull * s.effort * (ev - x)
     np.clip(x, 0.0, 1.0, out=x)
     if math.isfinite(s.plan):
-        s.plan += DATA_PULL * (ev - s.plan)
+        s.plan += p.data_pull * (ev - s.plan)
     pr = s.project
     if pr is not None and pr.entry_point:
         pr.position += 0.5 * p.provisionality * (ev - pr.position)
         pr.leverage = math.exp(-((pr.position - s.theta) ** 2) / (2 * p.leverage_width**2))
     if p.data_quality > s.evidence_precision:
-        s.evidence_precision += PRECISION_STEP * (p.data_quality - s.evidence_precision)
+        s.evidence_precision += p.precision_step * (p.data_quality - s.evidence_precision)
     if s.adopted > 0:
-        s.legitimacy += TRANSPARENCY_GAIN * (1.0 - s.legitimacy)
+        s.legitimacy += p.transparency_gain * (1.0 - s.legitimacy)

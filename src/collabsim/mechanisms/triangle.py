@@ -19,42 +19,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.kernels import kernel
 from collabsim.mechanisms import governance as gov
 from collabsim.state import State
 
 __all__ = ["triangle"]
 
-#: Weeks a win stays visible before legitimacy starts to decay.
-VISIBLE_WEEKS = 26
-#: Weekly legitimacy gain from fully diverse representation.
-DIVERSITY_LEGITIMACY = 0.005
-
 
 def triangle(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Update capacity, legitimacy and public value (in place)."""
     weight = s.weight_always if s.adopted == 0 else s.weight_all
-    compiled = kernel("org_capacity")
-    if compiled is not None:  # the same sums, compiled (collabsim.kernels)
-        committed = compiled(s.org, s.effort, weight)
-    else:
-        per_org = np.bincount(s.org, s.effort, s.n_orgs)  # summed effort of each organization
-        per_org *= weight
-        committed = float(np.add.reduce(per_org))
+    per_org = np.bincount(s.org, s.effort, s.n_orgs)  # summed effort of each organization
+    per_org *= weight
+    committed = float(np.add.reduce(per_org))
     oc = committed * p.inv_reps * (0.4 + 0.6 * p.resources)
     if s.mode == gov.NAO:
-        oc += gov.NAO_CAPACITY * (1.0 - oc)
+        oc += p.nao_capacity * (1.0 - oc)
     s.capacity_oc = min(1.0, max(0.0, oc))
     L = s.legitimacy
-    gain = DIVERSITY_LEGITIMACY * p.div_index
+    gain = p.diversity_legitimacy * s.div_index
     since = week - max(s.last_win_week, 0)
-    decay = p.legitimacy_decay if since > VISIBLE_WEEKS else 0.0
+    decay = p.legitimacy_decay if since > p.visible_weeks else 0.0
     L += gain * (1.0 - L) - decay * L
     s.legitimacy = min(1.0, max(0.0, L))
     if s.programs > 0.0:
         flow = p.public_value_rate * min(s.capacity_oc, s.legitimacy) * s.plan_support * s.programs
         if s.mode == gov.NAO:
-            flow *= 1.0 - gov.NAO_OVERHEAD
+            flow *= 1.0 - p.nao_overhead
         s.public_value += flow
     if s.impact_week < 0 and s.public_value >= p.impact_target:
         s.impact_week = week

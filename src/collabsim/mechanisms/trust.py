@@ -5,19 +5,21 @@ partner's visible effort). Positive signals close a share ``gain * s`` of the di
 trust; negative signals remove a share ``loss * |s|`` of the trust held. With the rates of Pant
 & Yu (2025; lambda+ = 0.10, lambda- = 0.30) a +1 then a -1 signal leaves trust lower than
 before: 0.5 -> 0.55 -> 0.385.
+
+:func:`update_trust` is the one implementation of this rule: a compiled numpy ufunc, called on
+arrays by the submodels and on single values inside the compiled dialogue.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import numba
 
 __all__ = ["update_trust"]
 
 
-def update_trust(
-    trust: np.ndarray | float, signal: np.ndarray | float, gain: float, loss: float
-) -> np.ndarray:
-    """Return trust after one signal.
+@numba.vectorize(["float64(float64, float64, float64, float64)"], cache=True, nopython=True)
+def update_trust(trust: float, signal: float, gain: float, loss: float) -> float:  # type: ignore[misc]
+    """Trust after one signal (a ufunc: arrays broadcast).
 
     Args:
         trust: Current trust in [0, 1].
@@ -28,8 +30,4 @@ def update_trust(
     Returns:
         Updated trust, in [0, 1] whenever the inputs are in range.
     """
-    t = np.asarray(trust, dtype=float)
-    s = np.asarray(signal, dtype=float)
-    # t + gain * (1 - t) * s where s >= 0, t + loss * t * s elsewhere (one product, one sum)
-    rate = np.where(s >= 0.0, gain * (1.0 - t), loss * t)
-    return t + rate * s
+    return trust + (gain * (1.0 - trust) if signal >= 0.0 else loss * trust) * signal

@@ -13,20 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from collabsim.kernels import kernel
 from collabsim.state import State
 
-__all__ = ["draw_people", "turnover", "weekly_hazard"]
-
-#: A newcomer's commitment relative to a founder's: they did not make the earlier consensus.
-NEWCOMER_COMMITMENT = 0.7
-#: Trust of a newcomer in the navigator, as a share of the founders' trust in it.
-NEWCOMER_NAV_TRUST = 0.6
-
-
-def weekly_hazard(annual: float) -> float:
-    """Weekly probability of an event that happens with probability ``annual`` per year."""
-    return 1.0 - (1.0 - annual) ** (1.0 / 52.0)
+__all__ = ["draw_people", "turnover"]
 
 
 def draw_people(s: State, p, rng: np.random.Generator, rows: np.ndarray) -> None:
@@ -73,24 +62,20 @@ def turnover(s: State, p, rng: np.random.Generator, week: int) -> None:
     s.left_this_week = len(rows)
     s.leavers_total += len(rows)
     draw_people(s, p, rng, rows)
-    s.commitment[rows] *= NEWCOMER_COMMITMENT
+    s.commitment[rows] *= p.newcomer_commitment
     s.founder[rows] = False
     if p.navigator:
-        s.nav_trust[rows] = NEWCOMER_NAV_TRUST * p.navigator_trust
+        s.nav_trust[rows] = p.newcomer_nav_trust * p.navigator_trust
     # trust on every tie of a leaver is handed over only in part
     e = s.edges
     u, v = e.u[: e.n], e.v[: e.n]
     h = p.handoff + (p.onboarding * (1.0 - p.handoff) if p.navigator else 0.0)
-    compiled = kernel("handoff")
-    if compiled is not None:  # the same update, compiled (collabsim.kernels)
-        compiled(u, v, e.trust, leave, h, (1.0 - h) * p.stranger_trust)
-    else:
-        hit = (leave[u] | leave[v]).nonzero()[0]
-        if len(hit):
-            t = e.trust.take(hit, axis=1)  # both directions
-            t *= h
-            t += (1.0 - h) * p.stranger_trust
-            e.t_uv[hit], e.t_vu[hit] = t
+    hit = (leave[u] | leave[v]).nonzero()[0]
+    if len(hit):
+        t = e.trust.take(hit, axis=1)  # both directions
+        t *= h
+        t += (1.0 - h) * p.stranger_trust
+        e.t_uv[hit], e.t_vu[hit] = t
     memory = p.onboarding if p.navigator else 0.0
     s.evidence_precision *= 1.0 - (len(rows) / n) * (1.0 - memory)
     s.log(week, "turnover", f"{len(rows)} newcomer(s) joined")

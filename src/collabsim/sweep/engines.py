@@ -26,7 +26,6 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from collabsim import kernels
 from collabsim.runner import default_workers, die_with_parent
 
 __all__ = [
@@ -136,7 +135,9 @@ class PoolEngine(Engine):
     def start(self) -> None:
         """Start the worker processes now (before any thread, such as a progress bar's)."""
         if self._pool is None:
-            kernels.warm_up()  # compiled once: workers inherit them (fork) or load them (cache)
+            from collabsim.model import warm_up
+
+            warm_up()  # compiled once: workers inherit them (fork) or load them (cache)
             ctx = multiprocessing.get_context(self.start_method)
             parent = os.getpid() if self.start_method == "fork" else None
             self._pool = ProcessPoolExecutor(
@@ -233,7 +234,9 @@ class DaskEngine(Engine):
             self._client = self.address
             self._own_client = False
         elif self.address == "local":
-            kernels.warm_up()  # compiled once here: the workers load them from numba's cache
+            from collabsim.model import warm_up
+
+            warm_up()  # compiled once here: the workers load them from numba's cache
             # The cluster's processes ignore Ctrl-C (they inherit that from here): a Ctrl-C in
             # the terminal is this process's to handle, and it closes the cluster cleanly,
             # instead of every worker printing a traceback.
