@@ -900,7 +900,8 @@ _FIXED: list[Param] = [
         0.2,
         "float",
         "governance",
-        "Chance that a decision the rule passes is made at zero governance fit (rises linearly to 1 at fit 1).",
+        "Chance that a decision the rule passes is made at zero governance fit "
+        "(rises linearly to 1 at fit 1).",
         "probability",
         0.0,
         1.0,
@@ -1091,7 +1092,8 @@ _FIXED: list[Param] = [
         0.1,
         "float",
         "community engagement",
-        "Extra evidence precision from a learning response when residents help evaluate (fourth stage).",
+        "Extra evidence precision from a learning response when residents help evaluate "
+        "(fourth stage).",
         "share",
         0.0,
         1.0,
@@ -1173,7 +1175,8 @@ _FIXED: list[Param] = [
         0.7,
         "float",
         "turnover",
-        "A newcomer's commitment relative to a founder's (they did not make the earlier consensus).",
+        "A newcomer's commitment relative to a founder's "
+        "(they did not make the earlier consensus).",
         "ratio",
         0.0,
         1.0,
