@@ -1,4 +1,9 @@
-"""Outcomes: per-step recording into preallocated arrays, the tidy time series and the summary.
+"""Outcomes: declared once, recorded per step into preallocated arrays, and summarized.
+
+:data:`SERIES_OUTCOMES` and :data:`SUMMARY_OUTCOMES` declare every outcome of a run (name,
+meaning, unit, kind, range and how a run that never reaches an event is recorded); the
+recorder, :func:`summarize`, sweeps, sensitivity analysis, plots, reports and tests read that
+declaration.
 
 :class:`Recorder` writes one row per week (row 0 is the founding state) into numpy arrays sized
 for the horizon, so recording costs a few array writes per step and no copies. The measures of
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,8 +25,12 @@ from collabsim.state import State
 
 __all__ = [
     "ENTRY_WINDOW",
+    "OUTCOMES",
     "SERIES",
+    "SERIES_OUTCOMES",
     "SUMMARY_KEYS",
+    "SUMMARY_OUTCOMES",
+    "Outcome",
     "Recorder",
     "consensus_share",
     "summarize",
@@ -37,68 +47,121 @@ ENTRY_WINDOW = 39
 #: Tenure below which a representative counts as a newcomer (weeks).
 NEWCOMER_WEEKS = 13
 
-#: Columns of the time series, with their meaning.
-SERIES: dict[str, str] = {
-    "public_value": "collective impact achieved so far (PV units)",
-    "legitimacy": "legitimacy and support (0-1)",
-    "operational_capacity": "operational capacity (0-1)",
-    "uptake": "program uptake: legitimacy x how far residents are engaged in implementation (0-1)",
-    "mean_trust": "mean trust on existing ties (0-1)",
-    "working_trust": "trust met in meetings: ties weighted by how often they are used (0-1)",
-    "trust_density": "share of all ordered pairs with trust above 0.5",
-    "consensus": "share of people in the largest frame cluster",
-    "plan_support": "share of members who can accept the adopted plan (0 without a plan)",
-    "frame_sd": "standard deviation of frames",
-    "plan_alignment": "leverage of the current plan (0-1; 0 without a plan)",
-    "commitment": "mean commitment (0-1)",
-    "effort": "mean effort given to the collaboration (0-1)",
-    "founders_share": "share of seats still held by founders",
-    "newcomers_share": "share of seats held by newcomers (under 13 weeks)",
-    "evidence_precision": "how precisely the collaboration knows where leverage lies (0-1)",
-    "wins": "cumulative small wins",
-    "setbacks": "cumulative setbacks",
-    "learning": "cumulative setbacks met by learning",
-    "blame": "cumulative setbacks met by blame",
-    "mode": "governance mode (0 shared, 1 lead, 2 NAO)",
-    "project_active": "1 while a project is under way",
-    "alive": "1 while the collaboration exists",
-}
 
-#: Keys of the per-run summary.
-SUMMARY_KEYS: tuple[str, ...] = (
-    "collective_impact",
-    "success",
-    "any_win",
-    "weeks_to_first_win",
-    "weeks_to_impact",
-    "momentum",
-    "perished",
-    "perished_week",
-    "talk_only",
-    "consensus",
-    "mean_trust",
-    "working_trust",
-    "trust_density",
-    "learning_share",
-    "founders_share",
-    "legitimacy",
-    "operational_capacity",
-    "uptake",
-    "governance_changes",
-    "final_mode",
-    "wins",
-    "setbacks",
-    "learning",
-    "blame",
-    "proposals",
-    "adopted",
-    "consensus_remade",
-    "leadership_shocks",
-    "leavers",
-    "first_setback_week",
-    "first_outcome_win",
-    "weeks_run",
+@dataclass(frozen=True)
+class Outcome:
+    """One declared outcome of a run.
+
+    Attributes:
+        name: Column of the time series or key of :func:`summarize`.
+        meaning: What it measures, in one sentence.
+        unit: Unit (``"share"`` for values in [0, 1], ``"weeks"``, ``"count"``...).
+        kind: ``"float"``, ``"int"`` or ``"bool"`` (how a value is stored).
+        low: Lowest possible value.
+        high: Highest possible value (``math.inf`` when unbounded).
+        censored: How a run in which the event never happens is recorded (empty: the outcome
+            is always defined). Time-to-event outcomes are right-censored at ``weeks_run``.
+    """
+
+    name: str
+    meaning: str
+    unit: str
+    kind: str = "float"
+    low: float = 0.0
+    high: float = 1.0
+    censored: str = ""
+
+    def label(self) -> str:
+        """An axis label: the meaning (capitalized) with its unit."""
+        text = self.meaning[:1].upper() + self.meaning[1:]
+        return f"{text} ({self.unit})" if self.unit else text
+
+
+_INF = math.inf
+_NEVER = "NaN when it never happens within the run (right-censored at weeks_run)"
+_O = Outcome
+
+#: The weekly time series (row 0 is the founding state), in the recorder's column order.
+SERIES_OUTCOMES: tuple[Outcome, ...] = (
+    _O("public_value", "collective impact achieved so far", "PV units", high=_INF),
+    _O("legitimacy", "legitimacy and support", "share"),
+    _O("operational_capacity", "operational capacity", "share"),
+    _O("uptake", "program uptake: legitimacy x residents engaged in implementation", "share"),
+    _O("mean_trust", "mean trust on existing ties", "share"),
+    _O("working_trust", "trust met in meetings: ties weighted by how often they are used", "share"),
+    _O("trust_density", "share of all ordered pairs with trust above 0.5", "share"),
+    _O("consensus", "share of people in the largest frame cluster", "share"),
+    _O(
+        "plan_support",
+        "share of members who can accept the adopted plan (0 without a plan)",
+        "share",
+    ),
+    _O("frame_sd", "standard deviation of frames", "frame units", high=0.5),
+    _O("plan_alignment", "leverage of the current plan (0 without a plan)", "share"),
+    _O("commitment", "mean commitment", "share"),
+    _O("effort", "mean effort given to the collaboration", "share"),
+    _O("founders_share", "share of seats still held by founders", "share"),
+    _O("newcomers_share", "share of seats held by newcomers (under 13 weeks)", "share"),
+    _O("evidence_precision", "how precisely the collaboration knows where leverage lies", "share"),
+    _O("wins", "cumulative small wins", "count", "int", high=_INF),
+    _O("setbacks", "cumulative setbacks", "count", "int", high=_INF),
+    _O("learning", "cumulative setbacks met by learning", "count", "int", high=_INF),
+    _O("blame", "cumulative setbacks met by blame", "count", "int", high=_INF),
+    _O("mode", "governance mode (0 shared, 1 lead, 2 NAO)", "code", "int", high=2),
+    _O("project_active", "1 while a project is under way", "flag", "int"),
+    _O("alive", "1 while the collaboration exists", "flag", "int"),
 )
+
+#: The per-run summary (:func:`summarize`), read at the end of the run (the horizon, or the
+#: week the collaboration perished).
+SUMMARY_OUTCOMES: tuple[Outcome, ...] = (
+    _O("collective_impact", "public value at the end of the run", "PV units", high=_INF),
+    _O("success", "alive at the end with public value at least impact_target", "flag", "bool"),
+    _O("any_win", "at least one small win", "flag", "bool"),
+    _O("weeks_to_first_win", "week of the first small win", "weeks", high=_INF, censored=_NEVER),
+    _O("weeks_to_impact", "week public value first reached impact_target", "weeks", high=_INF,
+       censored=_NEVER),
+    _O("momentum", "a first small win within 39 weeks (9 months)", "flag", "bool"),
+    _O("perished", "the collaboration dissolved", "flag", "bool"),
+    _O("perished_week", "week the collaboration dissolved", "weeks", high=_INF, censored=_NEVER),
+    _O("talk_only", "no decision adopted by week 39 (perished runs counted)", "flag", "bool"),
+    _O("consensus", "share of people in the largest frame cluster at the end", "share"),
+    _O("mean_trust", "mean trust on existing ties at the end", "share"),
+    _O("working_trust", "trust met in meetings at the end", "share"),
+    _O("trust_density", "share of ordered pairs with trust above 0.5 at the end", "share"),
+    _O("learning_share", "share of setbacks met by learning", "share",
+       censored="NaN when the run had no setback (undefined, not censored)"),
+    _O("founders_share", "share of seats still held by founders at the end", "share"),
+    _O("legitimacy", "legitimacy and support at the end", "share"),
+    _O("operational_capacity", "operational capacity at the end", "share"),
+    _O("uptake", "program uptake at the end", "share"),
+    _O("governance_changes", "changes of governance mode", "count", "int", high=_INF),
+    _O("final_mode", "governance mode at the end (0 shared, 1 lead, 2 NAO)", "code", "int", high=2),
+    _O("wins", "small wins", "count", "int", high=_INF),
+    _O("setbacks", "setbacks", "count", "int", high=_INF),
+    _O("learning", "setbacks met by learning", "count", "int", high=_INF),
+    _O("blame", "setbacks met by blame", "count", "int", high=_INF),
+    _O("proposals", "proposals made", "count", "int", high=_INF),
+    _O("adopted", "decisions adopted", "count", "int", high=_INF),
+    _O("consensus_remade", "times consensus was lost and re-made", "count", "int", high=_INF),
+    _O("leadership_shocks", "leadership changes", "count", "int", high=_INF),
+    _O("leavers", "representatives who left", "count", "int", high=_INF),
+    _O("first_setback_week", "week of the first setback", "weeks", high=_INF, censored=_NEVER),
+    _O("first_outcome_win", "the first project outcome was a win (1) or a setback (0)", "flag",
+       censored="NaN when no project ended within the run"),
+    _O("weeks_run", "weeks simulated (the horizon, or fewer if the collaboration perished)",
+       "weeks", "int", high=_INF),
+)  # fmt: skip
+
+#: Every declared outcome, by scope and name.
+OUTCOMES: dict[str, dict[str, Outcome]] = {
+    "series": {o.name: o for o in SERIES_OUTCOMES},
+    "summary": {o.name: o for o in SUMMARY_OUTCOMES},
+}
+#: Columns of the time series, with their meaning (read from :data:`SERIES_OUTCOMES`).
+SERIES: dict[str, str] = {o.name: o.meaning for o in SERIES_OUTCOMES}
+#: Keys of the per-run summary (read from :data:`SUMMARY_OUTCOMES`).
+SUMMARY_KEYS: tuple[str, ...] = tuple(o.name for o in SUMMARY_OUTCOMES)
 
 
 def consensus_share(frames: np.ndarray, gap: float) -> float:

@@ -18,22 +18,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from collabsim.outcomes import SERIES
+from collabsim.outcomes import SERIES_OUTCOMES
 
 __all__ = ["LABELS", "plot_band", "plot_overview", "wide_by_run"]
 
-#: Axis labels (with units) of the series most often plotted.
-LABELS = {
-    "public_value": "Collective impact (public value, PV units)",
-    "mean_trust": "Mean trust on ties (0-1)",
-    "working_trust": "Working trust (0-1)",
-    "consensus": "Consensus (share in largest frame cluster)",
-    "legitimacy": "Legitimacy & support (0-1)",
-    "operational_capacity": "Operational capacity (0-1)",
-    "founders_share": "Founders still at the table (share)",
-    "commitment": "Mean commitment (0-1)",
-    "trust_density": "Trust density (share of pairs > 0.5)",
-}
+#: Axis labels (with units) of every series, read from the outcome declaration.
+LABELS = {o.name: o.label() for o in SERIES_OUTCOMES}
 
 
 def wide_by_run(ts: pd.DataFrame, column: str, run_col: str = "rep") -> pd.DataFrame:
@@ -79,7 +69,7 @@ def plot_band(
         ax.plot(weeks, mean, color=color, lw=2, label=label)
         ax.fill_between(weeks, lo, hi, color=color, alpha=0.2, lw=0)
     ax.set_xlabel("Week")
-    ax.set_ylabel(LABELS.get(column, SERIES.get(column, column)))
+    ax.set_ylabel(LABELS.get(column, column))
     ax.grid(alpha=0.3)
     return ax
 
