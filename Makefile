@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # Results are add-only: benchmark files are named by UTC time and commit.
 TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
 
-.PHONY: demo test lint format bench bench-sweep bench-memory reliability app clean-venv \
+.PHONY: demo test lint format docs bench bench-sweep bench-memory reliability app clean-venv \
 	replicate replicate-quick bench-replication
 
 $(STAMP): pyproject.toml
@@ -59,6 +59,10 @@ reliability: $(STAMP)
 	COLLABSIM_FUZZ_SCALE=20 COLLABSIM_FAULT_TRIALS=10 $(BIN)/python -m pytest -q tests/test_reliability_*.py
 	$(BIN)/python experiments/fault_injection.py --run-kills 100 --run-interrupts 50 --sweep-kills 100 \
 		--json results/reliability/faults-$(TAG).json
+
+# The ODD's parameter and outcome tables, regenerated from the declarations.
+docs: $(STAMP)
+	$(BIN)/python -m collabsim._docgen docs/ODD.md
 
 clean-venv:
 	rm -rf $(VENV)

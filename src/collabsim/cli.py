@@ -405,7 +405,7 @@ def cmd_params(args) -> int:
     """``collabsim params``."""
     import pandas as pd
 
-    from collabsim.params import CONCEPTS, PARAMS, table_rows
+    from collabsim.params import CONCEPTS, PARAMS, markdown_table, table_rows
 
     items = list(PARAMS.values())
     if args.concept:
@@ -416,15 +416,10 @@ def cmd_params(args) -> int:
         items = [p for p in items if p.concept == args.concept]
     rows = table_rows(items)
     if args.markdown:
-        print("| name | concept | default | valid range | unit | meaning | source |")
-        print("|---|---|---|---|---|---|---|")
-        for r in rows:
-            print(
-                f"| `{r['name']}` | {r['concept']} | {r['default']} | {r['range']} | "
-                f"{r['unit']} | {r['description']} | {r['source']} |"
-            )
+        print(markdown_table(items))
         return 0
-    df = pd.DataFrame(rows)[["name", "concept", "default", "range", "unit", "description"]]
+    cols = ["name", "concept", "status", "default", "range", "unit", "description"]
+    df = pd.DataFrame(rows)[cols]
     with pd.option_context(
         "display.max_colwidth", 70, "display.width", 250, "display.max_rows", None
     ):

@@ -33,6 +33,7 @@ __all__ = [
     "Outcome",
     "Recorder",
     "consensus_share",
+    "markdown_table",
     "summarize",
 ]
 
@@ -158,6 +159,21 @@ OUTCOMES: dict[str, dict[str, Outcome]] = {
     "series": {o.name: o for o in SERIES_OUTCOMES},
     "summary": {o.name: o for o in SUMMARY_OUTCOMES},
 }
+
+
+def markdown_table(scope: str) -> str:
+    """A Markdown table of the ``"series"`` or ``"summary"`` outcomes (generated into the ODD)."""
+    lines = ["| name | meaning | unit | kind | range | when the event never happens |"]
+    lines.append("|---|---|---|---|---|---|")
+    for o in OUTCOMES[scope].values():
+        high = "inf" if math.isinf(o.high) else f"{o.high:g}"
+        lines.append(
+            f"| `{o.name}` | {o.meaning} | {o.unit} | {o.kind} | [{o.low:g}, {high}] "
+            f"| {o.censored or 'always defined'} |"
+        )
+    return "\n".join(lines)
+
+
 #: Columns of the time series, with their meaning (read from :data:`SERIES_OUTCOMES`).
 SERIES: dict[str, str] = {o.name: o.meaning for o in SERIES_OUTCOMES}
 #: Keys of the per-run summary (read from :data:`SUMMARY_OUTCOMES`).

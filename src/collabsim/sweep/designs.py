@@ -228,7 +228,8 @@ def factors_from_params(
     """Factors for declared parameters, with bounds defaulting to the declared ranges.
 
     Args:
-        params: Parameter names, or ``"all"`` (every declared parameter) or ``"levers"``
+        params: Parameter names, or ``"all"`` (every declared parameter that is not a fixed
+            modelling constant; name fixed ones to vary them) or ``"levers"``
             (the parameters declared as levers).
         bounds: Narrower ``[low, high]`` per numeric parameter (within the declared range).
         levels: Levels per parameter: a subset of choices/switch values, or grid levels.
@@ -240,8 +241,8 @@ def factors_from_params(
         DesignError: bounds or levels are not valid.
     """
     if isinstance(params, str):
-        if params == "all":
-            names = list(PARAMS)
+        if params == "all":  # every free parameter; fixed constants only when named
+            names = [p.name for p in PARAMS.values() if not p.fixed]
         elif params == "levers":
             names = [p.name for p in PARAMS.values() if p.lever]
         else:
