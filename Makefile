@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # Results are add-only: benchmark files are named by UTC time and commit.
 TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
 
-.PHONY: demo test lint format docs bench bench-sweep bench-memory reliability app clean-venv \
+.PHONY: demo test lint format docs coverage bench bench-sweep bench-memory reliability app clean-venv \
 	replicate replicate-quick bench-replication
 
 $(STAMP): pyproject.toml
@@ -59,6 +59,16 @@ reliability: $(STAMP)
 	COLLABSIM_FUZZ_SCALE=20 COLLABSIM_FAULT_TRIALS=10 $(BIN)/python -m pytest -q tests/test_reliability_*.py
 	$(BIN)/python experiments/fault_injection.py --run-kills 100 --run-interrupts 50 --sweep-kills 100 \
 		--json results/reliability/faults-$(TAG).json
+
+# Coverage of the model's code with numba's JIT disabled (compiled submodels run as Python).
+MODEL_CODE = src/collabsim/mechanisms/*,src/collabsim/state.py,src/collabsim/model.py,src/collabsim/outcomes.py,src/collabsim/params.py,src/collabsim/network.py,src/collabsim/agents.py
+coverage: $(STAMP)
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m coverage run -m pytest -q -p no:cacheprovider \
+		tests/test_golden.py tests/test_state.py tests/test_dialogue.py tests/test_trust.py \
+		tests/test_turnover.py tests/test_effort.py tests/test_community.py tests/test_stat_meeting.py \
+		tests/test_entry_point.py tests/test_governance.py tests/test_projects.py tests/test_triangle.py \
+		tests/test_perish.py tests/test_model.py tests/test_outcomes.py tests/test_network.py
+	$(BIN)/python -m coverage report --include='$(MODEL_CODE)'
 
 # The ODD's parameter and outcome tables, regenerated from the declarations.
 docs: $(STAMP)

@@ -86,3 +86,16 @@ if __name__ == "__main__":  # python tests/test_golden.py --update
     out = {c[0]: fingerprint(*c[1:]) for c in CASES}
     GOLDEN.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(out)} golden runs to {GOLDEN}")
+
+
+def test_golden_runs_hold_with_the_jit_disabled():
+    """numba's NUMBA_DISABLE_JIT=1 runs the compiled submodels as Python: the same results."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    cmd += [f"{__file__}::test_golden_run", "-k", "not large"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "8 passed" in done.stdout

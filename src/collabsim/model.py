@@ -75,7 +75,7 @@ class CollaborationModel(mesa.Model):
         self.params = {name: getattr(self.p, name) for name in params_names()}
         self.state = self._build(self.p)
         Organization.create_agents(self, self.p.n_orgs, list(range(self.p.n_orgs)))
-        self.recorder = Recorder(self.p.weeks)
+        self.recorder = Recorder(self.p.weeks, self.state.n_people)
         self.recorder.observe(self.state, self.p, 0)
         self.running = True
 

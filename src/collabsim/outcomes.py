@@ -12,11 +12,11 @@ the collaboration's state that mechanisms also use (consensus, mean trust) are c
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -182,16 +182,51 @@ SUMMARY_KEYS: tuple[str, ...] = tuple(o.name for o in SUMMARY_OUTCOMES)
 
 def consensus_share(frames: np.ndarray, gap: float) -> float:
     """Share of people in the largest cluster of frames (clusters split at gaps > ``gap``)."""
-    n = len(frames)
+    return float(_consensus(np.asarray(frames, dtype=float), gap))
+
+
+@numba.njit(cache=True, nogil=True)
+def _consensus(frames: np.ndarray, gap: float) -> float:
+    n = frames.shape[0]
     if n == 0:
         return 0.0
     xs = np.sort(frames)
-    cuts = (xs[1:] - xs[:-1] > gap).nonzero()[0]
-    if len(cuts) == 0:
-        return 1.0
-    # cluster k spans sorted rows (cuts[k-1], cuts[k]]; there are few cuts (gap > 0.05)
-    bounds = [-1, *cuts.tolist(), n - 1]
-    return max(b - a for a, b in itertools.pairwise(bounds)) / n
+    best = 0
+    start = -1  # clusters span sorted rows (start, i]; a gap > ``gap`` ends one
+    for i in range(n - 1):
+        if xs[i + 1] - xs[i] > gap:
+            best = max(best, i - start)
+            start = i
+    return 1.0 if start == -1 else max(best, n - 1 - start) / n
+
+
+@numba.njit(cache=True, nogil=True)
+def _measure(trust, n_edges, frame, openness, tenure, founder, plan, gap, newcomer, edge_rows, out):
+    """The week's measures that are counts, or element-wise terms of sums (in place).
+
+    Writes ``edge_rows[0] = t_uv + t_vu`` and ``edge_rows[1]`` its square over the edges in
+    use (numpy then sums each row, with its own pairwise summation) and into ``out``:
+    strong ordered pairs (trust above 0.5), consensus, people who can accept the plan,
+    founders and newcomers.
+    """
+    strong = 0
+    for j in range(n_edges):
+        pair = trust[0, j] + trust[1, j]
+        edge_rows[0, j] = pair
+        edge_rows[1, j] = pair * pair
+        strong += int(trust[0, j] > 0.5) + int(trust[1, j] > 0.5)  # (np.bool_ + is or)
+    n = frame.shape[0]
+    near = founders = newcomers = 0
+    for i in range(n):
+        if plan == plan and abs(frame[i] - plan) < openness[i]:  # (plan is NaN without a plan)
+            near += 1
+        founders += int(founder[i])
+        newcomers += int(tenure[i] < newcomer)
+    out[0] = strong
+    out[1] = _consensus(frame, gap)
+    out[2] = near
+    out[3] = founders
+    out[4] = newcomers
 
 
 #: Series taken from the state's scalars, in the order of the recorder's table.
@@ -237,16 +272,14 @@ class Recorder:
     row; :attr:`data` maps each series to its column (a view).
     """
 
-    def __init__(self, weeks: int) -> None:
+    def __init__(self, weeks: int, n_people: int = 0) -> None:
         self.rows = weeks + 1
+        self._edge_rows = np.empty((2, 64))
+        self._people_rows = np.empty((3, n_people))
+        self._counts = np.empty(5)
         self.table = np.zeros((self.rows, len(_COLUMN)))
         self.data = {k: self.table[:, _COLUMN[k]] for k in SERIES}
         self.n = 0
-
-    def observe(self, s: State, p: Any, week: int) -> None:
-        """Measure the state (:meth:`measure`) and record row ``week`` (:meth:`record`)."""
-        self.measure(s, p)
-        self.record(s, p, week)
 
     @staticmethod
     def _track_consensus(s: State, c: float) -> None:
@@ -284,48 +317,57 @@ class Recorder:
             not s.perished,
         )
 
-    def measure(self, s: State, p: Any) -> None:
-        """Update the measured quantities mechanisms use (trust, consensus, plan support)."""
-        e = s.edges
-        n = e.n
-        if n:
-            pair = e.t_uv[:n] + e.t_vu[:n]
-            tot = float(_sum(pair))
-            s.mean_trust = tot / (2 * n)
-            # working trust: ties weighted as meetings choose them (TIE_BASE_WEIGHT + both trusts)
-            pair *= pair  # (not pair @ pair: a threaded BLAS call, slow on a busy machine)
-            base = p.tie_base_weight
-            s.working_trust = float(_sum(pair) + base * tot) / (2.0 * (tot + base * n))
-        else:
-            s.mean_trust = s.working_trust = 0.0
-        self._track_consensus(s, consensus_share(s.frame, p.cluster_gap))
-        if math.isfinite(s.plan):
-            near = np.count_nonzero(np.abs(s.frame - s.plan) < s.openness)
-            s.plan_support = float(near) / s.n_people
-        else:
-            s.plan_support = 0.0
+    def observe(self, s: State, p: Any, week: int) -> None:
+        """Measure the state, update the measures mechanisms use, and record row ``week``.
 
-    def record(self, s: State, p: Any, week: int) -> None:
-        """Write row ``week`` of every series from the state (after :meth:`measure`)."""
-        d = self.data
+        Counts and element-wise terms come from one compiled call (:func:`_measure`); every sum
+        is taken by numpy (its pairwise summation), one reduction per group of rows.
+        """
         e = s.edges
         n = e.n
         npeople = s.n_people
-        self.table[week, :_N_SCALAR] = self._scalars(s, p)
-        d["mean_trust"][week] = s.mean_trust
-        d["working_trust"][week] = s.working_trust
+        if self._edge_rows.shape[1] < n:
+            self._edge_rows = np.empty((2, 2 * n))
+        edge_rows = self._edge_rows
+        out = self._counts
+        _measure(
+            e.trust, n, s.frame, s.openness, s.tenure, s.founder, s.plan, p.cluster_gap,
+            NEWCOMER_WEEKS, edge_rows, out,
+        )  # fmt: skip
+        strong, c, near, founders, newcomers = out.tolist()
+        row = self.table[week]
         if n:
-            strong = np.count_nonzero(e.trust[:, :n] > 0.5)
-            d["trust_density"][week] = strong / max(1, npeople * (npeople - 1))
-        d["consensus"][week] = s.consensus
-        d["plan_support"][week] = s.plan_support
-        dev = s.frame - _sum(s.frame) / npeople
-        dev *= dev  # (not dev @ dev: a threaded BLAS call on large n is slow on a busy machine)
-        d["frame_sd"][week] = math.sqrt(_sum(dev) / npeople)  # the population s.d.
-        d["commitment"][week] = _sum(s.commitment) / npeople
-        d["effort"][week] = _sum(s.effort) / npeople
-        d["founders_share"][week] = np.count_nonzero(s.founder) / npeople
-        d["newcomers_share"][week] = np.count_nonzero(s.tenure < NEWCOMER_WEEKS) / npeople
+            tot, sq = _sum(edge_rows[:, :n], axis=1).tolist()
+            s.mean_trust = tot / (2 * n)
+            # working trust: ties weighted as meetings choose them (tie_base_weight + trusts)
+            base = p.tie_base_weight
+            s.working_trust = float(sq + base * tot) / (2.0 * (tot + base * n))
+            row[_COLUMN["trust_density"]] = strong / max(1, npeople * (npeople - 1))
+        else:
+            s.mean_trust = s.working_trust = 0.0
+        self._track_consensus(s, c)
+        s.plan_support = near / npeople if math.isfinite(s.plan) else 0.0
+        people = self._people_rows
+        people[0] = s.frame
+        people[1] = s.commitment
+        people[2] = s.effort
+        f_sum, c_sum, e_sum = _sum(people, axis=1).tolist()
+        dev = people[0]
+        dev -= f_sum / npeople
+        dev *= dev
+        row[:_N_SCALAR] = self._scalars(s, p)
+        row[_N_SCALAR:] = (
+            s.mean_trust,
+            s.working_trust,
+            row[_COLUMN["trust_density"]],
+            s.consensus,
+            s.plan_support,
+            math.sqrt(_sum(dev) / npeople),  # the population s.d. of frames
+            c_sum / npeople,
+            e_sum / npeople,
+            founders / npeople,
+            newcomers / npeople,
+        )
         self.n = week + 1
 
     def frame(self) -> pd.DataFrame:

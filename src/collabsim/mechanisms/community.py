@@ -11,6 +11,7 @@ evaluating with them sharpens the evidence after an outcome: see ``entry_point``
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from collabsim.state import State
@@ -29,13 +30,15 @@ def community(s: State, p, rng: np.random.Generator, week: int) -> None:
         return
     x = s.frame
     view = rng.normal(s.theta, p.resident_spread, len(x))  # each member meets residents
-    view -= x
-    view *= s.effort
-    view *= p.community_pull
-    x += view
-    np.minimum(x, 1.0, out=x)
-    np.maximum(x, 0.0, out=x)
+    _pull(x, view, s.effort, p.community_pull)
     s.legitimacy += p.community_legitimacy * p.kappa * (1.0 - s.legitimacy)
     ceiling = p.community_evidence_ceiling * p.kappa
     if s.evidence_precision < ceiling:
         s.evidence_precision += p.community_evidence * (ceiling - s.evidence_precision)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pull(x, view, effort, pull):
+    """Frames move toward residents' views: ``x += (view - x) * effort * pull``, clipped."""
+    for i in range(x.shape[0]):
+        x[i] = max(min(x[i] + (view[i] - x[i]) * effort[i] * pull, 1.0), 0.0)

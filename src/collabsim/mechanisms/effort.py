@@ -6,6 +6,7 @@ pulls effort in, loyalty times the home organization's pressure pulls it back ho
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from collabsim.state import State
@@ -15,5 +16,12 @@ __all__ = ["effort"]
 
 def effort(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Recompute every representative's effort (in place)."""
-    c = s.commitment
-    np.divide(c, c + s.loyalty * s.seat_pressure + 1e-12, out=s.effort)
+    _split(s.commitment, s.loyalty, s.seat_pressure, s.effort)
+
+
+@numba.njit(cache=True, nogil=True)
+def _split(commitment, loyalty, pressure, out):
+    """``out = c / (c + loyalty * pressure + 1e-12)``, element by element (compiled)."""
+    for i in range(out.shape[0]):
+        c = commitment[i]
+        out[i] = c / (c + loyalty[i] * pressure[i] + 1e-12)
