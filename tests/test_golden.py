@@ -89,7 +89,7 @@ if __name__ == "__main__":  # python tests/test_golden.py --update
 
 
 def test_golden_runs_hold_with_the_jit_disabled():
-    """numba's NUMBA_DISABLE_JIT=1 runs the compiled submodels as Python: the same results."""
+    """Numba's NUMBA_DISABLE_JIT=1 runs the compiled submodels as Python: the same results."""
     import os
     import subprocess
 
