@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # Results are add-only: benchmark files are named by UTC time and commit.
 TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
 
-.PHONY: demo test lint format docs coverage bench bench-sweep bench-memory reliability app clean-venv \
+.PHONY: demo test lint format docs coverage clean-cache bench bench-sweep bench-memory reliability app clean-venv \
 	replicate replicate-quick bench-replication
 
 $(STAMP): pyproject.toml
@@ -73,6 +73,10 @@ coverage: $(STAMP)
 # The ODD's parameter and outcome tables, regenerated from the declarations.
 docs: $(STAMP)
 	$(BIN)/python -m collabsim._docgen docs/ODD.md
+
+# numba's cache misses edits to compiled functions called from another file: clear it after such edits.
+clean-cache:
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
 
 clean-venv:
 	rm -rf $(VENV)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-from hypothesis import strategies as st
+import hashlib
+import os
+import tempfile
+from pathlib import Path
 
-from collabsim import CollaborationModel
-from collabsim.params import Param
+# numba's on-disk cache notices edits to a cached function's own file only, not to the compiled
+# functions it calls from other files: the tests use a cache keyed by the package's sources
+# (set before numba is imported), so they never run stale compiled code.
+_SRC = Path(__file__).resolve().parents[1] / "src" / "collabsim"
+_DIGEST = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(_SRC.rglob("*.py")))).hexdigest()
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"collabsim-numba-{_DIGEST[:16]}")
+)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from collabsim import CollaborationModel  # noqa: E402
+from collabsim.params import Param  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

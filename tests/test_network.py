@@ -2,12 +2,25 @@ import networkx as nx
 import numpy as np
 
 from collabsim.network import TIE_KINDS, graph_to_arrays, prior_relationships, prior_ties
+from collabsim.params import get
+
+#: The fixed constants prior_ties needs (their declared defaults).
+FIXED = {
+    "colleague_trust": get("colleague_trust").default,
+    "team_size": get("past_team_size").default,
+}
 
 
 def build(seed=0, n_orgs=30, reps=3, **kw):
     org = np.repeat(np.arange(n_orgs), reps)
     args = dict(
-        history=1.0, p=0.6, q=0.5, prior_trust=0.65, stranger_trust=0.25, conflict_history=0.0
+        history=1.0,
+        p=0.6,
+        q=0.5,
+        prior_trust=0.65,
+        stranger_trust=0.25,
+        conflict_history=0.0,
+        **FIXED,
     )
     args.update(kw)
     return prior_relationships(org, np.random.default_rng(seed), **args)
@@ -118,7 +131,7 @@ def test_linear_time_team_assembly_makes_the_same_teams_from_the_same_draws():
 
 def test_prior_ties_and_graph_agree():
     org = np.repeat(np.arange(20), 3)
-    args = dict(history=2.0, p=0.6, q=0.5, prior_trust=0.65, stranger_trust=0.25)
+    args = dict(history=2.0, p=0.6, q=0.5, prior_trust=0.65, stranger_trust=0.25, **FIXED)
     u, v, t, kind = prior_ties(org, np.random.default_rng(3), conflict_history=0.3, **args)
     g = prior_relationships(org, np.random.default_rng(3), conflict_history=0.3, **args)
     assert sorted((a, b, d["trust"], d["kind"]) for a, b, d in g.edges(data=True)) == sorted(

@@ -1,5 +1,3 @@
-from dataclasses import replace
-
 import numpy as np
 
 from collabsim.mechanisms.turnover import turnover
@@ -18,7 +16,7 @@ def test_turnover_lowers_mean_trust_and_founders_share():
     s, p = m.state, m.p
     s.edges.t_uv[: s.edges.n] = 0.8
     s.edges.t_vu[: s.edges.n] = 0.8
-    p = replace(p, hazard=0.3)
+    p = p.replace(turnover_rate=1 - 0.7**52)  # a weekly hazard of 0.3
     turnover(s, p, np.random.default_rng(0), 1)
     u, v, tuv, tvu = s.edges.views()
     assert s.left_this_week > 0
@@ -36,7 +34,7 @@ def test_navigator_onboarding_keeps_more_trust():
         s, p = m.state, m.p
         s.edges.t_uv[: s.edges.n] = 0.8
         s.edges.t_vu[: s.edges.n] = 0.8
-        p = replace(p, hazard=0.3)
+        p = p.replace(turnover_rate=1 - 0.7**52)  # a weekly hazard of 0.3
         turnover(s, p, np.random.default_rng(0), 1)
         out[nav] = s.edges.t_uv[: s.edges.n].mean()
     assert out[True] > out[False]
@@ -55,7 +53,7 @@ def test_turnover_over_runs_lowers_trust_and_founders(paired_seeds=range(12)):
 def test_leadership_shock_replaces_city_agency_seats():
     m = make(2, leadership_shock_rate=1.0, turnover_rate=0.0)
     s, p = m.state, m.p
-    p = replace(p, shock_hazard=1.0)
+    p = p.replace(leadership_shock_rate=1.0)  # a weekly hazard of 1
     turnover(s, p, np.random.default_rng(1), 1)
     city = s.sector[s.org] == 0
     assert s.leadership_shocks == 1

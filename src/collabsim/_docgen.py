@@ -21,7 +21,7 @@ _BLOCK = re.compile(r"(<!-- generated: ([a-z-]+) -->\n)(.*?)(<!-- end generated 
 
 def blocks() -> dict[str, str]:
     """Every generated table, by block name."""
-    free = [p for p in params.PARAMS.values() if not p.fixed]
+    free = params.free()
     fixed = [p for p in params.PARAMS.values() if p.fixed]
     return {
         "params-free": params.markdown_table(free),

@@ -223,3 +223,5 @@ def warm_up() -> None:
         rng=0, n_orgs=3, reps_per_org=2, weeks=8, navigator=True, data_use=True,
         community_stages=4, proposal_rate=1.0,
     ).run()  # fmt: skip
+    edges = Edges(40, capacity=16)  # grow the pair index once (its rehash is compiled too)
+    edges.find_or_add(np.arange(20), np.arange(20, 40), 0.0)

@@ -43,8 +43,8 @@ def prior_ties(
     prior_trust: float,
     stranger_trust: float,
     conflict_history: float,
-    colleague_trust: float = 0.8,
-    team_size: int = 4,
+    colleague_trust: float,
+    team_size: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Build the prior relationships among the people at the table as edge arrays.
 

@@ -102,7 +102,11 @@ SERIES_OUTCOMES: tuple[Outcome, ...] = (
     _O("commitment", "mean commitment", "share"),
     _O("effort", "mean effort given to the collaboration", "share"),
     _O("founders_share", "share of seats still held by founders", "share"),
-    _O("newcomers_share", "share of seats held by newcomers (under 13 weeks)", "share"),
+    _O(
+        "newcomers_share",
+        f"share of seats held by newcomers (under {NEWCOMER_WEEKS} weeks)",
+        "share",
+    ),
     _O("evidence_precision", "how precisely the collaboration knows where leverage lies", "share"),
     _O("wins", "cumulative small wins", "count", "int", high=_INF),
     _O("setbacks", "cumulative setbacks", "count", "int", high=_INF),
@@ -122,10 +126,11 @@ SUMMARY_OUTCOMES: tuple[Outcome, ...] = (
     _O("weeks_to_first_win", "week of the first small win", "weeks", high=_INF, censored=_NEVER),
     _O("weeks_to_impact", "week public value first reached impact_target", "weeks", high=_INF,
        censored=_NEVER),
-    _O("momentum", "a first small win within 39 weeks (9 months)", "flag", "bool"),
+    _O("momentum", f"a first small win within {ENTRY_WINDOW} weeks (9 months)", "flag", "bool"),
     _O("perished", "the collaboration dissolved", "flag", "bool"),
     _O("perished_week", "week the collaboration dissolved", "weeks", high=_INF, censored=_NEVER),
-    _O("talk_only", "no decision adopted by week 39 (perished runs counted)", "flag", "bool"),
+    _O("talk_only", f"no decision adopted by week {ENTRY_WINDOW} (perished runs counted)",
+       "flag", "bool"),
     _O("consensus", "share of people in the largest frame cluster at the end", "share"),
     _O("mean_trust", "mean trust on existing ties at the end", "share"),
     _O("working_trust", "trust met in meetings at the end", "share"),
@@ -245,8 +250,7 @@ _SCALAR_SERIES = (
     "project_active",
     "alive",
 )
-#: Series measured from the arrays, in the order :func:`collabsim.kernels.observe_kernel`
-#: writes them (``trust_density`` is written as a count of strong ordered pairs first).
+#: Series measured from the arrays, in the order :meth:`Recorder.observe` writes them.
 _MEASURED_SERIES = (
     "mean_trust",
     "working_trust",
@@ -375,8 +379,9 @@ class Recorder:
         n = self.n
         df = pd.DataFrame({k: v[:n].copy() for k, v in self.data.items()})
         df.insert(0, "week", np.arange(n))
-        for k in ("wins", "setbacks", "learning", "blame", "mode", "project_active", "alive"):
-            df[k] = df[k].astype(np.int64)
+        for o in SERIES_OUTCOMES:
+            if o.kind == "int":
+                df[o.name] = df[o.name].astype(np.int64)
         return df
 
 

@@ -11,6 +11,7 @@ that a typo or an out-of-range value fails fast with a message a student can act
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from collections.abc import Iterable, Mapping
@@ -119,10 +120,10 @@ class Param:
         return coerce(self, value)
 
 
-def _fmt(x: float | None) -> str:
+def _fmt(x: float | None, digits: int = 6) -> str:
     if x is None:
         return "?"
-    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+    return f"{int(x)}" if float(x).is_integer() else f"{x:.{digits}g}"
 
 
 _P = Param
@@ -674,7 +675,7 @@ _FIXED: list[Param] = [
         "float",
         "dialogue and trust",
         "Reach of bounded confidence is openness x (1 + jps) x (this + trust in the partner).",
-        "frame units",
+        "trust units",
         0.0,
         2.0,
     ),
@@ -1193,7 +1194,23 @@ _FIXED: list[Param] = [
         1.0,
     ),
 ]
-_PARAMS += _FIXED
+#: Where the ODD describes the submodel that uses a fixed constant of each concept.
+_ODD_SECTION = {
+    "dialogue and trust": "7.3",
+    "navigator": "7.1, 7.3",
+    "prior relationships": "5.5",
+    "community engagement": "7.5",
+    "data use": "7.4",
+    "entry points": "7.6",
+    "governance": "7.6, 7.7",
+    "projects and setbacks": "7.8",
+    "strategic triangle": "7.9",
+    "turnover": "7.1",
+}
+_PARAMS += [
+    q if q.source else dataclasses.replace(q, source=f"assumption (ODD {_ODD_SECTION[q.concept]})")
+    for q in _FIXED
+]
 
 #: Every declared parameter, by name, in declaration order.
 PARAMS: dict[str, Param] = {p.name: p for p in _PARAMS}
@@ -1318,7 +1335,13 @@ def table_rows(params: Iterable[Param] | None = None) -> list[dict[str, str]]:
             {
                 "name": p.name,
                 "concept": p.concept,
-                "default": str(p.default).lower() if p.kind == "bool" else str(p.default),
+                "default": (
+                    str(p.default).lower()
+                    if p.kind == "bool"
+                    else _fmt(p.default, 4)
+                    if p.kind == "float"
+                    else str(p.default)
+                ),
                 "range": p.range_text(),
                 "unit": p.unit,
                 "description": p.description,
@@ -1369,15 +1392,53 @@ DERIVED: dict[str, tuple[str, Any]] = {
 
 _PY_TYPE = {"float": float, "int": int, "bool": bool, "choice": str}
 
+#: (declaration, exact Python type a valid value already has) of every parameter.
+_FAST = [(q, {"float": float, "int": int, "bool": bool, "choice": str}[q.kind]) for q in _PARAMS]
+
+
+def _post_init(self: Any) -> None:
+    """Validate every declared field and compute the derived ones (also after ``replace``)."""
+    values = {}
+    setter = object.__setattr__
+    for q, exact in _FAST:
+        value = getattr(self, q.name)
+        # values that already have the exact type and lie in range skip the full conversion
+        if (
+            type(value) is not exact
+            or (
+                q.low is not None and not q.low <= value <= q.high  # type: ignore[operator]
+            )
+            or (exact is str and value not in q.choices)
+        ):
+            value = coerce(q, value)
+            setter(self, q.name, value)
+        values[q.name] = value
+    for name, (_, derive) in DERIVED.items():
+        setter(self, name, derive(values))
+
+
+def _replace(self: Any, **changes: Any) -> Any:
+    """A copy with ``changes`` applied, validated, and derived quantities recomputed."""
+    return dataclasses.replace(self, **changes)
+
+
 #: The typed, frozen parameter set that mechanisms receive: one field per declared parameter
-#: (declaration order) and one per derived quantity (:data:`DERIVED`). Generated from the
-#: declaration, so a new parameter needs no edit here; build it with :func:`make_params`.
+#: (declaration order, each validated on construction) and one per derived quantity
+#: (:data:`DERIVED`, computed on construction and never passed in). Generated from the
+#: declaration, so a new parameter needs no edit here; build it with :func:`make_params` and
+#: change it with ``p.replace(name=value)`` (or :func:`dataclasses.replace`), which validate
+#: again and recompute the derived quantities.
 Params = make_dataclass(
     "Params",
-    [(q.name, _PY_TYPE[q.kind]) for q in PARAMS.values()] + [(k, float) for k in DERIVED],
+    [(q.name, _PY_TYPE[q.kind]) for q in PARAMS.values()]
+    + [(k, float, dataclasses.field(init=False)) for k in DERIVED],
     frozen=True,
     slots=True,
-    namespace={"__doc__": "A run's validated parameters and derived quantities (frozen)."},
+    namespace={
+        "__doc__": "A run's validated parameters and derived quantities (frozen).",
+        "__post_init__": _post_init,
+        "replace": _replace,
+    },
 )
 Params.__module__ = __name__
 
@@ -1388,8 +1449,9 @@ def make_params(values: Mapping[str, Any] | None = None) -> Any:
     Raises:
         ParamError: an unknown key or an invalid value (naming key, value and valid range).
     """
-    full = validate(values or {})
-    return Params(**full, **{k: f(full) for k, (_, f) in DERIVED.items()})
+    for key in values or {}:
+        get(key)  # unknown keys fail with a suggestion
+    return Params(**{**defaults(), **(values or {})})
 
 
 def free() -> list[Param]:

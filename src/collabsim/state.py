@@ -136,7 +136,10 @@ class Edges:
 
     def add_many(self, u: np.ndarray, v: np.ndarray, t_uv: np.ndarray, t_vu: np.ndarray) -> None:
         """Append edges known to be new and distinct (``u < v`` is enforced here)."""
+        n0 = self.n
         self.find_or_add(np.asarray(u), np.asarray(v), 0.0)
+        if self.n != n0 + len(u):
+            raise ValueError("add_many: some pairs were already present or repeated")
         s = slice(self.n - len(u), self.n)
         swap = u > v
         self.trust[0, s] = np.where(swap, t_vu, t_uv)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from collabsim.mechanisms.trust import update_trust
+from collabsim.mechanisms.trust import trust_after
 from collabsim.state import Edges, State, pair_row
 
 __all__ = ["dialogue", "pick_ties", "uniform_pairs"]
@@ -62,6 +62,8 @@ def pick_ties(
 
 def uniform_pairs(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``k`` pairs of distinct people drawn uniformly (the decoding :func:`_week` uses)."""
+    if n < 2:
+        raise ValueError(f"n = {n} is not valid: two distinct people need n >= 2")
     r = rng.random(2 * k)
     a = np.empty(k, dtype=np.int64)
     b = np.empty(k, dtype=np.int64)
@@ -197,7 +199,7 @@ def _week(tie_rows, r_table, r_nav, people, edges, n_edges, coef):
                 sig -= (1.0 - t) * penalty
             if j >= m - nb:
                 sig += bonus[j - (m - nb)]
-            new[s, j] = update_trust(t, max(min(sig, 1.0), -1.0), gain, loss)
+            new[s, j] = trust_after(t, max(min(sig, 1.0), -1.0), gain, loss)
     for s in range(2):  # written in meeting order: a tie met twice keeps the later update
         for j in range(m):
             trust[s, rows[j]] = new[s, j]

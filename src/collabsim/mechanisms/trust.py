@@ -6,20 +6,21 @@ trust; negative signals remove a share ``loss * |s|`` of the trust held. With th
 & Yu (2025; lambda+ = 0.10, lambda- = 0.30) a +1 then a -1 signal leaves trust lower than
 before: 0.5 -> 0.55 -> 0.385.
 
-:func:`update_trust` is the one implementation of this rule: a compiled numpy ufunc, called on
-arrays by the submodels and on single values inside the compiled dialogue.
+:func:`trust_after` is the one implementation of the rule (compiled; called on single values
+inside the compiled dialogue); :func:`update_trust` applies it to arrays.
 """
 
 from __future__ import annotations
 
 import numba
+import numpy as np
 
-__all__ = ["update_trust"]
+__all__ = ["trust_after", "update_trust"]
 
 
-@numba.vectorize(["float64(float64, float64, float64, float64)"], cache=True, nopython=True)
-def update_trust(trust: float, signal: float, gain: float, loss: float) -> float:  # type: ignore[misc]
-    """Trust after one signal (a ufunc: arrays broadcast).
+@numba.njit(cache=True, nogil=True)
+def trust_after(trust: float, signal: float, gain: float, loss: float) -> float:
+    """Trust after one signal.
 
     Args:
         trust: Current trust in [0, 1].
@@ -31,3 +32,20 @@ def update_trust(trust: float, signal: float, gain: float, loss: float) -> float
         Updated trust, in [0, 1] whenever the inputs are in range.
     """
     return trust + (gain * (1.0 - trust) if signal >= 0.0 else loss * trust) * signal
+
+
+@numba.njit(cache=True, nogil=True)
+def _apply(trust: np.ndarray, signal: np.ndarray, gain: float, loss: float) -> np.ndarray:
+    out = np.empty(trust.shape[0])
+    for i in range(trust.shape[0]):
+        out[i] = trust_after(trust[i], signal[i], gain, loss)
+    return out
+
+
+def update_trust(
+    trust: np.ndarray | float, signal: np.ndarray | float, gain: float, loss: float
+) -> np.ndarray:
+    """Trust after one signal, for arrays (broadcast) or single values (:func:`trust_after`)."""
+    t, s = np.broadcast_arrays(np.asarray(trust, dtype=float), np.asarray(signal, dtype=float))
+    out = _apply(np.ascontiguousarray(t).ravel(), np.ascontiguousarray(s).ravel(), gain, loss)
+    return out.reshape(t.shape)

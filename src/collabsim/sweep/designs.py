@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.config import ConfigError
-from collabsim.params import PARAMS, Param, ParamError, coerce, get
+from collabsim.params import PARAMS, Param, ParamError, coerce, free, get
 
 __all__ = [
     "DUMMY",
@@ -242,7 +242,7 @@ def factors_from_params(
     """
     if isinstance(params, str):
         if params == "all":  # every free parameter; fixed constants only when named
-            names = [p.name for p in PARAMS.values() if not p.fixed]
+            names = [p.name for p in free()]
         elif params == "levers":
             names = [p.name for p in PARAMS.values() if p.lever]
         else:
