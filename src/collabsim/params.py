@@ -1373,21 +1373,29 @@ def weekly_hazard(annual: float) -> float:
 
 
 #: Quantities derived from the declared values, computed once per run by :func:`make_params`
-#: (name -> (meaning, function of the validated values)). Nothing else derives parameters.
-DERIVED: dict[str, tuple[str, Any]] = {
+#: (name -> (meaning, the parameters it derives from, function of the validated values)).
+#: Nothing else derives parameters.
+DERIVED: dict[str, tuple[str, tuple[str, ...], Any]] = {
     "hazard": (
         "weekly hazard of a representative leaving",
+        ("turnover_rate",),
         lambda v: weekly_hazard(v["turnover_rate"]),
     ),
     "shock_hazard": (
         "weekly hazard of a leadership change",
+        ("leadership_shock_rate",),
         lambda v: weekly_hazard(v["leadership_shock_rate"]),
     ),
     "kappa": (
         "share of the four stages engaged with the community",
+        ("community_stages",),
         lambda v: v["community_stages"] / 4.0,
     ),
-    "inv_reps": ("1 / representatives per organization", lambda v: 1.0 / v["reps_per_org"]),
+    "inv_reps": (
+        "1 / representatives per organization",
+        ("reps_per_org",),
+        lambda v: 1.0 / v["reps_per_org"],
+    ),
 }
 
 _PY_TYPE = {"float": float, "int": int, "bool": bool, "choice": str}
@@ -1413,7 +1421,7 @@ def _post_init(self: Any) -> None:
             value = coerce(q, value)
             setter(self, q.name, value)
         values[q.name] = value
-    for name, (_, derive) in DERIVED.items():
+    for name, (_, _, derive) in DERIVED.items():
         setter(self, name, derive(values))
 
 

@@ -30,4 +30,13 @@ SCHEDULE = (
     perish.perish,
 )
 
-__all__ = ["SCHEDULE"]
+#: The functions that compute the model's outcome probabilities (what the revised model's rule
+#: "no lever in an outcome probability" is checked on: tests/test_levers.py).
+OUTCOME_PROBABILITIES = {
+    "adoption": entry_point.adoption_odds,
+    "project success": projects.success_probability,
+    "learning vs blame": projects.learning_odds,
+    "perishing": perish.perish,
+}
+
+__all__ = ["OUTCOME_PROBABILITIES", "SCHEDULE"]

@@ -23,15 +23,30 @@ import math
 import numpy as np
 
 from collabsim.mechanisms import governance as gov
-from collabsim.mechanisms.projects import learning_probability, mediation
+from collabsim.mechanisms.projects import learning_odds
 from collabsim.state import Project, State
 
-__all__ = ["entry_point"]
+__all__ = ["adoption_odds", "entry_point"]
 
 
 def leverage(z: float, theta: float, width: float) -> float:
     """Leverage ``exp(-(z - theta)^2 / 2 w^2)`` of acting at frame position ``z``."""
     return math.exp(-((z - theta) ** 2) / (2.0 * width * width))
+
+
+def adoption_odds(
+    s: State, p, support: np.ndarray, share: float, fit: np.ndarray
+) -> tuple[bool, float]:
+    """Whether the decision rule passes a proposal, and the chance the decision is then made.
+
+    The governance mode's rule (:func:`governance.decide`) must pass; without entry points a
+    whole-problem plan also needs near-full acceptance and consensus. The decision is then
+    made with probability ``adopt_floor + (1 - adopt_floor) * fit`` of the current mode.
+    """
+    passes = gov.decide(p, s.mode, support, s.org, share)
+    if not p.entry_points and min(share, s.consensus) < p.near_full_consensus:
+        passes = False
+    return passes, p.adopt_floor + (1.0 - p.adopt_floor) * fit[s.mode]
 
 
 def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
@@ -61,11 +76,9 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
     support = (np.abs(s.frame - z) < reach) & (eff > p.effort_min)
     count = np.count_nonzero(support)
     share = count / len(support)  # (support.mean(), without its overhead)
-    passes = gov.decide(p, s.mode, support, s.org, share)
-    if not p.entry_points and min(share, s.consensus) < p.near_full_consensus:
-        passes = False
     fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, size))
-    if not passes or rng.random() >= p.adopt_floor + (1.0 - p.adopt_floor) * fit[s.mode]:
+    passes, p_adopt = adoption_odds(s, p, support, share, fit)
+    if not passes or rng.random() >= p_adopt:
         why = (
             "too little support for the decision rule"
             if not passes
@@ -76,9 +89,7 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
             "proposal",
             f"proposal at {z:.2f} not adopted, {share:.0%} support: {why}",
         )
-        if p.adaptable and rng.random() < learning_probability(
-            p, s.working_trust, s.evidence_precision, mediation(s, p)
-        ):
+        if p.adaptable and rng.random() < learning_odds(s, p):
             gov.adapt(s, p, week, fit)
         return
     dur = max(p.min_project_weeks, round(p.project_weeks * size))

@@ -30,7 +30,15 @@ from collabsim.mechanisms.stat_meeting import evidence_noise
 from collabsim.mechanisms.trust import update_trust
 from collabsim.state import State
 
-__all__ = ["learning_probability", "mediation", "projects", "resolve_setback", "resolve_win"]
+__all__ = [
+    "learning_odds",
+    "learning_probability",
+    "mediation",
+    "projects",
+    "resolve_setback",
+    "resolve_win",
+    "success_probability",
+]
 
 
 def success_probability(s: State, p, oc_mean: float, fit: float) -> float:
@@ -60,6 +68,15 @@ def learning_probability(p, trust: float, precision: float, mediation: float) ->
         + p.learning_mediation_weight * mediation
     )
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def learning_odds(s: State, p) -> float:
+    """Probability that a setback now is met by learning rather than blame.
+
+    :func:`learning_probability` of the state's working trust, evidence precision and the
+    navigator's mediation.
+    """
+    return learning_probability(p, s.working_trust, s.evidence_precision, mediation(s, p))
 
 
 def mediation(s: State, p) -> float:
@@ -92,7 +109,7 @@ def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.nd
     if s.first_setback_week < 0:
         s.first_setback_week = week
     s.legitimacy -= p.setback_legitimacy * s.legitimacy
-    p_learn = learning_probability(p, s.working_trust, s.evidence_precision, mediation(s, p))
+    p_learn = learning_odds(s, p)
     if rng.random() < p_learn:
         s.learning += 1
         s.commitment += p.learn_commitment * (1.0 - s.commitment)
