@@ -13,9 +13,9 @@ from collabsim.params import Param
 @pytest.fixture(scope="session", autouse=True)
 def compiled_kernels() -> None:
     """Compile the numba kernels once, before any test (later processes load them from disk)."""
-    from collabsim import kernels
+    from collabsim.engine import warm_up
 
-    kernels.warm_up()
+    warm_up()
 
 
 #: Caps on the sizes that set a run's cost (CI budget), not on the declared ranges.

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collabsim.runner import spawn_seeds
+from collabsim.engine import PoolEngine, SerialEngine, spawn_seeds
 from collabsim.sweep import (
     EngineError,
     Sweep,
@@ -21,7 +21,6 @@ from collabsim.sweep import (
     run_seed,
     run_sweep,
 )
-from collabsim.sweep.engines import PoolEngine, SerialEngine
 
 NAMES = ["turnover_rate", "navigator", "governance", "community_stages"]
 
@@ -153,7 +152,7 @@ def test_runs_do_not_keep_models_alive():
     import gc
 
     from collabsim.model import CollaborationModel
-    from collabsim.sweep.runner import run_batch
+    from collabsim.sweep.runner import run_row
 
     def alive() -> int:
         gc.collect()
@@ -161,6 +160,6 @@ def test_runs_do_not_keep_models_alive():
 
     before = alive()
     runs = [(i, i, 0, run_seed(1, i), {"turnover_rate": 0.1 * (i % 5)}) for i in range(20)]
-    rows = run_batch(({"weeks": 8}, runs))
+    rows = [run_row({"weeks": 8}, run) for run in runs]
     assert len(rows) == 20
     assert alive() == before

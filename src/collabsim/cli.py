@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["UsageError", "main", "positive_int", "seed_int", "workers_int"]
+__all__ = [
+    "UsageError",
+    "add_execution_options",
+    "engine_options",
+    "main",
+    "positive_int",
+    "seed_int",
+    "workers_int",
+]
 
 #: Modules that add sub-commands (imported lazily; each defines ``add_parser(subparsers)``).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -77,7 +85,7 @@ def reps_int(text: str) -> int:
 
 def workers_int(text: str) -> int:
     """Argparse type: worker processes, 1 to :data:`WORKERS_PER_CORE` per available core."""
-    from collabsim.runner import default_workers
+    from collabsim.engine import default_workers
 
     return _int_in(text, 1, WORKERS_PER_CORE * default_workers())
 
@@ -87,6 +95,79 @@ def seed_int(text: str) -> int:
     return _int_in(text, 0, None, "an integer seed")
 
 
+def add_execution_options(
+    p: argparse.ArgumentParser,
+    *,
+    seed: int | None,
+    seed_help: str,
+    out: Path | None,
+    out_help: str,
+) -> None:
+    """The options every command that runs models shares: seed, workers, output, engine.
+
+    Args:
+        p: The command's parser.
+        seed: Default root seed (None: the command's config file says).
+        seed_help: Help text of ``--seed``.
+        out: Default parent folder of the results (None: the command's own default).
+        out_help: Help text of ``--out``.
+    """
+    from collabsim.engine import ENGINES, START_METHODS
+
+    g = p.add_argument_group("seeds, workers, output and engine")
+    g.add_argument("--seed", type=seed_int, default=seed, help=seed_help)
+    g.add_argument("--out", type=Path, default=out, help=out_help)
+    g.add_argument(
+        "--workers",
+        type=workers_int,
+        default=None,
+        help="processes (default: all cores; 1 runs in this process)",
+    )
+    which = g.add_mutually_exclusive_group()
+    which.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="where runs go: this process, a local process pool (the default) or Dask",
+    )
+    which.add_argument(
+        "--serial",
+        dest="engine",
+        action="store_const",
+        const="serial",
+        help="run in this process (same as --engine serial)",
+    )
+    g.add_argument(
+        "--dask",
+        metavar="local|tcp://HOST:PORT",
+        default=None,
+        help="run on Dask: 'local' starts a LocalCluster on 127.0.0.1, an address joins a "
+        "running scheduler",
+    )
+    g.add_argument(
+        "--start-method",
+        choices=START_METHODS,
+        default="fork",
+        help="process pool start method (default fork)",
+    )
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`collabsim.engine.running` from the shared options."""
+    engine = args.engine
+    if args.dask is not None:
+        if engine not in (None, "dask"):
+            raise UsageError(f"--dask {args.dask} cannot go with --engine {engine}")
+        engine = "dask"
+    return {
+        "engine": engine,
+        "workers": args.workers,
+        "dask": args.dask,
+        "start_method": args.start_method,
+    }
+
+
 def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
     p.add_argument(
         "--reps",
@@ -94,7 +175,6 @@ def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
         default=default_reps,
         help=f"replicates (default {default_reps})",
     )
-    p.add_argument("--seed", type=seed_int, default=2025, help="root seed (default 2025)")
     p.add_argument(
         "--steps", type=positive_int, default=None, help="weeks to run (overrides 'weeks')"
     )
@@ -106,13 +186,13 @@ def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
         metavar="KEY=VALUE",
         help="override a parameter (repeatable), e.g. --set turnover_rate=0.3",
     )
-    p.add_argument(
-        "--out", type=Path, default=None, help="parent folder of the tagged result folder"
+    add_execution_options(
+        p,
+        seed=2025,
+        seed_help="root seed (default 2025)",
+        out=None,
+        out_help="parent folder of the tagged result folder (default results/runs)",
     )
-    p.add_argument(
-        "--workers", type=workers_int, default=None, help="processes (default: all cores)"
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,32 +292,34 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
     from concurrent.futures.process import BrokenProcessPool
 
     import pandas as pd
-    from tqdm import tqdm
 
-    from collabsim.runner import default_workers, iter_runs, spawn_seeds
+    from collabsim.engine import EngineError, progress_bar, running, spawn_seeds
+    from collabsim.runner import iter_runs
 
     seeds = spawn_seeds(args.seed, args.reps)
-    workers = args.workers or default_workers()
     total = len(scenarios) * len(seeds)
     finished: list[tuple[dict[str, Any], pd.DataFrame]] = []
-    bar = tqdm(
-        total=total, desc="runs", unit="run", disable=args.no_progress or total < 2, file=sys.stderr
-    )
     stopped = ""
+    described: dict[str, Any] = {}  # the engine, once started
     try:
-        for sc in scenarios:
-            for rep, (summ, ts) in enumerate(iter_runs(sc.params, seeds, workers=workers)):
-                ts.insert(0, "rep", rep)
-                ts.insert(0, "scenario", sc.name)
-                # one append: a Ctrl-C arriving anywhere keeps both parts of a run or neither
-                finished.append(({"scenario": sc.name, "rep": rep, **summ}, ts))
-                bar.update(1)
+        with (
+            running(**engine_options(args), tasks=len(seeds)) as engine,
+            progress_bar(total, "runs", enabled=not args.no_progress and total > 1) as bar,
+        ):
+            described = engine.describe()
+            for sc in scenarios:
+                for rep, (summ, ts) in enumerate(iter_runs(sc.params, seeds, engine=engine)):
+                    ts.insert(0, "rep", rep)
+                    ts.insert(0, "scenario", sc.name)
+                    # one append: a Ctrl-C arriving anywhere keeps both parts of a run or neither
+                    finished.append(({"scenario": sc.name, "rep": rep, **summ}, ts))
+                    bar.update(1)
+    except EngineError as exc:
+        raise UsageError(str(exc)) from None
     except KeyboardInterrupt:
         stopped = "interrupted (Ctrl-C or SIGTERM)"
     except BrokenProcessPool:
         stopped = "a worker process died (killed, or out of memory)"
-    finally:
-        bar.close()
     late = bool(stopped) and stopped.startswith("interrupted") and len(finished) == total
     if late:  # the Ctrl-C came after the last run had finished: the results are complete
         stopped = ""
@@ -248,7 +330,8 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
         "root_seed": args.seed,
         "reps": args.reps,
         "seeds": seeds,
-        "workers": workers,
+        "workers": described.get("workers"),
+        "engine": described,
         "scenarios": {
             sc.name: {
                 "path": sc.path,
@@ -454,10 +537,11 @@ _PRELOAD: dict[str, tuple[str, ...]] = {
     "compare": ("collabsim.runner", "collabsim.plotting", "collabsim.stats", "tqdm"),
     "sweep": ("collabsim.runner", "collabsim.sweep", "tqdm"),
     "sensitivity": ("collabsim.runner", "collabsim.sweep", "collabsim.sensitivity", "tqdm"),
+    "replicate": ("collabsim.runner", "collabsim.replication.replicate", "tqdm"),
     "animate": ("collabsim.runner", "collabsim.animate"),
 }
 #: Commands for which SIGTERM (a batch system's time limit, ``kill``) acts like Ctrl-C.
-_TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity"})
+_TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity", "replicate"})
 
 
 def _term_to_interrupt(signum: int, frame: Any) -> NoReturn:
