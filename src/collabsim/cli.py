@@ -96,60 +96,36 @@ def seed_int(text: str) -> int:
 
 
 def add_execution_options(
-    p: argparse.ArgumentParser,
-    *,
-    seed: int | None,
-    seed_help: str,
-    out: Path | None,
-    out_help: str,
+    p: argparse.ArgumentParser, seed: int | None, out: Path, what: str
 ) -> None:
-    """The options every command that runs models shares: seed, workers, output, engine.
+    """Add the options every command that runs models shares: seed, output, workers, engine.
 
     Args:
         p: The command's parser.
-        seed: Default root seed (None: the command's config file says).
-        seed_help: Help text of ``--seed``.
-        out: Default parent folder of the results (None: the command's own default).
-        out_help: Help text of ``--out``.
+        seed: Default root seed (None: the command's configuration file gives it).
+        out: Default parent folder of the results.
+        what: What ``--out`` holds, for the help text.
     """
     from collabsim.engine import ENGINES, START_METHODS
 
-    g = p.add_argument_group("seeds, workers, output and engine")
-    g.add_argument("--seed", type=seed_int, default=seed, help=seed_help)
-    g.add_argument("--out", type=Path, default=out, help=out_help)
+    g = p.add_argument_group("seeds, output, workers and engine")
+    default = "the file's" if seed is None else seed
+    g.add_argument("--seed", type=seed_int, default=seed, help=f"root seed (default {default})")
+    g.add_argument("--out", type=Path, default=out, help=f"parent folder of {what} ({out})")
     g.add_argument(
-        "--workers",
-        type=workers_int,
-        default=None,
-        help="processes (default: all cores; 1 runs in this process)",
+        "--workers", type=workers_int, help="processes (default: all cores; 1: this process)"
     )
     which = g.add_mutually_exclusive_group()
-    which.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=None,
-        help="where runs go: this process, a local process pool (the default) or Dask",
-    )
-    which.add_argument(
-        "--serial",
-        dest="engine",
-        action="store_const",
-        const="serial",
-        help="run in this process (same as --engine serial)",
-    )
+    which.add_argument("--engine", choices=ENGINES, help="this process, a pool (default), Dask")
+    which.add_argument("--serial", dest="engine", action="store_const", const="serial",
+                       help="run in this process (--engine serial)")  # fmt: skip
     g.add_argument(
         "--dask",
         metavar="local|tcp://HOST:PORT",
-        default=None,
         help="run on Dask: 'local' starts a LocalCluster on 127.0.0.1, an address joins a "
         "running scheduler",
     )
-    g.add_argument(
-        "--start-method",
-        choices=START_METHODS,
-        default="fork",
-        help="process pool start method (default fork)",
-    )
+    g.add_argument("--start-method", choices=START_METHODS, default="fork", help="pool's (fork)")
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -160,12 +136,8 @@ def engine_options(args: argparse.Namespace) -> dict[str, Any]:
         if engine not in (None, "dask"):
             raise UsageError(f"--dask {args.dask} cannot go with --engine {engine}")
         engine = "dask"
-    return {
-        "engine": engine,
-        "workers": args.workers,
-        "dask": args.dask,
-        "start_method": args.start_method,
-    }
+    keys = ("workers", "dask", "start_method")
+    return {"engine": engine, **{k: getattr(args, k) for k in keys}}
 
 
 def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
@@ -186,13 +158,7 @@ def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
         metavar="KEY=VALUE",
         help="override a parameter (repeatable), e.g. --set turnover_rate=0.3",
     )
-    add_execution_options(
-        p,
-        seed=2025,
-        seed_help="root seed (default 2025)",
-        out=None,
-        out_help="parent folder of the tagged result folder (default results/runs)",
-    )
+    add_execution_options(p, 2025, Path("results") / "runs", "the tagged result folder")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -389,10 +355,6 @@ def _write(
     return folder.final
 
 
-def _default_parent(args) -> Path:
-    return args.out if args.out is not None else Path("results") / "runs"
-
-
 def _print_table(table: pd.DataFrame) -> None:
     import pandas as pd
 
@@ -422,7 +384,7 @@ def _run_and_save(args, scenarios, name: str, title: str) -> tuple[int, Path | N
     from collabsim.stats import summary_table
 
     _check_size(scenarios, args.reps)
-    parent = _default_parent(args)
+    parent = args.out
     check_writable(parent, need_bytes=_need_bytes(scenarios, args.reps))
     summ, ts, meta = _simulate(scenarios, args)
     done, total = meta["runs_finished"], meta["runs_planned"]

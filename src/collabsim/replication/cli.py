@@ -52,13 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=None,
         help="criteria file (default configs/replication.toml)",
     )
-    add_execution_options(
-        p,
-        seed=None,
-        seed_help="root seed of every run and bootstrap (overrides the criteria file)",
-        out=DEFAULT_OUT,
-        out_help=f"parent folder of the tagged report folder (default {DEFAULT_OUT})",
-    )
+    add_execution_options(p, None, DEFAULT_OUT, "the tagged report folder")
     p.set_defaults(func=cmd_replicate)
     return p
 
@@ -78,9 +72,8 @@ def cmd_replicate(args: argparse.Namespace) -> int:
         crit = dataclasses.replace(crit, root_seed=args.seed)
     plans = plan(crit, args.only, quick=args.quick)
     names = [p.spec.name for p in plans]
-    parent = args.out
-    check_writable(parent)
-    checkpoints = parent / ".checkpoints"
+    check_writable(args.out)
+    checkpoints = args.out / ".checkpoints"
     total = sum(len(p.runs) for p in plans)
     try:
         with (
@@ -106,7 +99,7 @@ def cmd_replicate(args: argparse.Namespace) -> int:
         )
         return 130
     tag = ("quick" if args.quick else "full") + ("-" + "-".join(args.only) if args.only else "")
-    with result_folder(parent, tag) as folder:
+    with result_folder(args.out, tag) as folder:
         write_report(folder.path, rep)
     assert folder.final is not None
     remove_checkpoints(checkpoints, names)

@@ -32,13 +32,7 @@ def _common(p: argparse.ArgumentParser, what: str, out: Path, out_help: str) -> 
         metavar="KEY=VALUE",
         help="fix a parameter for every run (repeatable)",
     )
-    add_execution_options(
-        p,
-        seed=None,
-        seed_help="root seed (overrides the file)",
-        out=out,
-        out_help=f"{out_help} (default {out})",
-    )
+    add_execution_options(p, None, out, out_help)
 
 
 def add_parser(sub: Any) -> None:
@@ -53,7 +47,7 @@ def add_parser(sub: Any) -> None:
         "results streamed to Parquet chunks. Re-running the same command resumes an "
         "interrupted sweep; a finished sweep folder is never overwritten.",
     )
-    _common(p, "sweep", Path("results") / "sweeps", "parent of sweep folders")
+    _common(p, "sweep", Path("results") / "sweeps", "the sweep folders")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(
@@ -63,7 +57,7 @@ def add_parser(sub: Any) -> None:
         "configs/sa_*.toml) as resumable sweeps, then write indices with confidence "
         "intervals (CSV), figures (PNG), a convergence check and a Markdown summary.",
     )
-    _common(p, "sensitivity", Path("results") / "sensitivity", "parent of the result folder")
+    _common(p, "sensitivity", Path("results") / "sensitivity", "the tagged result folder")
     p.add_argument("--n", type=positive_int, default=None, help="Sobol base size N (power of 2)")
     p.add_argument("--methods", default=None, help="comma-separated subset of sobol,morris,pawn")
     p.add_argument(

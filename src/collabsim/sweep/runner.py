@@ -295,40 +295,23 @@ def execute(
             store.add_session(
                 {"engine": eng.describe(), "resumed": resumed, "chunks_done_at_start": len(done)}
             )
-            runs_now = _run_chunks(sweep, store, eng, todo, progress)
+            size, runs_now = sweep.chunk_size, 0
+            batch = max(1, min(MAX_BATCH, size, math.ceil(size / eng.workers)))
+            done_runs = sweep.n_runs - sum(min(size, sweep.n_runs - c * size) for c in todo)
+            task = partial(run_row, sweep.resolved_base())
+            bar = progress_bar(sweep.n_runs, sweep.name, enabled=progress, initial=done_runs)
+            with bar:
+                for chunk, rows in eng.map_groups(task, _chunks(sweep, todo), batch, bar.update):
+                    store.write_chunk(chunk, _frame(rows, sweep.design))
+                    runs_now += len(rows)
             final = store.finalize(sweep.n_chunks, seconds_last_session=time.perf_counter() - t0)
         finally:
             store.close()
     return SweepRun(final, "complete", runs_now, len(done), time.perf_counter() - t0)
 
 
-def _run_chunks(
-    sweep: Sweep, store: SweepStore, eng: Engine, todo: list[int], progress: bool
-) -> int:
-    if not todo:
-        return 0
-    batch = max(1, min(MAX_BATCH, sweep.chunk_size, math.ceil(sweep.chunk_size / eng.workers)))
-    left = sum(min(sweep.chunk_size, sweep.n_runs - c * sweep.chunk_size) for c in todo)
-    runs_now = 0
-    task = partial(run_row, sweep.resolved_base())
-    with progress_bar(
-        sweep.n_runs, sweep.name, enabled=progress, initial=sweep.n_runs - left
-    ) as bar:
-        for chunk, rows in eng.map_groups(task, _chunks(sweep, todo), batch, bar.update):
-            store.write_chunk(chunk, _frame(rows, sweep.design))
-            runs_now += len(rows)
-    return runs_now
-
-
 def run_sweep(
-    sweep: Sweep,
-    out: Path | str = Path("results") / "sweeps",
-    *,
-    engine: str | Engine | Executor | None = "pool",
-    workers: int | None = None,
-    dask: Any = None,
-    start_method: str = "fork",
-    progress: bool = True,
+    sweep: Sweep, out: Path | str = Path("results") / "sweeps", **kwargs: Any
 ) -> pd.DataFrame:
     """Run (or resume, or find) a sweep and return every run as a DataFrame.
 
@@ -336,15 +319,7 @@ def run_sweep(
     (``run``, ``point``, ``rep``, ``seed``, the varied parameters, every per-run outcome), in
     run order; ``df.attrs["folder"]`` is the sweep folder it was read from.
     """
-    res = execute(
-        sweep,
-        out,
-        engine=engine,
-        workers=workers,
-        dask=dask,
-        start_method=start_method,
-        progress=progress,
-    )
+    res = execute(sweep, out, **kwargs)
     df = load_results(res.path)
     df.attrs["folder"] = str(res.path)
     return df
