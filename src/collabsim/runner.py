@@ -18,7 +18,7 @@ import pandas as pd
 from collabsim.engine import Engine, running
 from collabsim.model import CollaborationModel
 
-__all__ = ["RunResult", "iter_runs", "release", "run_many", "run_one"]
+__all__ = ["RunResult", "iter_runs", "release", "run_many", "run_one", "run_task"]
 
 RunResult = tuple[dict[str, Any], pd.DataFrame]
 
