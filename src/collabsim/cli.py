@@ -110,7 +110,7 @@ def add_execution_options(
 
     g = p.add_argument_group("seeds, output, workers and engine")
     default = "the file's" if seed is None else seed
-    g.add_argument("--seed", type=seed_int, default=seed, help=f"root seed (default {default})")
+    g.add_argument("--seed", type=seed_int, default=seed, help=f"root seed (default: {default})")
     g.add_argument("--out", type=Path, default=out, help=f"parent folder of {what} ({out})")
     g.add_argument(
         "--workers", type=workers_int, help="processes (default: all cores; 1: this process)"
