@@ -42,10 +42,11 @@ from typing import Any
 
 import numpy as np
 
+from collabsim.engine import default_workers, spawn_seeds
 from collabsim.model import CollaborationModel
 from collabsim.params import PARAMS
 from collabsim.results import make_tag, provenance, write_json
-from collabsim.runner import default_workers, release, run_many, spawn_seeds
+from collabsim.runner import release, run_many
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_model import ReferenceModel

@@ -22,11 +22,11 @@ import resource
 import time
 from pathlib import Path
 
+from collabsim.engine import default_workers
 from collabsim.replication.criteria import load_criteria
 from collabsim.replication.replicate import analyze, plan
 from collabsim.replication.runner import execute
 from collabsim.results import provenance
-from collabsim.runner import default_workers
 
 
 def _cpu() -> float:

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from collabsim.runner import default_workers
+from collabsim.engine import default_workers
 from collabsim.sensitivity import ModelEvaluator, analyze, load_sa_config
 from collabsim.sweep import Sweep, execute, make_design
 

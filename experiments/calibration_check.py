@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import itertools
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from collabsim.config import load_scenario
+from collabsim.engine import running, spawn_seeds
 from collabsim.params import validate
-from collabsim.runner import default_workers, run_one, spawn_seeds
+from collabsim.runner import run_one
 
 ACTIONS = {
     "prior_history": (0.2, 2.0),
@@ -46,8 +45,8 @@ def run_cells(cells, n, root, extra):
     seeds = spawn_seeds(root, n)
     jobs = [({**extra, **par}, sd) for _, par in cells for sd in seeds]
     labels = [lab for lab, _ in cells for _ in seeds]
-    with ProcessPoolExecutor(default_workers(), mp_context=get_context("fork")) as ex:
-        rows = list(ex.map(_job, jobs, chunksize=16))
+    with running() as engine:  # a process pool of every core
+        rows = list(engine.map(_job, jobs, batch=16))
     return pd.concat([pd.DataFrame(labels), pd.DataFrame(rows)], axis=1)
 
 

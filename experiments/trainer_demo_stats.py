@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from collabsim.config import load_scenario
+from collabsim.engine import spawn_seeds
 from collabsim.outcomes import CONSENSUS_HIGH
-from collabsim.runner import run_many, spawn_seeds
+from collabsim.runner import run_many
 
 #: (title, scenario, lever, A's value or None for the scenario's, B's value)
 CONTRASTS: tuple[tuple[str, str, str, object, object], ...] = (

@@ -27,7 +27,7 @@ from collabsim.params import Param  # noqa: E402
 @pytest.fixture(scope="session", autouse=True)
 def compiled_kernels() -> None:
     """Compile the numba submodels once, before any test (later processes load them from disk)."""
-    from collabsim.model import warm_up
+    from collabsim.engine import warm_up
 
     warm_up()
 

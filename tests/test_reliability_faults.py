@@ -34,7 +34,8 @@ import pandas as pd
 import pytest
 
 from collabsim.cli import main
-from collabsim.runner import run_one, spawn_seeds
+from collabsim.engine import spawn_seeds
+from collabsim.runner import run_one
 from collabsim.sweep import execute, load_results, load_sweep, read_metadata
 from collabsim.sweep.store import MANIFEST, SweepStore
 

@@ -88,7 +88,7 @@ def test_runs_csv_records_the_planned_seeds(report, tiny):
     [
         (["--only", "trust"], "unknown pattern 'trust'"),
         (["--config", "/nonexistent/criteria.toml"], "does not exist"),
-        (["--workers", "0"], "expected an integer >= 1"),
+        (["--workers", "0"], "--workers: '0' is not valid: expected an integer in [1,"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from collabsim.engine import default_workers
 from collabsim.replication.criteria import load_criteria
 from collabsim.replication.replicate import replicate
-from collabsim.runner import default_workers
 
 FILE = Path(__file__).resolve().parents[1] / "configs" / "replication.toml"
 

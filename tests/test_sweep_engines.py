@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from collabsim.runner import spawn_seeds
+from collabsim.engine import PoolEngine, spawn_seeds
 from collabsim.sweep import (
-    EngineError,
     Sweep,
     execute,
     factors_from_params,
     load_results,
     make_design,
-    make_engine,
     read_metadata,
     run_seed,
     run_sweep,
 )
-from collabsim.sweep.engines import PoolEngine, SerialEngine
 
 NAMES = ["turnover_rate", "navigator", "governance", "community_stages"]
 
@@ -98,45 +94,6 @@ def test_metadata_records_provenance_design_and_seed(serial_result):
     assert meta["base"]["weeks"] == 26
 
 
-def test_engine_window_bounds_tasks_in_flight():
-    """The pool never holds more than its window of tasks: memory stays bounded."""
-    in_flight = []
-
-    def tasks():
-        for i in range(40):
-            in_flight.append(i)
-            yield i, i
-
-    eng = PoolEngine(workers=2, window=3)
-    seen = []
-    with eng:
-        for key, value in eng.imap(abs, tasks()):
-            seen.append(key)
-            # tasks handed out minus tasks returned never exceeds the window
-            assert len(in_flight) - len(seen) <= 3
-            assert value == key
-    assert sorted(seen) == list(range(40))
-
-
-def test_serial_engine_keeps_order():
-    assert [k for k, _ in SerialEngine().imap(np.negative, [(i, i) for i in range(5)])] == [
-        0,
-        1,
-        2,
-        3,
-        4,
-    ]
-
-
-def test_bad_engine_settings_are_clear():
-    with pytest.raises(EngineError, match="engine = 'ray' is not valid"):
-        make_engine("ray")
-    with pytest.raises(EngineError, match="start method = 'spawn' is not valid"):
-        make_engine("pool", start_method="spawn")
-    with pytest.raises(EngineError, match="dask address = 'nowhere' is not valid"):
-        make_engine("dask", dask="nowhere").start()
-
-
 def test_one_engine_serves_several_sweeps(serial_result, tmp_path):
     eng = PoolEngine(workers=2)
     with eng:
@@ -153,7 +110,7 @@ def test_runs_do_not_keep_models_alive():
     import gc
 
     from collabsim.model import CollaborationModel
-    from collabsim.sweep.runner import run_batch
+    from collabsim.sweep.runner import run_row
 
     def alive() -> int:
         gc.collect()
@@ -161,6 +118,6 @@ def test_runs_do_not_keep_models_alive():
 
     before = alive()
     runs = [(i, i, 0, run_seed(1, i), {"turnover_rate": 0.1 * (i % 5)}) for i in range(20)]
-    rows = run_batch(({"weeks": 8}, runs))
+    rows = [run_row({"weeks": 8}, run) for run in runs]
     assert len(rows) == 20
     assert alive() == before

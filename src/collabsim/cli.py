@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["UsageError", "main", "positive_int", "seed_int", "workers_int"]
+__all__ = [
+    "UsageError",
+    "add_execution_options",
+    "engine_options",
+    "main",
+    "positive_int",
+    "seed_int",
+    "workers_int",
+]
 
 #: Modules that add sub-commands (imported lazily; each defines ``add_parser(subparsers)``).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -77,7 +85,7 @@ def reps_int(text: str) -> int:
 
 def workers_int(text: str) -> int:
     """Argparse type: worker processes, 1 to :data:`WORKERS_PER_CORE` per available core."""
-    from collabsim.runner import default_workers
+    from collabsim.engine import default_workers
 
     return _int_in(text, 1, WORKERS_PER_CORE * default_workers())
 
@@ -87,6 +95,51 @@ def seed_int(text: str) -> int:
     return _int_in(text, 0, None, "an integer seed")
 
 
+def add_execution_options(
+    p: argparse.ArgumentParser, seed: int | None, out: Path, what: str
+) -> None:
+    """Add the options every command that runs models shares: seed, output, workers, engine.
+
+    Args:
+        p: The command's parser.
+        seed: Default root seed (None: the command's configuration file gives it).
+        out: Default parent folder of the results.
+        what: What ``--out`` holds, for the help text.
+    """
+    from collabsim.engine import ENGINES, START_METHODS
+
+    g = p.add_argument_group("seeds, output, workers and engine")
+    default = "the file's" if seed is None else seed
+    g.add_argument("--seed", type=seed_int, default=seed, help=f"root seed (default: {default})")
+    g.add_argument("--out", type=Path, default=out, help=f"parent folder of {what} ({out})")
+    g.add_argument(
+        "--workers", type=workers_int, help="processes (default: all cores; 1: this process)"
+    )
+    which = g.add_mutually_exclusive_group()
+    which.add_argument("--engine", choices=ENGINES, help="this process, a pool (default), Dask")
+    which.add_argument("--serial", dest="engine", action="store_const", const="serial",
+                       help="run in this process (--engine serial)")  # fmt: skip
+    g.add_argument(
+        "--dask",
+        metavar="local|tcp://HOST:PORT",
+        help="run on Dask: 'local' starts a LocalCluster on 127.0.0.1, an address joins a "
+        "running scheduler",
+    )
+    g.add_argument("--start-method", choices=START_METHODS, default="fork", help="pool's (fork)")
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`collabsim.engine.running` from the shared options."""
+    engine = args.engine
+    if args.dask is not None:
+        if engine not in (None, "dask"):
+            raise UsageError(f"--dask {args.dask} cannot go with --engine {engine}")
+        engine = "dask"
+    keys = ("workers", "dask", "start_method")
+    return {"engine": engine, **{k: getattr(args, k) for k in keys}}
+
+
 def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
     p.add_argument(
         "--reps",
@@ -94,7 +147,6 @@ def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
         default=default_reps,
         help=f"replicates (default {default_reps})",
     )
-    p.add_argument("--seed", type=seed_int, default=2025, help="root seed (default 2025)")
     p.add_argument(
         "--steps", type=positive_int, default=None, help="weeks to run (overrides 'weeks')"
     )
@@ -106,13 +158,7 @@ def _add_run_options(p: argparse.ArgumentParser, default_reps: int) -> None:
         metavar="KEY=VALUE",
         help="override a parameter (repeatable), e.g. --set turnover_rate=0.3",
     )
-    p.add_argument(
-        "--out", type=Path, default=None, help="parent folder of the tagged result folder"
-    )
-    p.add_argument(
-        "--workers", type=workers_int, default=None, help="processes (default: all cores)"
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_execution_options(p, 2025, Path("results") / "runs", "the tagged result folder")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,32 +258,34 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
     from concurrent.futures.process import BrokenProcessPool
 
     import pandas as pd
-    from tqdm import tqdm
 
-    from collabsim.runner import default_workers, iter_runs, spawn_seeds
+    from collabsim.engine import EngineError, progress_bar, running, spawn_seeds
+    from collabsim.runner import iter_runs
 
     seeds = spawn_seeds(args.seed, args.reps)
-    workers = args.workers or default_workers()
     total = len(scenarios) * len(seeds)
     finished: list[tuple[dict[str, Any], pd.DataFrame]] = []
-    bar = tqdm(
-        total=total, desc="runs", unit="run", disable=args.no_progress or total < 2, file=sys.stderr
-    )
     stopped = ""
+    described: dict[str, Any] = {}  # the engine, once started
     try:
-        for sc in scenarios:
-            for rep, (summ, ts) in enumerate(iter_runs(sc.params, seeds, workers=workers)):
-                ts.insert(0, "rep", rep)
-                ts.insert(0, "scenario", sc.name)
-                # one append: a Ctrl-C arriving anywhere keeps both parts of a run or neither
-                finished.append(({"scenario": sc.name, "rep": rep, **summ}, ts))
-                bar.update(1)
+        with (
+            running(**engine_options(args), tasks=len(seeds)) as engine,
+            progress_bar(total, "runs", enabled=not args.no_progress and total > 1) as bar,
+        ):
+            described = engine.describe()
+            for sc in scenarios:
+                for rep, (summ, ts) in enumerate(iter_runs(sc.params, seeds, engine=engine)):
+                    ts.insert(0, "rep", rep)
+                    ts.insert(0, "scenario", sc.name)
+                    # one append: a Ctrl-C arriving anywhere keeps both parts of a run or neither
+                    finished.append(({"scenario": sc.name, "rep": rep, **summ}, ts))
+                    bar.update(1)
+    except EngineError as exc:
+        raise UsageError(str(exc)) from None
     except KeyboardInterrupt:
         stopped = "interrupted (Ctrl-C or SIGTERM)"
     except BrokenProcessPool:
         stopped = "a worker process died (killed, or out of memory)"
-    finally:
-        bar.close()
     late = bool(stopped) and stopped.startswith("interrupted") and len(finished) == total
     if late:  # the Ctrl-C came after the last run had finished: the results are complete
         stopped = ""
@@ -248,7 +296,8 @@ def _simulate(scenarios, args) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
         "root_seed": args.seed,
         "reps": args.reps,
         "seeds": seeds,
-        "workers": workers,
+        "workers": described.get("workers"),
+        "engine": described,
         "scenarios": {
             sc.name: {
                 "path": sc.path,
@@ -306,10 +355,6 @@ def _write(
     return folder.final
 
 
-def _default_parent(args) -> Path:
-    return args.out if args.out is not None else Path("results") / "runs"
-
-
 def _print_table(table: pd.DataFrame) -> None:
     import pandas as pd
 
@@ -339,7 +384,7 @@ def _run_and_save(args, scenarios, name: str, title: str) -> tuple[int, Path | N
     from collabsim.stats import summary_table
 
     _check_size(scenarios, args.reps)
-    parent = _default_parent(args)
+    parent = args.out
     check_writable(parent, need_bytes=_need_bytes(scenarios, args.reps))
     summ, ts, meta = _simulate(scenarios, args)
     done, total = meta["runs_finished"], meta["runs_planned"]
@@ -449,10 +494,11 @@ _PRELOAD: dict[str, tuple[str, ...]] = {
     "compare": ("collabsim.runner", "collabsim.plotting", "collabsim.stats", "tqdm"),
     "sweep": ("collabsim.runner", "collabsim.sweep", "tqdm"),
     "sensitivity": ("collabsim.runner", "collabsim.sweep", "collabsim.sensitivity", "tqdm"),
+    "replicate": ("collabsim.runner", "collabsim.replication.replicate", "tqdm"),
     "animate": ("collabsim.runner", "collabsim.animate"),
 }
 #: Commands for which SIGTERM (a batch system's time limit, ``kill``) acts like Ctrl-C.
-_TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity"})
+_TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity", "replicate"})
 
 
 def _term_to_interrupt(signum: int, frame: Any) -> NoReturn:

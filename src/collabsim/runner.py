@@ -1,57 +1,26 @@
-"""Running replicates: seeds spawned from a root, one model per run, optional process pool.
+"""Running replicates of one parameter set: one model per seed, on any engine.
 
-Every run's seed is a child of ``numpy.random.SeedSequence(root)`` turned into an integer and
-recorded with the run, so results do not depend on the number of workers or the order in which
-runs finish. The pool uses an explicit fork context (Mesa 3.3.1 forces ``spawn`` on import).
-This is the small engine behind ``collabsim run`` and ``compare``; :mod:`collabsim.sweep`
-builds large designs on the same :func:`run_one`.
+:func:`run_one` is the unit of work of every command (run, compare, sweeps, the replication):
+one model built from its parameters and integer seed, run to its end, then released.
+:func:`iter_runs` and :func:`run_many` run one model per seed on an engine of
+:mod:`collabsim.engine` (which spawns and records seeds, starts and warms workers and handles
+interruption), and return the runs in the order of the seeds whatever the engine.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import mesa
-import numpy as np
 import pandas as pd
 
-from collabsim.model import CollaborationModel, resolve_seed, warm_up
+from collabsim.engine import Engine, running
+from collabsim.model import CollaborationModel
 
-__all__ = [
-    "RunResult",
-    "default_workers",
-    "die_with_parent",
-    "iter_runs",
-    "release",
-    "run_many",
-    "run_one",
-    "spawn_seeds",
-]
+__all__ = ["RunResult", "iter_runs", "release", "run_many", "run_one", "run_task"]
 
 RunResult = tuple[dict[str, Any], pd.DataFrame]
-
-
-def spawn_seeds(root: int, n: int) -> list[int]:
-    """``n`` independent integer seeds spawned from ``SeedSequence(root)``."""
-    if n < 0:
-        raise ValueError(f"number of runs = {n} is not valid: expected 0 or more")
-    return [resolve_seed(child) for child in np.random.SeedSequence(root).spawn(n)]
-
-
-def default_workers() -> int:
-    """Worker processes to use by default: every core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def release(model: mesa.Model) -> None:
@@ -79,8 +48,9 @@ def run_one(params: dict[str, Any], seed: int, *, series: bool = True) -> RunRes
         release(model)
 
 
-def _run_star(args: tuple[dict[str, Any], int, bool]) -> RunResult:
-    params, seed, series = args
+def run_task(task: tuple[dict[str, Any], int, bool]) -> RunResult:
+    """:func:`run_one` of ``(params, seed, series)``: the task an engine runs."""
+    params, seed, series = task
     return run_one(params, seed, series=series)
 
 
@@ -90,68 +60,24 @@ def iter_runs(
     *,
     workers: int = 1,
     series: bool = True,
+    engine: Engine | None = None,
 ) -> Iterator[RunResult]:
     """Yield one run per seed, in the order of ``seeds``, as soon as each is available.
 
     Results that have arrived are the caller's even if the iteration is interrupted (Ctrl-C):
-    ``collabsim run`` saves them. Never more processes than runs are started.
+    ``collabsim run`` saves them.
 
     Args:
         params: Parameter overrides for every run.
         seeds: One integer seed per run.
-        workers: Processes to use (1 runs in this process).
+        workers: Processes of the pool started for these runs when no ``engine`` is given
+            (1 runs in this process; never more processes than runs).
         series: Keep each run's time series.
+        engine: A running engine to use (left running, for the caller to close).
     """
     jobs = [(params, int(s), series) for s in seeds]
-    workers = max(1, min(int(workers), len(jobs)))
-    if workers == 1:
-        for job in jobs:
-            yield _run_star(job)
-        return
-    warm_up()  # compiled once here: the forked workers inherit the compiled submodels
-    ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
-    )
-    try:
-        yield from pool.map(_run_star, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
-    except BaseException:
-        # Interrupted (Ctrl-C) or failed: drop the runs not yet started, do not wait for them.
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _worker_init(parent: int) -> None:
-    """Pool worker start-up: Ctrl-C is the parent's to handle; die with the parent.
-
-    A Ctrl-C in a terminal reaches every process of the group; the parent stops the pool
-    and keeps the runs that finished, while the workers finish or drop their current run.
-    SIGTERM gets its default action back (the parent may turn it into an interruption).
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent)
-
-
-#: Linux prctl option: the signal a process receives when its parent dies.
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int | None) -> None:
-    """Worker start-up: exit when the parent process dies (Linux).
-
-    A killed command then leaves no orphan workers behind; they would otherwise wait on their
-    task queue for ever (they hold its other end themselves).
-
-    Args:
-        parent: The parent's process id, or None when it is not known (a forkserver).
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if parent is not None and os.getppid() != parent:
-        os._exit(1)  # the parent died before the request above took effect
+    with running(engine, workers=workers, tasks=len(jobs)) as eng:
+        yield from eng.map(run_task, jobs)
 
 
 def run_many(
@@ -161,18 +87,20 @@ def run_many(
     workers: int = 1,
     series: bool = True,
     progress: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
 ) -> list[RunResult]:
-    """Run one model per seed, in order of ``seeds`` whatever the number of workers.
+    """Run one model per seed, in order of ``seeds`` whatever the engine.
 
     Args:
         params: Parameter overrides for every run.
         seeds: One integer seed per run.
-        workers: Processes to use (1 runs in this process).
+        workers: Processes (1 runs in this process), when no ``engine`` is given.
         series: Keep each run's time series.
         progress: Called with 1 after each finished run (e.g. ``tqdm.update``).
+        engine: A running engine to use (left running, for the caller to close).
     """
     out: list[RunResult] = []
-    for res in iter_runs(params, seeds, workers=workers, series=series):
+    for res in iter_runs(params, seeds, workers=workers, series=series, engine=engine):
         out.append(res)
         if progress:
             progress(1)

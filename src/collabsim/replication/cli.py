@@ -11,6 +11,7 @@ identical command; the checkpoints are removed once the report is written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ DEFAULT_OUT = Path("results") / "replication"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``replicate`` sub-command."""
-    from collabsim.cli import positive_int
+    from collabsim.cli import add_execution_options
     from collabsim.replication.patterns import PATTERNS
 
     p = subparsers.add_parser(
@@ -46,64 +47,59 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="run only these patterns (repeatable)",
     )
     p.add_argument(
-        "--workers", type=positive_int, default=None, help="processes (default: all cores)"
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help=f"parent folder of the tagged report folder (default {DEFAULT_OUT})",
-    )
-    p.add_argument(
         "--config",
         type=Path,
         default=None,
         help="criteria file (default configs/replication.toml)",
     )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_execution_options(p, None, DEFAULT_OUT, "the tagged report folder")
     p.set_defaults(func=cmd_replicate)
     return p
 
 
 def cmd_replicate(args: argparse.Namespace) -> int:
     """Run the replication; print the PASS/FAIL table and where the report is."""
-    from tqdm import tqdm
-
+    from collabsim.cli import UsageError, engine_options
+    from collabsim.engine import EngineError, progress_bar, running
     from collabsim.replication.criteria import load_criteria
     from collabsim.replication.replicate import plan, replicate
     from collabsim.replication.report import write_report
     from collabsim.replication.runner import remove_checkpoints
     from collabsim.results import check_writable, result_folder
-    from collabsim.runner import default_workers
 
     crit = load_criteria(args.config)
+    if args.seed is not None:
+        crit = dataclasses.replace(crit, root_seed=args.seed)
     plans = plan(crit, args.only, quick=args.quick)
     names = [p.spec.name for p in plans]
-    parent = args.out if args.out is not None else DEFAULT_OUT
-    check_writable(parent)
-    checkpoints = parent / ".checkpoints"
-    workers = args.workers or default_workers()
+    check_writable(args.out)
+    checkpoints = args.out / ".checkpoints"
     total = sum(len(p.runs) for p in plans)
-    bar = tqdm(
-        total=total,
-        desc="replication runs",
-        unit="run",
-        disable=args.no_progress,
-        file=sys.stderr,
-    )
     try:
-        rep = replicate(
-            crit,
-            names,
-            quick=args.quick,
-            workers=workers,
-            progress=bar.update,
-            checkpoint_dir=checkpoints,
+        with (
+            running(**engine_options(args), tasks=total) as engine,
+            progress_bar(total, "replication runs", enabled=not args.no_progress) as bar,
+        ):
+            workers = engine.workers
+            rep = replicate(
+                crit,
+                names,
+                quick=args.quick,
+                engine=engine,
+                progress=bar.update,
+                checkpoint_dir=checkpoints,
+            )
+    except EngineError as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        print(
+            "collabsim replicate: interrupted; the patterns that finished are checkpointed: "
+            "run the same command again to resume",
+            file=sys.stderr,
         )
-    finally:
-        bar.close()
+        return 130
     tag = ("quick" if args.quick else "full") + ("-" + "-".join(args.only) if args.only else "")
-    with result_folder(parent, tag) as folder:
+    with result_folder(args.out, tag) as folder:
         write_report(folder.path, rep)
     assert folder.final is not None
     remove_checkpoints(checkpoints, names)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from collabsim.engine import Engine
 from collabsim.replication import patterns
 from collabsim.replication.criteria import Criteria, PatternSpec, load_criteria
 from collabsim.replication.design import Cell, RunSpec, bootstrap_rng, run_specs
@@ -97,6 +98,7 @@ def replicate(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     checkpoint_dir: Path | None = None,
+    engine: Engine | None = None,
 ) -> Replication:
     """Run and analyze the selected patterns.
 
@@ -104,15 +106,18 @@ def replicate(
         criteria: The criteria (read from ``configs/replication.toml`` if None).
         names: Patterns to run (all if empty or None).
         quick: Use each pattern's ``seeds_quick`` instead of ``seeds_full``.
-        workers: Processes for the runs.
+        workers: Processes for the runs (when no ``engine`` is given).
         progress: Called with the number of newly finished runs.
         checkpoint_dir: Where finished patterns' runs are checkpointed (resume after a crash).
+        engine: A running engine of :mod:`collabsim.engine` for the runs (left running).
     """
     crit = criteria if criteria is not None else load_criteria()
     plans = plan(crit, names, quick=quick)
     start = time.perf_counter()
     all_runs = [r for p in plans for r in p.runs]
-    data = execute(all_runs, workers=workers, progress=progress, checkpoint_dir=checkpoint_dir)
+    data = execute(
+        all_runs, workers=workers, progress=progress, checkpoint_dir=checkpoint_dir, engine=engine
+    )
     seconds_run = time.perf_counter() - start
     results = {p.spec.name: analyze(crit, p, data[p.spec.name]) for p in plans}
     return Replication(
@@ -120,7 +125,7 @@ def replicate(
         plans=plans,
         results=results,
         quick=quick,
-        workers=workers,
+        workers=engine.workers if engine is not None else workers,
         seconds_run=seconds_run,
         seconds_total=time.perf_counter() - start,
         resumed=[n for n, d in data.items() if d.resumed],

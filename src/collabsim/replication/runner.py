@@ -1,8 +1,9 @@
-"""Running the replication's designs: every run of the selected patterns in one process pool.
+"""Running the replication's designs: every run of the selected patterns on one engine.
 
-Runs go through :func:`collabsim.runner.run_one` in a pool with an explicit fork context (Mesa
-3.3.1 forces ``spawn`` on import), under one progress bar. Results come back in the order of the
-run list whatever the number of workers, so the analysis sees the same data on 1 or 8 cores.
+Runs go through :func:`collabsim.runner.run_one` on an engine of :mod:`collabsim.engine`
+(serial, a fork process pool, Dask or any executor), under one progress bar. Each pattern's
+runs come back in the order of its run list whatever the engine, so the analysis sees the same
+data on 1 or 8 cores.
 
 Only the patterns that need time series keep them, and only the columns they name, as float32
 arrays (runs x weeks, NaN after a run ended). A pattern's finished runs are written to a
@@ -15,10 +16,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import pickle
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collabsim.engine import Engine, running
 from collabsim.replication.design import RunSpec
 from collabsim.results import atomic_write_bytes
 from collabsim.runner import run_one
 
 __all__ = ["PatternRuns", "execute", "model_digest", "remove_checkpoints"]
 
-_Task = tuple[dict[str, Any], int, tuple[str, ...]]
+_Task = tuple[dict[str, Any], int, tuple[str, ...]]  # params, seed, series columns
 _Result = tuple[dict[str, Any], dict[str, np.ndarray]]
 
 
@@ -102,15 +102,18 @@ def execute(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     checkpoint_dir: Path | None = None,
+    engine: Engine | None = None,
 ) -> dict[str, PatternRuns]:
     """Run every spec (several patterns at once) and group the results by pattern.
 
     Args:
         specs: The runs, grouped by pattern (as :func:`~collabsim.replication.design.run_specs`
             makes them).
-        workers: Processes to use (1 runs in this process).
+        workers: Processes of the pool started when no ``engine`` is given (1 runs in this
+            process).
         progress: Called with the number of newly finished runs (e.g. ``tqdm.update``).
         checkpoint_dir: Where finished patterns are checkpointed and looked up (none if None).
+        engine: A running engine to use (left running, for the caller to close).
 
     Returns:
         Pattern name -> its runs, in the order the patterns first appear in ``specs``.
@@ -120,7 +123,6 @@ def execute(
         by_pattern.setdefault(s.pattern, []).append(s)
     digest = model_digest() if checkpoint_dir is not None else ""
     done: dict[str, PatternRuns] = {}
-    todo: list[RunSpec] = []
     paths: dict[str, Path] = {}
     for name, group in by_pattern.items():
         if checkpoint_dir is not None:
@@ -130,32 +132,18 @@ def execute(
                 done[name] = loaded
                 if progress:
                     progress(len(group))
-                continue
-        todo.extend(group)
-    remaining = {name: len(g) for name, g in by_pattern.items() if name not in done}
-    collected: dict[str, list[_Result]] = {name: [] for name in remaining}
-    tasks: list[_Task] = [(s.params, s.seed, s.series) for s in todo]
-
-    def take(spec: RunSpec, res: _Result) -> None:
-        bucket = collected[spec.pattern]
-        bucket.append(res)
-        if progress:
-            progress(1)
-        if len(bucket) == remaining[spec.pattern]:
-            done[spec.pattern] = _assemble(by_pattern[spec.pattern], bucket)
+    groups = [
+        (name, [(s.params, s.seed, s.series) for s in group])
+        for name, group in by_pattern.items()
+        if name not in done
+    ]
+    n = sum(len(tasks) for _, tasks in groups)
+    with running(engine, workers=workers, tasks=n) as eng:
+        for name, results in eng.map_groups(_execute, groups, progress=progress):
+            done[name] = _assemble(by_pattern[name], results)
             if checkpoint_dir is not None:
                 checkpoint_dir.mkdir(parents=True, exist_ok=True)
-                atomic_write_bytes(paths[spec.pattern], pickle.dumps(done[spec.pattern]))
-
-    if workers <= 1 or len(tasks) <= 1:
-        for spec, task in zip(todo, tasks, strict=True):
-            take(spec, _execute(task))
-    else:
-        ctx = multiprocessing.get_context("fork")
-        chunk = max(1, min(16, len(tasks) // (8 * workers)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for spec, res in zip(todo, pool.map(_execute, tasks, chunksize=chunk), strict=True):
-                take(spec, res)
+                atomic_write_bytes(paths[name], pickle.dumps(done[name]))
     return {name: done[name] for name in by_pattern}
 
 

@@ -11,6 +11,7 @@ or from a TOML declaration: ``run_sweep(load_sweep("configs/sweep_turnover.toml"
 command line ``collabsim sweep CONFIG``. See ``docs/researchers.md``.
 """
 
+from collabsim.engine import ENGINES, EngineError, make_engine
 from collabsim.sweep.config import load_sweep
 from collabsim.sweep.designs import (
     DUMMY,
@@ -21,7 +22,6 @@ from collabsim.sweep.designs import (
     factors_from_params,
     make_design,
 )
-from collabsim.sweep.engines import ENGINES, EngineError, make_engine
 from collabsim.sweep.runner import Sweep, SweepRun, execute, run_seed, run_sweep
 from collabsim.sweep.store import SweepError, load_design, load_results, read_metadata
 

@@ -19,35 +19,10 @@ from typing import Any
 __all__ = ["add_parser", "cmd_sensitivity", "cmd_sweep"]
 
 
-def _engine_options(p: argparse.ArgumentParser) -> None:
-    from collabsim.cli import workers_int
-
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--serial", action="store_true", help="run in this process (no pool)")
-    g.add_argument(
-        "--dask",
-        metavar="local|tcp://HOST:PORT",
-        default=None,
-        help="run on Dask: 'local' starts a LocalCluster on 127.0.0.1, an address joins a "
-        "running scheduler",
-    )
-    p.add_argument(
-        "--workers", type=workers_int, default=None, help="processes (default: all cores)"
-    )
-    p.add_argument(
-        "--start-method",
-        choices=("fork", "forkserver"),
-        default="fork",
-        help="process pool start method (default fork)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-
-
-def _common(p: argparse.ArgumentParser, what: str) -> None:
-    from collabsim.cli import positive_int, seed_int
+def _common(p: argparse.ArgumentParser, what: str, out: Path, out_help: str) -> None:
+    from collabsim.cli import add_execution_options, positive_int
 
     p.add_argument("config", metavar="CONFIG", help=f"{what} file (.toml) or its name in configs/")
-    p.add_argument("--seed", type=seed_int, default=None, help="root seed (overrides the file)")
     p.add_argument("--reps", type=positive_int, default=None, help="replicates per design point")
     p.add_argument(
         "--set",
@@ -57,6 +32,7 @@ def _common(p: argparse.ArgumentParser, what: str) -> None:
         metavar="KEY=VALUE",
         help="fix a parameter for every run (repeatable)",
     )
+    add_execution_options(p, None, out, out_help)
 
 
 def add_parser(sub: Any) -> None:
@@ -71,11 +47,7 @@ def add_parser(sub: Any) -> None:
         "results streamed to Parquet chunks. Re-running the same command resumes an "
         "interrupted sweep; a finished sweep folder is never overwritten.",
     )
-    _common(p, "sweep")
-    p.add_argument(
-        "--out", type=Path, default=Path("results") / "sweeps", help="parent of sweep folders"
-    )
-    _engine_options(p)
+    _common(p, "sweep", Path("results") / "sweeps", "the sweep folders")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(
@@ -85,28 +57,16 @@ def add_parser(sub: Any) -> None:
         "configs/sa_*.toml) as resumable sweeps, then write indices with confidence "
         "intervals (CSV), figures (PNG), a convergence check and a Markdown summary.",
     )
-    _common(p, "sensitivity")
+    _common(p, "sensitivity", Path("results") / "sensitivity", "the tagged result folder")
     p.add_argument("--n", type=positive_int, default=None, help="Sobol base size N (power of 2)")
     p.add_argument("--methods", default=None, help="comma-separated subset of sobol,morris,pawn")
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results") / "sensitivity",
-        help="parent of the tagged result folder",
-    )
     p.add_argument(
         "--sweeps-out",
         type=Path,
         default=Path("results") / "sweeps",
         help="parent of the (resumable) sweep folders",
     )
-    _engine_options(p)
     p.set_defaults(func=cmd_sensitivity)
-
-
-def _engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    engine = "serial" if args.serial else "dask" if args.dask else "pool"
-    return {"engine": engine, "workers": args.workers, "dask": args.dask}
 
 
 def _interrupted(args: argparse.Namespace) -> int:
@@ -120,7 +80,7 @@ def _interrupted(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``collabsim sweep``."""
-    from collabsim.cli import UsageError
+    from collabsim.cli import UsageError, engine_options
     from collabsim.results import OutputError
     from collabsim.sweep import EngineError, SweepError, execute, load_sweep
     from collabsim.sweep.store import SweepStore
@@ -136,13 +96,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        res = execute(
-            sweep,
-            args.out,
-            start_method=args.start_method,
-            progress=not args.no_progress,
-            **_engine_kwargs(args),
-        )
+        res = execute(sweep, args.out, progress=not args.no_progress, **engine_options(args))
     except EngineError as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:
@@ -168,10 +122,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``collabsim sensitivity``."""
-    from collabsim.cli import UsageError
+    from collabsim.cli import UsageError, engine_options
+    from collabsim.engine import EngineError, running
     from collabsim.results import check_writable
     from collabsim.sensitivity import load_sa_config
-    from collabsim.sweep import EngineError, make_engine
 
     methods = None
     if args.methods:
@@ -186,12 +140,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     check_writable(args.out)
     check_writable(args.sweeps_out)
-    kw = _engine_kwargs(args)
     try:
-        engine = make_engine(
-            kw["engine"], workers=kw["workers"], dask=kw["dask"], start_method=args.start_method
-        )
-        with engine:
+        with running(**engine_options(args)) as engine:
             return _sensitivity(args, cfg, engine)
     except EngineError as exc:
         raise UsageError(str(exc)) from None

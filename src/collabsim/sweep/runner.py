@@ -1,42 +1,40 @@
 """The sweep runner: every design point times every replicate, streamed to disk, resumable.
 
 Run ``i`` is replicate ``i % replicates`` of design point ``i // replicates``. Its seed is the
-``i``-th child of ``numpy.random.SeedSequence(root_seed)`` (``SeedSequence(root_seed).spawn(n)``
-has ``SeedSequence(root_seed, spawn_key=(i,))`` as child ``i``, so each seed is made when its run
-is sent, without holding ``n`` children in memory), turned into the model's integer seed exactly
-as :func:`collabsim.runner.spawn_seeds` does, and recorded with the run. A run is therefore a
-pure function of the design, the base parameters and the root seed: every engine and number of
-workers gives the same results.
+``i``-th child of ``numpy.random.SeedSequence(root_seed)``, made when its run is sent
+(:func:`collabsim.engine.child_seed`, the same seed as :func:`collabsim.engine.spawn_seeds`
+gives ``collabsim run``), and recorded with the run. A run is therefore a pure function of the
+design, the base parameters and the root seed: every engine and number of workers gives the
+same results.
 
-Runs are grouped into chunks of ``chunk_size`` (the unit written to disk and resumed) and each
-chunk into small batches (the unit sent to a worker). Batches go out through a bounded window
-and finished ones are held only until their chunk is complete and written, so memory stays
-bounded however many runs a sweep has.
+Runs are grouped into chunks of ``chunk_size``, the unit written to disk and resumed: the
+engine (:meth:`collabsim.engine.Engine.map_groups`) sends them to workers in small batches
+through a bounded window and hands back each chunk once complete, so memory stays bounded
+however many runs a sweep has.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
-import sys
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from collabsim.model import resolve_seed
+from collabsim.engine import Engine, child_seed, progress_bar, running
 from collabsim.outcomes import SUMMARY_KEYS
 from collabsim.params import validate
 from collabsim.results import check_writable, git_commit, provenance
 from collabsim.runner import run_one
 from collabsim.sweep.designs import Design, DesignError
-from collabsim.sweep.engines import Engine, make_engine
 from collabsim.sweep.store import SweepStore, load_results
 
 __all__ = [
@@ -44,7 +42,7 @@ __all__ = [
     "Sweep",
     "SweepRun",
     "execute",
-    "run_batch",
+    "run_row",
     "run_seed",
     "run_sweep",
 ]
@@ -61,9 +59,8 @@ MAX_RUNS = 1_000_000_000
 MAX_CHUNKS = 1_000_000
 
 
-def run_seed(root_seed: int, run: int) -> int:
-    """The integer seed of run ``run``: child ``run`` of ``SeedSequence(root_seed)``."""
-    return resolve_seed(np.random.SeedSequence(root_seed, spawn_key=(run,)))
+#: The integer seed of run ``run``: child ``run`` of ``SeedSequence(root_seed)``.
+run_seed = child_seed
 
 
 @dataclass(frozen=True)
@@ -167,21 +164,19 @@ def _digest(identity: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_batch(payload: tuple[dict[str, Any], list[tuple[int, int, int, int, dict]]]) -> list[dict]:
-    """Run a batch of runs in a worker; return one row (a dict) per run.
+def run_row(base: Mapping[str, Any], run: tuple[int, int, int, int, dict]) -> dict:
+    """Run one run of a sweep in a worker; return its row (a dict).
 
     Args:
-        payload: ``(base, runs)`` with ``runs`` a list of ``(run, point, rep, seed, values)``.
+        base: Fixed parameter values.
+        run: ``(run, point, rep, seed, values)``.
     """
-    base, runs = payload
-    rows = []
-    for run, point, rep, seed, values in runs:
-        summary, _ = run_one({**base, **values}, seed, series=False)
-        row = {"run": run, "point": point, "rep": rep, "seed": seed, **values}
-        for key in SUMMARY_KEYS:
-            row[key] = summary[key]
-        rows.append(row)
-    return rows
+    i, point, rep, seed, values = run
+    summary, _ = run_one({**base, **values}, seed, series=False)
+    row = {"run": i, "point": point, "rep": rep, "seed": seed, **values}
+    for key in SUMMARY_KEYS:
+        row[key] = summary[key]
+    return row
 
 
 def _frame(rows: list[dict], design: Design) -> pd.DataFrame:
@@ -222,32 +217,26 @@ class SweepRun:
     seconds: float = 0.0
 
 
-def _batches(sweep: Sweep, todo: list[int], batch: int) -> Iterator[tuple]:
-    """Tasks ``((chunk, batch index), (base, runs))``, made lazily.
-
-    Nothing per run or per point is held beyond the batches in flight.
-    """
-    base = sweep.resolved_base()
+def _chunks(sweep: Sweep, todo: list[int]) -> Iterator[tuple[int, list[tuple]]]:
+    """``(chunk, runs)`` for every chunk to do, made lazily (one chunk at a time)."""
     reps = sweep.replicates
     for chunk in todo:
         first = chunk * sweep.chunk_size
         last = min(sweep.n_runs, first + sweep.chunk_size)
-        for b, start in enumerate(range(first, last, batch)):
-            stop = min(last, start + batch)
-            p0 = start // reps
-            values = sweep.design.point_values(p0, (stop - 1) // reps + 1)
-            runs = []
-            for run in range(start, stop):
-                point, rep = divmod(run, reps)
-                runs.append((run, point, rep, run_seed(sweep.root_seed, run), values[point - p0]))
-            yield (chunk, b), (base, runs)
+        p0 = first // reps
+        values = sweep.design.point_values(p0, (last - 1) // reps + 1)
+        runs = []
+        for run in range(first, last):
+            point, rep = divmod(run, reps)
+            runs.append((run, point, rep, child_seed(sweep.root_seed, run), values[point - p0]))
+        yield chunk, runs
 
 
 def execute(
     sweep: Sweep,
     out: Path | str = Path("results") / "sweeps",
     *,
-    engine: str | Engine = "pool",
+    engine: str | Engine | Executor | None = "pool",
     workers: int | None = None,
     dask: Any = None,
     start_method: str = "fork",
@@ -258,8 +247,10 @@ def execute(
     Args:
         sweep: What to run.
         out: Parent folder of sweep folders.
-        engine: ``"serial"``, ``"pool"``, ``"dask"``, or an :class:`Engine` (left running
-            for the caller to close, so one engine can serve several sweeps).
+        engine: ``"serial"``, ``"pool"``, ``"dask"``, any
+            :class:`concurrent.futures.Executor`, an :class:`~collabsim.engine.Engine` (left
+            running for the caller to close, so one engine can serve several sweeps), or None
+            (a pool of ``workers``, this process if that is one).
         workers: Processes for the pool or a local Dask cluster (default: every core).
         dask: For the Dask engine: ``"local"``, a scheduler address or a ``Client``.
         start_method: Pool start method, ``"fork"`` or ``"forkserver"``.
@@ -294,13 +285,9 @@ def execute(
     # An engine passed in belongs to the caller (it may serve several sweeps): it is started
     # if needed and left running. Either way it starts before the folder is created, so a
     # scheduler that cannot be reached leaves nothing behind.
-    if isinstance(engine, Engine):
-        eng, owned = engine, contextlib.nullcontext(engine)
-        eng.start()
-    else:
-        eng = make_engine(engine, workers=workers, dask=dask, start_method=start_method)
-        owned = eng
-    with owned:
+    with running(
+        engine, workers=workers, tasks=sweep.n_runs, dask=dask, start_method=start_method
+    ) as eng:
         resumed = store.open(meta, sweep.design.raw_frame())
         try:
             done = store.completed()
@@ -308,67 +295,23 @@ def execute(
             store.add_session(
                 {"engine": eng.describe(), "resumed": resumed, "chunks_done_at_start": len(done)}
             )
-            runs_now = _run_chunks(sweep, store, eng, todo, len(done), progress)
+            size, runs_now = sweep.chunk_size, 0
+            batch = max(1, min(MAX_BATCH, size, math.ceil(size / eng.workers)))
+            done_runs = sweep.n_runs - sum(min(size, sweep.n_runs - c * size) for c in todo)
+            task = partial(run_row, sweep.resolved_base())
+            bar = progress_bar(sweep.n_runs, sweep.name, enabled=progress, initial=done_runs)
+            with bar:
+                for chunk, rows in eng.map_groups(task, _chunks(sweep, todo), batch, bar.update):
+                    store.write_chunk(chunk, _frame(rows, sweep.design))
+                    runs_now += len(rows)
             final = store.finalize(sweep.n_chunks, seconds_last_session=time.perf_counter() - t0)
         finally:
             store.close()
     return SweepRun(final, "complete", runs_now, len(done), time.perf_counter() - t0)
 
 
-def _run_chunks(
-    sweep: Sweep, store: SweepStore, eng: Engine, todo: list[int], n_done: int, progress: bool
-) -> int:
-    from tqdm import tqdm
-
-    if not todo:
-        return 0
-    batch = max(1, min(MAX_BATCH, sweep.chunk_size, math.ceil(sweep.chunk_size / eng.workers)))
-    runs_in = {
-        c: min(sweep.n_runs, (c + 1) * sweep.chunk_size) - c * sweep.chunk_size for c in todo
-    }
-    already = sum(
-        min(sweep.chunk_size, sweep.n_runs - c * sweep.chunk_size)
-        for c in range(sweep.n_chunks)
-        if c not in runs_in
-    )
-    buffers: dict[int, dict[int, list[dict]]] = {}
-    counts: dict[int, int] = {}
-    runs_now = 0
-    bar = tqdm(
-        total=sweep.n_runs,
-        initial=already,
-        unit="run",
-        desc=sweep.name,
-        disable=not progress,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        mininterval=0.5,
-    )
-    try:
-        for (chunk, b), rows in eng.imap(run_batch, _batches(sweep, todo, batch)):
-            buffers.setdefault(chunk, {})[b] = rows
-            counts[chunk] = counts.get(chunk, 0) + len(rows)
-            runs_now += len(rows)
-            bar.update(len(rows))
-            if counts[chunk] == runs_in[chunk]:
-                parts = buffers.pop(chunk)
-                ordered = [r for k in sorted(parts) for r in parts[k]]
-                store.write_chunk(chunk, _frame(ordered, sweep.design))
-                del counts[chunk]
-    finally:
-        bar.close()
-    return runs_now
-
-
 def run_sweep(
-    sweep: Sweep,
-    out: Path | str = Path("results") / "sweeps",
-    *,
-    engine: str | Engine = "pool",
-    workers: int | None = None,
-    dask: Any = None,
-    start_method: str = "fork",
-    progress: bool = True,
+    sweep: Sweep, out: Path | str = Path("results") / "sweeps", **kwargs: Any
 ) -> pd.DataFrame:
     """Run (or resume, or find) a sweep and return every run as a DataFrame.
 
@@ -376,15 +319,7 @@ def run_sweep(
     (``run``, ``point``, ``rep``, ``seed``, the varied parameters, every per-run outcome), in
     run order; ``df.attrs["folder"]`` is the sweep folder it was read from.
     """
-    res = execute(
-        sweep,
-        out,
-        engine=engine,
-        workers=workers,
-        dask=dask,
-        start_method=start_method,
-        progress=progress,
-    )
+    res = execute(sweep, out, **kwargs)
     df = load_results(res.path)
     df.attrs["folder"] = str(res.path)
     return df
