@@ -77,6 +77,17 @@ class CollaborationModel(mesa.Model):
         state: The :class:`~collabsim.state.State` arrays.
         params: The full, validated parameter dict of this run.
         seed: The integer seed of this run.
+
+    Examples:
+        >>> import numpy as np
+        >>> from collabsim import CollaborationModel
+        >>> model = CollaborationModel(rng=7, navigator=True, turnover_rate=0.25, weeks=30)
+        >>> model.run().timeseries()["week"].iloc[-1]  # week 0 is the founding state
+        np.int64(30)
+        >>> a = CollaborationModel(rng=np.random.default_rng(5))  # a seed is drawn and kept
+        >>> b = CollaborationModel(rng=a.seed)
+        >>> a.run().timeseries().equals(b.run().timeseries())
+        True
     """
 
     def __init__(self, *, rng: Any = None, **params: Any) -> None:
