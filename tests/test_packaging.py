@@ -3,7 +3,8 @@
 The wheel is built from this checkout offline (``pip wheel --no-build-isolation``), installed
 with ``--no-deps`` into a new virtual environment whose only view of the dependencies is this
 environment's site-packages (a ``.pth`` line: nothing is downloaded, and neither the source tree
-nor this environment's editable collabsim is importable there). Every command then runs in an
+nor this environment's editable collabsim is importable there; the dependencies' data files
+under ``share/`` and ``etc/`` are linked the same way). Every command then runs in an
 empty temporary folder, so nothing can come from the repository or the current directory.
 """
 
@@ -54,6 +55,9 @@ def fresh(tmp_path_factory, wheel) -> dict:
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     (Path(site) / "_collabsim_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    for data in ("share", "etc"):  # the dependencies' data files (Jupyter config, Solara assets)
+        if (Path(sys.prefix) / data).is_dir():
+            (venv / data).symlink_to(Path(sys.prefix) / data)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "COLLABSIM"))}
     env["COLLABSIM_NUMBA"] = "0"  # no compile time in a fresh install; results are identical
     env["MPLBACKEND"] = "Agg"
@@ -145,18 +149,19 @@ def _free_port() -> int:
 def test_the_app_serves_from_another_folder(fresh):
     pytest.importorskip("solara")
     port = _free_port()
-    proc = subprocess.Popen(
-        [str(fresh["bin"] / "collabsim"), "app", "--port", str(port), "--scenario", "louisville"],
-        cwd=fresh["cwd"], env=fresh["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    log = fresh["cwd"] / "app.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(fresh["bin"] / "collabsim"), "app", "--port", str(port), "--scenario",
+             "louisville"],
+            cwd=fresh["cwd"], env=fresh["env"], stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if "ready at" in line or proc.poll() is not None:
-                break
-        assert proc.poll() is None, proc.stderr.read()
+        while "ready at" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.5)
+        assert "ready at" in log.read_text(), log.read_text()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
             assert r.status == 200
             assert b"solara" in r.read().lower()
