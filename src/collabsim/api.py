@@ -20,7 +20,7 @@ from collabsim.params import validate
 if TYPE_CHECKING:
     import pandas as pd
 
-    from collabsim.replication import Replication
+    from collabsim.replication import Criteria, Replication
     from collabsim.sensitivity import SAResult
     from collabsim.sweep import Sweep
 
@@ -231,7 +231,7 @@ def replicate(
     *,
     quick: bool = False,
     workers: int = 1,
-    criteria: str | os.PathLike[str] | None = None,
+    criteria: str | os.PathLike[str] | Criteria | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Replication:
     """Replicate the published findings: run the patterns and judge each against its criteria.
@@ -244,7 +244,8 @@ def replicate(
             ``entry_points``, ``not_speed``, ``trust_dynamics``, ``cases``.
         quick: Use the CI-sized designs (``seeds_quick`` per cell).
         workers: Processes for the runs.
-        criteria: A criteria file's path (default: the packaged one).
+        criteria: A criteria file's path, or :class:`~collabsim.replication.Criteria` (e.g.
+            the packaged ones with one design level changed); default: the packaged file.
         progress: Called with the number of newly finished runs.
 
     Returns:
@@ -262,5 +263,5 @@ def replicate(
     from collabsim.replication import load_criteria
     from collabsim.replication import replicate as _replicate
 
-    crit = load_criteria(criteria) if criteria is not None else None
+    crit = load_criteria(criteria) if isinstance(criteria, str | os.PathLike) else criteria
     return _replicate(crit, patterns, quick=quick, workers=workers, progress=progress)
