@@ -71,7 +71,9 @@ $(VENV)/.notebooks: $(STAMP)
 notebooks: $(VENV)/.notebooks
 	cd notebooks && ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# (build/ is removed first: setuptools would otherwise keep files deleted from src/)
 wheel: $(STAMP)
+	rm -rf build
 	$(BIN)/python -m pip wheel . --no-deps --no-build-isolation --no-index -w dist
 
 clean-venv:

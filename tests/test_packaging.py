@@ -11,6 +11,7 @@ empty temporary folder, so nothing can come from the repository or the current d
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,9 +30,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.packaging]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """The wheel, built from a copy of the sources (no build/ folder left in the checkout)."""
+    src = tmp_path_factory.mktemp("src")
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    for name in ("src", "configs"):
+        shutil.copytree(ROOT / name, src / name, symlinks=True, ignore=skip)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
          "--no-index", "-q", "-w", str(out)],
         check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
