@@ -3,6 +3,8 @@
 #   make test   creates .venv, installs collabsim with every extra, runs every test
 #   make app    serves the trainers' app on http://127.0.0.1:8765 (offline)
 #   make replicate-quick / make replicate   the six published patterns, PASS/FAIL report
+#   make notebooks   opens JupyterLab on notebooks/ (installs the 'notebooks' extra once)
+#   make wheel   builds dist/collabsim-*.whl (scenarios and configs inside)
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +13,7 @@ STAMP  := $(VENV)/.installed
 TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
 
 .PHONY: demo test lint format docs coverage clean-cache bench bench-sweep bench-memory reliability app clean-venv \
-	replicate replicate-quick bench-replication
+	replicate replicate-quick bench-replication notebooks wheel
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +28,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests experiments benchmarks
-	$(BIN)/ruff format --check src tests experiments benchmarks
+	$(BIN)/ruff check src tests experiments benchmarks notebooks
+	$(BIN)/ruff format --check src tests experiments benchmarks notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests experiments benchmarks
-	$(BIN)/ruff check --fix src tests experiments benchmarks
+	$(BIN)/ruff format src tests experiments benchmarks notebooks
+	$(BIN)/ruff check --fix src tests experiments benchmarks notebooks
 
 app: $(STAMP)
 	$(BIN)/collabsim app
@@ -77,6 +79,20 @@ docs: $(STAMP)
 # numba's cache misses edits to compiled functions called from another file: clear it after such edits.
 clean-cache:
 	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+$(VENV)/.notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	@touch $@
+
+# The notebooks are jupytext .py files: in JupyterLab, right-click one and
+# Open With > Jupytext Notebook (or Notebook); outputs are not stored in git.
+notebooks: $(VENV)/.notebooks
+	cd notebooks && ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# (build/ is removed first: setuptools would otherwise keep files deleted from src/)
+wheel: $(STAMP)
+	rm -rf build
+	$(BIN)/python -m pip wheel . --no-deps --no-build-isolation --no-index -w dist
 
 clean-venv:
 	rm -rf $(VENV)

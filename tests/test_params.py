@@ -61,3 +61,55 @@ def test_table_rows_cover_every_parameter():
     rows = P.table_rows()
     assert [r["name"] for r in rows] == list(PARAMS)
     assert all(r["range"] for r in rows)
+
+
+def test_numpy_and_pandas_scalars_are_accepted_where_the_kind_matches():
+    import numpy as np
+    import pandas as pd
+
+    got = validate(
+        {
+            "navigator": np.bool_(True),
+            "n_orgs": np.int32(9),
+            "weeks": np.float64(52.0),
+            "loyalty": np.float32(0.25),
+            "governance": np.str_("lead"),
+        },
+        partial=True,
+    )
+    assert got == {
+        "navigator": True,
+        "n_orgs": 9,
+        "weeks": 52,
+        "loyalty": 0.25,
+        "governance": "lead",
+    }
+    assert [type(v) for v in got.values()] == [bool, int, int, float, str]  # plain Python
+    row = pd.DataFrame({"data_use": [False], "turnover_rate": [0.3], "n_orgs": [8]}).iloc[0]
+    assert validate(dict(row), partial=True) == {
+        "data_use": False,
+        "turnover_rate": 0.3,
+        "n_orgs": 8,
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("navigator", 1, "an integer is not a boolean"),
+        ("navigator", 0, "an integer is not a boolean"),
+        ("data_use", "np.int64(1)", "an integer is not a boolean"),
+        ("n_orgs", "np.bool_(True)", "a boolean is not a number"),
+        ("loyalty", "np.bool_(False)", "a boolean is not a number"),
+        ("n_orgs", "np.float64(2.5)", "not an integer"),
+        ("loyalty", "np.float64('nan')", "finite"),
+    ],
+)
+def test_mismatched_kinds_are_rejected_with_a_clear_message(key, value, fragment):
+    import numpy as np
+
+    value = eval(value, {"np": np}) if isinstance(value, str) else value
+    with pytest.raises(ParamError) as err:
+        validate({key: value})
+    msg = str(err.value)
+    assert key in msg and repr(value) in msg and fragment in msg and get(key).range_text() in msg

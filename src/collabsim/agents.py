@@ -4,10 +4,19 @@ An :class:`Organization` owns no state of its own beyond its index: its sector, 
 pressure and capacity live in the model's organization arrays, and its representatives are the
 seats whose ``org`` equals its index. Properties read those arrays, so an agent is always in
 step with the vectorized state, and the app or a notebook can still work agent by agent.
+
+Agent numbering: Mesa 3.3.1 numbers agents with one counter per model, kept in a class-level
+dict of ``mesa.Agent`` keyed by the model itself, so every model ever built stayed in memory
+(about 46 KB for a 4-week run, more for longer ones). Organizations keep their counters in a
+dict keyed *weakly* by the model instead (:class:`_IdCounters`): a finished model is freed like
+any other object, and ``unique_id`` still runs 1, 2, 3... within each model. Mesa fixed this
+upstream after 3.3.1 (mesa issue #3179).
 """
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import TYPE_CHECKING
 
 import mesa
@@ -21,8 +30,27 @@ if TYPE_CHECKING:
 __all__ = ["Organization"]
 
 
+class _IdCounters(weakref.WeakKeyDictionary):
+    """``model -> itertools.count(1)``, created on first use; holds no model alive."""
+
+    def __getitem__(self, model: mesa.Model) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
 class Organization(mesa.Agent):
-    """One member organization (city agency, nonprofit, business, funder or community group)."""
+    """One member organization (city agency, nonprofit, business, funder or community group).
+
+    Subclasses inherit the per-model agent numbering of this class (see the module docstring).
+    What overriding a property or adding a ``step`` does and does not change is written down
+    in ``docs/mesa.md``.
+    """
+
+    #: Per-model ``unique_id`` counters, keyed weakly (shadows ``mesa.Agent._ids``).
+    _ids = _IdCounters()
 
     def __init__(self, model: CollaborationModel, index: int) -> None:
         super().__init__(model)

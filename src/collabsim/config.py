@@ -1,8 +1,14 @@
-"""Scenarios: TOML files in ``configs/`` turned into validated parameters, with clear errors.
+"""Scenarios: TOML files turned into validated parameters, with clear errors.
 
 A scenario file has a ``[scenario]`` table (``name``, ``description``, ``sources``) and a
-``[params]`` table whose keys are declared parameters. :func:`load_scenario` accepts a scenario
-name (looked up in the configs directory) or a path. :func:`apply_overrides` applies
+``[params]`` table whose keys are declared parameters. The scenarios and experiment configs
+(sweeps, sensitivity analyses, the replication criteria) ship inside the package, in
+``collabsim/configs/``, read with :mod:`importlib.resources` (:func:`configs_dir`); in the
+repository that folder is the top-level ``configs/``.
+
+A *name* (``"baseline"``) is always a packaged config; a *path* (it ends in ``.toml`` or has a
+folder separator: ``my.toml``, ``./runs/x.toml``) is always a file. The current directory is
+never searched for a name. :func:`load_scenario` loads either; :func:`apply_overrides` applies
 ``key=value`` strings from the command line. Every problem raises :class:`ConfigError` (or
 :class:`~collabsim.params.ParamError`) with one line naming the file, key, value and what is
 allowed.
@@ -14,6 +20,7 @@ import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +31,7 @@ __all__ = [
     "Scenario",
     "apply_overrides",
     "configs_dir",
+    "find_config",
     "list_scenarios",
     "load_scenario",
 ]
@@ -54,39 +62,38 @@ class Scenario:
 
 
 def configs_dir() -> Path:
-    """The directory holding scenario files.
+    """The folder of packaged scenarios and experiment configs (``collabsim/configs``).
 
-    ``$COLLABSIM_CONFIGS`` if set; otherwise ``./configs`` if it exists; otherwise the
-    repository's ``configs/`` next to ``src/``.
+    Raises:
+        ConfigError: the installed package has no configs (a broken build, or a source
+            checkout whose ``src/collabsim/configs`` link to ``configs/`` was not kept).
     """
-    env = os.environ.get("COLLABSIM_CONFIGS")
-    if env:
-        return Path(env)
-    local = Path.cwd() / "configs"
-    if local.is_dir():
-        return local
-    return Path(__file__).resolve().parents[2] / "configs"
+    folder = resources.files("collabsim") / "configs"
+    if not isinstance(folder, Path) or not folder.is_dir():
+        raise ConfigError(
+            f"the packaged configs are missing ({folder}): reinstall collabsim; in a source "
+            f"checkout, src/collabsim/configs must link to configs/"
+        )
+    return folder
 
 
 def list_scenarios() -> list[Scenario]:
-    """Every scenario file in :func:`configs_dir` (files with a ``[scenario]`` table)."""
+    """Every packaged scenario (the files of :func:`configs_dir` with a ``[scenario]`` table).
+
+    Examples:
+        >>> from collabsim import list_scenarios
+        >>> [s.name for s in list_scenarios()][:3]
+        ['baseline', 'denver', 'hartford']
+    """
     out = []
     for path in sorted(configs_dir().glob("*.toml")):
         try:
-            data = tomllib.loads(path.read_text())
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
             continue
         if "scenario" in data and "params" in data:
             out.append(_from_data(data, path))
     return out
-
-
-def _exists(path: Path) -> bool:
-    """``path.exists()``, False for names the system cannot even look up (too long, NUL)."""
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
 
 
 def _is_file(path: Path) -> bool:
@@ -97,32 +104,93 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _resolve_path(name_or_path: str | os.PathLike[str]) -> Path:
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False for names the system cannot even look up (too long, NUL)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def is_path(name_or_path: str | os.PathLike[str]) -> bool:
+    """True if ``name_or_path`` is a file path (not a packaged name).
+
+    A ``Path`` object, or a string that ends in ``.toml`` or contains a folder separator, is a
+    path; anything else is the name of a packaged config. Nothing on disk is consulted.
+    """
+    if not isinstance(name_or_path, str):
+        return True
+    seps = {os.sep, "/", *([os.altsep] if os.altsep else [])}
+    return name_or_path.endswith(".toml") or any(sep in name_or_path for sep in seps)
+
+
+def packaged_names(kind: str | None = "scenario") -> list[str]:
+    """Names of the packaged configs (scenarios only by default; ``None`` for every file)."""
+    if kind == "scenario":
+        return [s.name for s in list_scenarios()]
+    return [p.stem for p in sorted(configs_dir().glob("*.toml"))]
+
+
+def find_config(name_or_path: str | os.PathLike[str], what: str = "scenario") -> Path:
+    """The file of a packaged config (by name) or a config file (by path).
+
+    Args:
+        name_or_path: A packaged name (``"baseline"``) or a path (``"my.toml"``).
+        what: What is looked for, for messages (``"scenario"``, ``"config"``).
+
+    Raises:
+        ConfigError: the name is not packaged, or the path is not an existing file.
+    """
     text = str(name_or_path)
     if not text.strip():
-        raise ConfigError("empty scenario name: give a scenario name or a .toml path")
-    path = Path(text)
-    if path.suffix == ".toml" or os.sep in text or _exists(path):
+        raise ConfigError(f"empty {what} name: give a {what} name or a .toml path")
+    if is_path(name_or_path):
+        path = Path(name_or_path)
         if not _exists(path):
             raise ConfigError(f"config file {text!r} does not exist")
         if not _is_file(path):
             raise ConfigError(f"config path {text!r} is not a file")
         return path
     candidate = configs_dir() / f"{text}.toml"
-    if _is_file(candidate):
+    if _is_file(candidate) and (what != "scenario" or text in packaged_names()):
         return candidate
-    known = ", ".join(s.name for s in list_scenarios()) or "none found"
-    raise ConfigError(f"unknown scenario {text!r}: known scenarios are {known}")
+    known = ", ".join(packaged_names("scenario" if what == "scenario" else None)) or "none"
+    local = Path(f"{text}.toml")
+    hint = f"; to use the file {local} here, give its path: ./{local}" if _is_file(local) else ""
+    if what == "scenario":
+        raise ConfigError(f"unknown scenario {text!r}: packaged scenarios are {known}{hint}")
+    raise ConfigError(f"{what} {text!r} not found: packaged {what}s are {known}{hint}")
 
 
 def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
-    """Load and validate a scenario by name (in ``configs/``) or by path.
+    """Load and validate a scenario: a packaged one by name, or a file by path.
+
+    Args:
+        name_or_path: A packaged scenario's name (``collabsim scenarios`` lists them) or the
+            path of a scenario file (it ends in ``.toml`` or has a folder separator).
+
+    Returns:
+        The :class:`Scenario`; its ``params`` are the values the file sets,
+        :meth:`Scenario.resolved` fills in every default.
 
     Raises:
-        ConfigError: the file is missing, unreadable, not TOML, or has an unknown table.
+        ConfigError: the name is unknown, or the file is missing, unreadable, not TOML, or has
+            an unknown table.
         ParamError: a parameter key is unknown or its value is out of range.
+
+    Examples:
+        >>> from collabsim import load_scenario
+        >>> sc = load_scenario("louisville")
+        >>> sc.name, sc.params["navigator"]
+        ('louisville', True)
+        >>> sc.resolved()["weeks"]  # a default the file does not set
+        156
+        >>> load_scenario("hartfort")
+        Traceback (most recent call last):
+        ...
+        collabsim.config.ConfigError: unknown scenario 'hartfort': packaged scenarios are ...
     """
-    path = _resolve_path(name_or_path)
+    path = find_config(name_or_path, "scenario")
     try:
         raw = path.read_bytes()
     except OSError as exc:

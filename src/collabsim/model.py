@@ -43,13 +43,23 @@ PROVIDERS = np.array([False, True, True, False, False])
 
 
 def resolve_seed(rng: Any) -> int:
-    """Turn ``rng`` (None, an int or a SeedSequence) into a recorded integer seed."""
+    """Turn ``rng`` into a recorded integer seed.
+
+    ``rng`` is None (a seed is drawn from the OS), a non-negative int, a
+    ``numpy.random.SeedSequence`` (its first 63-bit state word) or a ``numpy.random.Generator``
+    (one 63-bit integer is drawn from it, so the generator advances by one draw).
+    """
     if rng is None:
         return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
     if isinstance(rng, np.random.SeedSequence):
         return int(rng.generate_state(1, np.uint64)[0] >> 1)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1, dtype=np.int64, endpoint=True))
     if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
-        raise ValueError(f"rng = {rng!r} is not valid: expected a non-negative integer seed")
+        raise ValueError(
+            f"rng = {rng!r} is not valid: expected a non-negative integer seed, "
+            f"a numpy SeedSequence or a numpy Generator"
+        )
     return int(rng)
 
 
@@ -57,14 +67,26 @@ class CollaborationModel(mesa.Model):
     """A cross-sector collaboration of organizations and their representatives.
 
     Args:
-        rng: Seed (non-negative int or ``numpy.random.SeedSequence``); drawn and recorded if
-            None.
+        rng: Seed: a non-negative int, a ``numpy.random.SeedSequence`` or a
+            ``numpy.random.Generator`` (a seed is drawn from it); drawn from the OS if None.
+            The integer seed actually used is recorded as :attr:`seed`.
         **params: Overrides of declared parameters (see ``collabsim params``).
 
     Attributes:
         state: The :class:`~collabsim.state.State` arrays.
         params: The full, validated parameter dict of this run.
         seed: The integer seed of this run.
+
+    Examples:
+        >>> import numpy as np
+        >>> from collabsim import CollaborationModel
+        >>> model = CollaborationModel(rng=7, navigator=True, turnover_rate=0.25, weeks=30)
+        >>> model.run().timeseries()["week"].iloc[-1]  # week 0 is the founding state
+        np.int64(30)
+        >>> a = CollaborationModel(rng=np.random.default_rng(5))  # a seed is drawn and kept
+        >>> b = CollaborationModel(rng=a.seed)
+        >>> a.run().timeseries().equals(b.run().timeseries())
+        True
     """
 
     def __init__(self, *, rng: Any = None, **params: Any) -> None:
@@ -181,6 +203,30 @@ class CollaborationModel(mesa.Model):
         if self._graph is None:
             self._graph = ties_to_graph(self.state.n_people, *self._ties)
         return self._graph
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector view of the recorded weeks (for ``mesa.batch_run``).
+
+        Built from the recorder when read (see :mod:`collabsim.datacollection`), so a run
+        that never reads it pays nothing. A subclass may assign its own DataCollector.
+        """
+        own = self.__dict__.get("_own_datacollector")
+        if own is not None:
+            return own
+        cached = self.__dict__.get("_datacollector_view")
+        if cached is None or cached[0] != self.recorder.n:
+            from collabsim.datacollection import RecorderDataCollector
+
+            cached = self.__dict__["_datacollector_view"] = (
+                self.recorder.n,
+                RecorderDataCollector(self),
+            )
+        return cached[1]
+
+    @datacollector.setter
+    def datacollector(self, value: mesa.DataCollector) -> None:
+        self.__dict__["_own_datacollector"] = value
 
     @property
     def week(self) -> int:

@@ -1250,46 +1250,72 @@ def _unknown_message(name: str) -> str:
     return f"unknown parameter {name!r}{hint} (run 'collabsim params' for the list)"
 
 
+def _numpy_kind(value: Any) -> str:
+    """The dtype kind (``"b"``, ``"i"``, ``"u"``, ``"f"``...) of a numpy scalar, else ``""``.
+
+    Duck-typed, so that this module does not import numpy.
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or getattr(value, "shape", None) != ():
+        return ""
+    return str(getattr(dtype, "kind", ""))
+
+
 def coerce(p: Param, value: Any) -> Any:
     """Convert ``value`` to the kind of ``p`` and check its range.
 
-    Strings are accepted for every kind (they come from ``--set key=value``). Numbers that
-    are NaN or infinite, booleans where numbers are expected and fractional integers are
-    rejected.
+    Strings are accepted for every kind (they come from ``--set key=value``). numpy and pandas
+    scalars are accepted where their type matches the declared kind (``numpy.bool_`` for an
+    on/off parameter, ``numpy.int64`` or ``numpy.float64`` for a number) and are returned as
+    plain Python values. Numbers that are NaN or infinite, booleans where numbers are expected,
+    integers where a boolean is expected and fractional integers are rejected.
 
     Raises:
         ParamError: naming the key, the value and the valid range.
+
+    Examples:
+        >>> import numpy as np
+        >>> coerce(get("navigator"), np.bool_(True))
+        True
+        >>> coerce(get("n_orgs"), np.int64(12))
+        12
+        >>> try:
+        ...     coerce(get("navigator"), 1)
+        ... except ParamError as err:
+        ...     print(err)
+        navigator = 1 is not valid (an integer is not a boolean): expected true or false
     """
 
     def bad(why: str = "") -> ParamError:
         extra = f" ({why})" if why else ""
         return ParamError(f"{p.name} = {value!r} is not valid{extra}: expected {p.range_text()}")
 
+    np_kind = _numpy_kind(value)
     if p.kind == "bool":
-        if isinstance(value, bool):
-            return value
+        if isinstance(value, bool) or np_kind == "b":
+            return bool(value)
         if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
             return True
         if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
             return False
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
+        if isinstance(value, int) or np_kind in ("i", "u"):
+            raise bad("an integer is not a boolean")
         raise bad()
     if p.kind == "choice":
         if isinstance(value, str) and value.strip() in p.choices:
-            return value.strip()
+            return str(value.strip())
         raise bad()
-    if isinstance(value, bool):
+    if isinstance(value, bool) or np_kind == "b":
         raise bad("a boolean is not a number")
     if isinstance(value, str):
         try:
             num = float(value.strip())
         except ValueError:
             raise bad() from None
-    elif isinstance(value, int | float):
+    elif isinstance(value, int | float) or np_kind in ("i", "u", "f"):
         num = float(value)
     else:
-        try:  # numpy scalars
+        try:  # other numbers (Decimal, Fraction...)
             num = float(value)
         except (TypeError, ValueError):
             raise bad() from None

@@ -77,8 +77,14 @@ def format_bytes(n: float) -> str:
 
 
 def git_commit() -> str:
-    """The repository's commit (``+dirty`` when the tree has changes), or ``"unknown"``."""
+    """The repository's commit (``+dirty`` when the tree has changes), or ``"unknown"``.
+
+    Only a source checkout has a commit: an installed wheel reports ``"unknown"`` even when
+    its environment sits inside some other git repository.
+    """
     root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists() or not (root / "pyproject.toml").is_file():
+        return "unknown"
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5

@@ -4,7 +4,7 @@ A sweep file looks like this (see ``configs/sweep_*.toml`` and ``docs/researcher
 
     [sweep]
     name = "turnover-navigator"
-    scenario = "baseline"      # base scenario: a name in configs/ or a .toml path
+    scenario = "baseline"      # base scenario: a packaged name or a .toml path
     replicates = 20
     root_seed = 2025
     chunk_size = 500           # runs per chunk file (optional)
@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from collabsim.config import ConfigError, apply_overrides, configs_dir, load_scenario
+from collabsim.config import ConfigError, apply_overrides, find_config, load_scenario
 from collabsim.params import ParamError, validate
 from collabsim.sweep.designs import Design, DesignError, Factor, factors_from_params, make_design
 from collabsim.sweep.runner import DEFAULT_CHUNK_SIZE, Sweep
@@ -73,24 +73,8 @@ _DESIGN_KEYS = {
 
 
 def resolve_config(name_or_path: str | os.PathLike[str]) -> Path:
-    """A config file by path, or by name in :func:`collabsim.config.configs_dir`."""
-    text = str(name_or_path)
-    if not text.strip():
-        raise ConfigError("empty config name: give a config name or a .toml path")
-    path = Path(text)
-    candidate = configs_dir() / f"{text}.toml"
-    try:  # a name the system cannot look up (too long, a NUL byte) is simply not found
-        if path.suffix == ".toml" or os.sep in text or path.exists():
-            if not path.is_file():
-                raise ConfigError(f"config file {text!r} does not exist")
-            return path
-        if candidate.is_file():
-            return candidate
-    except ConfigError:
-        raise
-    except (OSError, ValueError):
-        pass
-    raise ConfigError(f"config {text!r} not found (looked for {str(candidate)!r})")
+    """A packaged config by name, or a file by path (:func:`collabsim.config.find_config`)."""
+    return find_config(name_or_path, "config")
 
 
 def read_config(path: Path, allowed: set[str]) -> dict[str, Any]:
