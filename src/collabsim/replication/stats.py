@@ -25,6 +25,7 @@ replication's root seed), so every interval is reproducible.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -432,10 +433,12 @@ def kaplan_meier(
         return Survival(np.array([]), np.array([]), math.nan, (math.nan, math.nan), len(t), 0)
     sf = SurvfuncRight(t, e.astype(float))
     med = float(sf.quantile(0.5))
-    try:
-        lo, hi = sf.quantile_ci(0.5, alpha=1 - level)
-    except (ValueError, IndexError):  # too few events for an interval
-        lo, hi = math.nan, math.nan
+    with warnings.catch_warnings():  # log(0) where the curve reaches 0: the bound is open
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            lo, hi = sf.quantile_ci(0.5, alpha=1 - level)
+        except (ValueError, IndexError):  # too few events for an interval
+            lo, hi = math.nan, math.nan
     if sf.surv_prob.min() > 0.5:
         med = math.nan
     return Survival(
