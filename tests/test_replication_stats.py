@@ -186,6 +186,10 @@ def test_cox_matches_the_published_6mp_hazard_ratio():
     # per: a step of 0.1 in a covariate coded 0 / 0.1 gives the same ratio
     assert cox_hazard_ratio(t, e, x / 10, per=0.1)[0] == pytest.approx(hr)
     assert math.isnan(cox_hazard_ratio(t, np.zeros(42, dtype=bool), x)[0])
+    # separation (every event in one group): no finite ratio, reported as NaN, not an error
+    sep = cox_hazard_ratio([1.0, 2, 3, 10, 10, 10], [True, True, True, False, False, False],
+                           [1.0, 1, 1, 0, 0, 0])  # fmt: skip
+    assert all(math.isnan(v) for v in sep) or sep[0] > 1e3
 
 
 def test_poisson_rate_ratio_of_a_binary_covariate_is_the_ratio_of_means():

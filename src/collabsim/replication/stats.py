@@ -481,10 +481,23 @@ def cox_hazard_ratio(
     xv = np.asarray(x, dtype=float)
     if not e.any() or np.all(xv == xv[0]):
         return (math.nan, math.nan, math.nan)
-    fit = PHReg(t, xv[:, None] / per, status=e.astype(float), ties="efron").fit()
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # non-convergence is reported as NaN below
+        fit = PHReg(t, xv[:, None] / per, status=e.astype(float), ties="efron").fit()
+        lo, hi = fit.conf_int(alpha=1 - level)[0]
     b = float(fit.params[0])
-    lo, hi = fit.conf_int(alpha=1 - level)[0]
-    return (math.exp(b), math.exp(float(lo)), math.exp(float(hi)))
+    failed = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    if failed or not np.isfinite([b, lo, hi]).all():
+        return (math.nan, math.nan, math.nan)  # e.g. every event in one group (separation)
+    return _exp3(b, float(lo), float(hi))
+
+
+def _exp3(b: float, lo: float, hi: float) -> Interval:
+    with np.errstate(over="ignore"):
+        v = np.exp(np.array([b, lo, hi], dtype=float))
+    return (float(v[0]), float(v[1]), float(v[2]))
 
 
 def poisson_rate_ratio(
@@ -506,6 +519,11 @@ def poisson_rate_ratio(
     if not np.any(y > 0) or np.all(xv == xv[0]):
         return (math.nan, math.nan, math.nan)
     design = np.column_stack([np.ones_like(xv), xv / per])
-    fit = sm.GLM(y, design, family=sm.families.Poisson()).fit(cov_type="HC0")
-    lo, hi = fit.conf_int(alpha=1 - level)[1]
-    return (math.exp(float(fit.params[1])), math.exp(float(lo)), math.exp(float(hi)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-convergence is reported as NaN below
+        fit = sm.GLM(y, design, family=sm.families.Poisson()).fit(cov_type="HC0")
+        lo, hi = fit.conf_int(alpha=1 - level)[1]
+    b = float(fit.params[1])
+    if not fit.converged or not np.isfinite([b, lo, hi]).all():
+        return (math.nan, math.nan, math.nan)
+    return _exp3(b, float(lo), float(hi))
