@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from collabsim.replication.criteria import load_criteria
-from collabsim.replication.replicate import _merge, analyze, plan
+from collabsim.replication.replicate import merge_runs, analyze, plan
 from collabsim.replication.runner import execute
 from collabsim.results import provenance
 from collabsim.runner import default_workers
@@ -58,7 +58,7 @@ def main() -> None:
             )
             p.cells.extend(cells2)
             p.runs.extend(runs2)
-            data = _merge(data, execute(runs2, workers=args.workers)[p.label])
+            data = merge_runs(data, execute(runs2, workers=args.workers)[p.label])
         full_runs[p.label] = round(full_runs[p.label] * len(p.runs) / planned)
         t1, c1 = time.perf_counter(), _cpu()
         res = analyze(crit, p, data)

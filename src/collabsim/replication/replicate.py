@@ -36,7 +36,7 @@ from collabsim.replication.design import (
 from collabsim.replication.result import Context, PatternResult
 from collabsim.replication.runner import PatternRuns, execute
 
-__all__ = ["Plan", "Replication", "analyze", "plan", "quick_subset", "replicate"]
+__all__ = ["Plan", "Replication", "analyze", "merge_runs", "plan", "quick_subset", "replicate"]
 
 
 @dataclass
@@ -152,7 +152,8 @@ def analyze(criteria: Criteria, p: Plan, data: PatternRuns) -> PatternResult:
     return p.module.analyze(p.spec, p.cells, data, ctx)
 
 
-def _merge(a: PatternRuns, b: PatternRuns) -> PatternRuns:
+def merge_runs(a: PatternRuns, b: PatternRuns) -> PatternRuns:
+    """The runs of ``a`` followed by those of ``b`` (series padded with NaN to one width)."""
     runs = pd.concat([a.runs, b.runs], ignore_index=True)
     series: dict[str, np.ndarray] = {}
     for k in a.series:
@@ -215,7 +216,7 @@ def replicate(
             more_runs(len(second))
         extra = execute(second, workers=workers, progress=progress, checkpoint_dir=checkpoint_dir)
         for label, runs in extra.items():
-            data[label] = _merge(data[label], runs)
+            data[label] = merge_runs(data[label], runs)
     seconds_run = time.perf_counter() - start
     results: dict[str, PatternResult] = {}
     size2: dict[str, PatternResult] = {}
