@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from collabsim.replication.criteria import load_criteria
-from collabsim.replication.replicate import merge_runs, analyze, plan
+from collabsim.replication.replicate import analyze, merge_runs, plan
 from collabsim.replication.runner import execute
 from collabsim.results import provenance
 from collabsim.runner import default_workers
