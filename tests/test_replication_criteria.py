@@ -5,6 +5,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collabsim.config import ConfigError
 from collabsim.params import PARAMS
@@ -145,6 +147,25 @@ def test_bad_criteria_files_name_the_problem(tmp_path, old, new, message):
         load_criteria(_write(tmp_path, old, new))
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('["data use", "navigator"]]', '["data use", "navigatr"]]', "levels.interactions"),
+        ("learning_share_clip = [0.01, 0.99]", "learning_share_clip = [0.5, 0.2]", "clip"),
+        ('trust_series = "mean_trust"', 'trust_series = "mean_trst"', "levels.trust_series"),
+        ('forced = ["win", "setback"]', 'forced = ["win", "loss"]', "first_outcome = 'loss'"),
+        ("diversity = [0.2, 0.8]", "diversity = [0.2, 1.8]", "diversity = 1.8"),
+    ],
+)
+def test_bad_level_values_fail_before_any_run(tmp_path, old, new, message):
+    from collabsim.params import ParamError
+    from collabsim.replication.replicate import plan
+
+    crit = load_criteria(_write(tmp_path, old, new))
+    with pytest.raises((ConfigError, ParamError), match=re.escape(message)):
+        plan(crit, quick=True)
+
+
 def test_missing_and_malformed_files(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_criteria(tmp_path / "nope.toml")
@@ -160,3 +181,25 @@ def test_select_keeps_file_order_and_rejects_unknown_names():
     assert len(crit.select(None)) == len(PATTERNS)
     with pytest.raises(ConfigError, match="unknown pattern 'trust'"):
         crit.select(["trust"])
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None)
+@given(
+    at=st.integers(0, 20000), how=st.sampled_from(["cut", "flip", "repeat"]), x=st.integers(1, 255)
+)
+def test_a_damaged_criteria_file_loads_or_is_refused_in_one_line(tmp_path_factory, at, how, x):
+    data = FILE.read_bytes()
+    at = at % len(data)
+    if how == "cut":
+        data = data[:at]
+    elif how == "flip":
+        data = data[:at] + bytes([data[at] ^ x]) + data[at + 1 :]
+    else:
+        data = data[:at] + data[max(0, at - 40) : at] + data[at:]
+    path = tmp_path_factory.mktemp("crit") / "c.toml"
+    path.write_bytes(data)
+    try:
+        load_criteria(path)
+    except ConfigError as exc:
+        msg = str(exc)
+        assert "\n" not in msg and str(path) in msg, msg

@@ -374,6 +374,8 @@ def load_criteria(
         raise ConfigError(f"{where}: no [[pattern]] tables")
     patterns: dict[str, PatternSpec] = {}
     for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: pattern #{i + 1} must be a table")
         name = item.get("name")
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{where}: pattern #{i + 1} has no name")

@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from collabsim.config import ConfigError
 from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import SIZE2_SUFFIX, Cell, RunSpec, cell_seeds, make_cell
 from collabsim.replication.patterns._common import (
@@ -111,8 +112,21 @@ def cells(spec: PatternSpec) -> list[Cell]:
             labels.update(actions_on=-1, combo=-1)
             params = {**base, "weeks": lv["weeks"], a["param"]: a[arm]}
             out.append(make_cell(labels, params, _MEDIATION_SEED_CELL, factor))
-    # the learning cut is validated here too, so a bad key fails before any run
+    # the rest of the levels is checked here too, so a bad value fails before any run
     make_cell({}, dict(lv["learning_cut"]), 0)
+    names = [a["name"] for a in acts]
+    for pair in lv["interactions"]:
+        if len(pair) != 2 or any(n not in names for n in pair):
+            raise ConfigError(
+                f"pattern {spec.name!r}: levels.interactions = {pair!r} is not valid: expected "
+                f"two of {', '.join(names)}"
+            )
+    clip = lv["learning_share_clip"]
+    if not (len(clip) == 2 and 0.0 < float(clip[0]) < float(clip[1]) < 1.0):
+        raise ConfigError(
+            f"pattern {spec.name!r}: levels.learning_share_clip = {clip!r} is not valid: "
+            "expected [low, high] with 0 < low < high < 1"
+        )
     return out
 
 

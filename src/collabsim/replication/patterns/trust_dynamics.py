@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from collabsim.config import ConfigError
 from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import (
@@ -89,8 +90,20 @@ _BEFORE, _AFTER = 4, 12
 
 
 def series(spec: PatternSpec) -> tuple[str, ...]:
-    """The series to keep: :data:`SERIES` and the trust series the criteria name."""
-    return tuple(dict.fromkeys((*SERIES, spec.levels["trust_series"])))
+    """The series to keep: :data:`SERIES` and the trust series the criteria name.
+
+    Raises:
+        ConfigError: the named trust series is not one the model records.
+    """
+    from collabsim.outcomes import SERIES as RECORDED
+
+    name = spec.levels["trust_series"]
+    if name not in RECORDED:
+        raise ConfigError(
+            f"pattern {spec.name!r}: levels.trust_series = {name!r} is not valid: expected a "
+            f"recorded series ({', '.join(RECORDED)})"
+        )
+    return tuple(dict.fromkeys((*SERIES, name)))
 
 
 def cells(spec: PatternSpec) -> list[Cell]:
