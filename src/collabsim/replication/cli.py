@@ -153,7 +153,8 @@ def cmd_replicate(args: argparse.Namespace) -> int:
             f"{__version__}: every pattern was consulted in its calibration)"
         )
         + f"; {sum(r.passed for r in rep.results.values())} of {len(rep.results)} patterns pass; "
-        f"{rep.n_runs} runs in {rep.seconds_run:.0f} s on {workers} worker(s)"
+        f"{rep.n_runs} runs in {rep.seconds_run:.0f} s on {workers} worker(s) "
+        f"({rep.cpu_seconds:.0f} CPU s; load average {rep.load[0]:.1f} -> {rep.load[1]:.1f})"
     )
     for st in statuses:
         if st.flags:

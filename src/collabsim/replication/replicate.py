@@ -13,6 +13,8 @@ result should be.
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -75,6 +77,10 @@ class Replication:
         base: The student's base assumptions applied under every cell.
         overrides: The ``--set`` values, as given.
         scenario: The ``--scenario`` file, if one was given.
+        cpu_seconds: CPU time (user + system) of this process and its finished workers while
+            the replication ran: what the runs cost, whatever else the machine was doing.
+        load: The system's 1-minute load average at the start and at the end.
+        cores: CPU cores of the machine.
     """
 
     criteria: Criteria
@@ -91,6 +97,9 @@ class Replication:
     base: dict[str, Any] = field(default_factory=dict)
     overrides: dict[str, Any] = field(default_factory=dict)
     scenario: str = ""
+    cpu_seconds: float = float("nan")
+    load: tuple[float, float] = (float("nan"), float("nan"))
+    cores: int = 0
 
     @property
     def n_runs(self) -> int:
@@ -194,6 +203,7 @@ def replicate(
     crit = criteria if criteria is not None else load_criteria()
     plans = plan(crit, names, quick=quick, base=base)
     start = time.perf_counter()
+    cpu0, load0 = _cpu(), _load()
     data = execute(
         [r for p in plans for r in p.runs],
         workers=workers,
@@ -243,4 +253,23 @@ def replicate(
         base=dict(base or {}),
         overrides=dict(overrides or {}),
         scenario=scenario,
+        cpu_seconds=_cpu() - cpu0,
+        load=(load0, _load()),
+        cores=os.cpu_count() or 0,
     )
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process and of its children that have finished."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    return total
+
+
+def _load() -> float:
+    try:
+        return float(os.getloadavg()[0])
+    except OSError:  # not available on this system
+        return float("nan")

@@ -464,6 +464,7 @@ def write_report(folder: Path, rep: Replication) -> Path:
                     f"{rep.seconds_run:.0f} s of runs, {rep.seconds_total:.0f} s in all, "
                     f"{rep.workers} worker process(es)",
                 ),
+                ("CPU time and machine load", _load_text(rep)),
                 ("root seed", f"{crit.root_seed} (every run's seed is in its pattern's CSV)"),
                 (
                     "intervals",
@@ -561,6 +562,9 @@ def write_report(folder: Path, rep: Replication) -> Path:
             "workers": rep.workers,
             "seconds_run": round(rep.seconds_run, 2),
             "seconds_total": round(rep.seconds_total, 2),
+            "cpu_seconds": round(rep.cpu_seconds, 2),
+            "load_average_start_end": list(rep.load),
+            "cores": rep.cores,
             "runs": rep.n_runs,
             "resumed": rep.resumed,
             "model_digest": model_digest(),
@@ -646,3 +650,19 @@ def _plain(obj: Any) -> Any:
     if hasattr(obj, "isoformat"):
         return obj.isoformat()
     return obj
+
+
+def _load_text(rep: Replication) -> str:
+    """CPU seconds and load average, saying whether the machine was shared while it ran."""
+    text = (
+        f"{rep.cpu_seconds:.0f} CPU s (user + system, this process and its workers); "
+        f"1-minute load average {rep.load[0]:.1f} at the start, {rep.load[1]:.1f} at the end, "
+        f"on {rep.cores} core(s)"
+    )
+    busy = max(rep.load) if all(math.isfinite(x) for x in rep.load) else math.nan
+    if math.isfinite(busy) and rep.cores and busy > rep.cores + 0.5:
+        text += (
+            ": the machine was shared with other work, so the wall time is longer than on an "
+            "idle machine (about the CPU time divided by the workers, plus the analysis)"
+        )
+    return text
