@@ -139,7 +139,8 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(f"Base rate ({lv['scenario']} scenario, {len(df)} runs)")
+    ax.set_title(f"{lv['scenario']} scenario, {len(df)} runs")
+    fig.suptitle("Base rate: time to the impact target (never reached: censored)")
     fig.tight_layout()
     summary = f"{lv['scenario']} scenario, {len(df)} runs of {horizon} weeks"
     text = (
