@@ -24,7 +24,7 @@ from pathlib import Path
 
 from collabsim.engine import default_workers
 from collabsim.replication.criteria import load_criteria
-from collabsim.replication.replicate import analyze, plan
+from collabsim.replication.replicate import analyze, merge_runs, plan
 from collabsim.replication.runner import execute
 from collabsim.results import provenance
 
@@ -44,34 +44,44 @@ def main() -> None:
     args = ap.parse_args()
     crit = load_criteria()
     quick = not args.full
-    full_runs = {p.spec.name: len(p.runs) for p in plan(crit, args.only, quick=False)}
+    full_runs = {p.label: len(p.runs) for p in plan(crit, args.only, quick=False)}
     rows = []
     t_all, c_all = time.perf_counter(), _cpu()
     for p in plan(crit, args.only, quick=quick):
         t0, c0 = time.perf_counter(), _cpu()
-        data = execute(p.runs, workers=args.workers)[p.spec.name]
+        planned = len(p.runs)
+        data = execute(p.runs, workers=args.workers)[p.label]
+        follow = getattr(p.module, "followup", None)
+        if follow is not None:  # second-stage runs (planned from the first stage's results)
+            cells2, runs2 = follow(
+                p.spec, p.cells, data, crit.root_seed, p.seeds_per_cell, size2=p.size2
+            )
+            p.cells.extend(cells2)
+            p.runs.extend(runs2)
+            data = merge_runs(data, execute(runs2, workers=args.workers)[p.label])
+        full_runs[p.label] = round(full_runs[p.label] * len(p.runs) / planned)
         t1, c1 = time.perf_counter(), _cpu()
         res = analyze(crit, p, data)
         t2, c2 = time.perf_counter(), _cpu()
         cpu_per_run = (c1 - c0) / len(p.runs)
         rows.append(
             {
-                "pattern": p.spec.name,
+                "pattern": p.label,
                 "runs": len(p.runs),
                 "wall_runs_s": round(t1 - t0, 2),
                 "cpu_runs_s": round(c1 - c0, 2),
                 "cpu_ms_per_run": round(1000 * cpu_per_run, 1),
                 "analysis_s": round(t2 - t1, 2),
                 "idle_estimate_s": round((c1 - c0) / args.workers + (c2 - c1), 1),
-                "full_runs": full_runs[p.spec.name],
+                "full_runs": full_runs[p.label],
                 "full_idle_estimate_s": round(
-                    cpu_per_run * full_runs[p.spec.name] / args.workers + (c2 - c1), 1
+                    cpu_per_run * full_runs[p.label] / args.workers + (c2 - c1), 1
                 ),
                 "verdict": res.verdict,
             }
         )
         print(
-            f"{p.spec.name:<17} {len(p.runs):>6} runs  wall {t1 - t0:7.1f} s  cpu {c1 - c0:7.1f} s"
+            f"{p.label:<22} {len(p.runs):>6} runs  wall {t1 - t0:7.1f} s  cpu {c1 - c0:7.1f} s"
             f"  {1000 * cpu_per_run:6.1f} ms/run  analysis {t2 - t1:5.1f} s  {res.verdict}"
         )
     wall, cpu = time.perf_counter() - t_all, _cpu() - c_all

@@ -19,7 +19,8 @@ FILE = ROOT / "configs" / "replication.toml"
 def tiny(tmp_path_factory) -> Path:
     """The real criteria with one seed per cell in the quick design (every pattern runs)."""
     path = tmp_path_factory.mktemp("crit") / "tiny.toml"
-    path.write_text(re.sub(r"(?m)^seeds_quick = \d+", "seeds_quick = 1", FILE.read_text()))
+    text = re.sub(r"(?m)^seeds_quick = \d+", "seeds_quick = 2", FILE.read_text())
+    path.write_text(re.sub(r"(?m)^seeds_size2_quick = \d+", "seeds_size2_quick = 2", text))
     return path
 
 
@@ -37,6 +38,8 @@ def report(tiny, tmp_path_factory):
             "--workers",
             "2",
             "--no-progress",
+            "--set",
+            "meeting_rate=0.9",
         ]
     )
     assert code == 0
@@ -54,6 +57,8 @@ def test_report_folder_holds_every_artifact(report, tiny):
         assert (report / "figures" / f"{name}.png").stat().st_size > 10000
     assert "key_actions_trajectories_by_number_of_key_actions.csv" in names
     assert {"trust_dynamics_series.npz", "cases_series.npz"} <= names
+    for name, spec in crit.patterns.items():
+        assert (f"{name}_size2_runs.csv" in names) is bool(spec.size2)
 
 
 def test_report_states_claims_criteria_and_verdicts(report, tiny):
@@ -61,10 +66,23 @@ def test_report_states_claims_criteria_and_verdicts(report, tiny):
     md = (report / "REPORT.md").read_text()
     html = (report / "REPORT.html").read_text()
     for spec in crit.patterns.values():
-        assert spec.claim in md and spec.citation in md
-        assert " ".join(spec.criterion.split()) in md
+        assert spec.citation in md
+        for part in spec.parts:
+            for text in (part.claim, part.statistic, part.criterion):
+                assert text.replace("|", "\\|") in md  # as a Markdown table cell
+            assert (part.rule in md) if part.rule else True
         assert re.search(rf"## \d\. {spec.name}: (PASS|FAIL)", md)
         assert f"figures/{spec.name}.png" in md
+    # the header: revision, the changed assumption, the in-sample statement, the summary line
+    assert "criteria revision 2, declared 2026-11-29" in md
+    assert "--set meeting_rate=0.9" in md
+    assert "No pattern is out of sample for this model" in md  # collabsim 0.1
+    assert re.search(r"\*\*0 of 0 validation parts pass on held-out patterns\.\*\*", md)
+    # both labels on every part, and the second size where declared
+    assert md.count("validation; calibration target for this model") + md.count(
+        "verification (rule:"
+    ) >= sum(len(s.parts) for s in crit.patterns.values())
+    assert md.count("**Second size (") == sum(bool(s.size2) for s in crit.patterns.values())
     assert md.count("data:image/png") == 0
     assert html.count("data:image/png;base64,") == len(crit.patterns)
     assert "<table>" in html and "In plain words" in html
@@ -76,11 +94,17 @@ def test_runs_csv_records_the_planned_seeds(report, tiny):
     assert meta["quick"] is True and meta["root_seed"] == crit.root_seed
     assert meta["criteria"]["replication"]["root_seed"] == crit.root_seed
     assert meta["git_commit"] and meta["model_digest"]
-    for p in plan(crit, quick=True):
+    assert meta["assumptions"]["set"] == {"meeting_rate": 0.9}
+    assert meta["calibration_labels_apply"] is False
+    for p in plan(crit, quick=True, base={"meeting_rate": 0.9}):
+        if p.size2:
+            continue
         runs = pd.read_csv(report / f"{p.spec.name}_runs.csv")
-        assert list(runs["seed"]) == [r.seed for r in p.runs]
-        assert meta["patterns"][p.spec.name]["runs"] == len(p.runs)
+        first = runs[runs.index < len(p.runs)]  # second-stage runs follow the planned ones
+        assert list(first["seed"]) == [r.seed for r in p.runs]
+        assert meta["patterns"][p.spec.name]["runs"] >= len(p.runs)
         assert meta["patterns"][p.spec.name]["verdict"] in ("PASS", "FAIL")
+        assert all(c["params"]["meeting_rate"] == 0.9 for c in meta["patterns"][p.label]["cells"])
 
 
 @pytest.mark.parametrize(
@@ -89,6 +113,10 @@ def test_runs_csv_records_the_planned_seeds(report, tiny):
         (["--only", "trust"], "unknown pattern 'trust'"),
         (["--config", "/nonexistent/criteria.toml"], "does not exist"),
         (["--workers", "0"], "--workers: '0' is not valid: expected an integer in [1,"),
+        (["--set", "meeting_rat=0.9"], "unknown parameter 'meeting_rat'"),
+        (["--set", "turnover_rate=3"], "turnover_rate = '3' is not valid"),
+        (["--set", "turnover_rate"], "is not key=value"),
+        (["--scenario", "/nonexistent/s.toml"], "/nonexistent/s.toml"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys):

@@ -1,8 +1,8 @@
-"""The six patterns at CI size: each part of each pre-declared criterion, on fixed seeds.
+"""The patterns at CI size: each part of each pre-declared criterion, on fixed seeds.
 
 The quick design of ``configs/replication.toml`` (``seeds_quick`` per cell, declared as the
-CI-sized version) is run once for all six patterns in one pool, with the root seed of the
-file. Each test asserts one lettered part of a pattern's criterion, which states the pattern's
+CI-sized version) is run once for all patterns in one pool, with the root seed of the file.
+Each test asserts one lettered part of a pattern's criterion, which states the pattern's
 direction with an interval (e.g. "lower CI bound of the difference > 0"), never a single run.
 A failure names the estimates, so it says how far the model is from the claim.
 """
@@ -19,24 +19,31 @@ FILE = Path(__file__).resolve().parents[1] / "configs" / "replication.toml"
 
 #: Every part of every criterion (the pattern modules return one check per part).
 PARTS = [
-    ("formal_structure", "a"),  # governance mode barely predicts success (Cramer's V)
-    ("formal_structure", "b"),  # adaptable > rigid (Newcombe CI above 0)
-    ("formal_structure", "c"),  # no single best mode across city contexts
-    ("key_actions", "a"),  # every action raises the odds of success (OR CI above 1)
-    ("key_actions", "b"),  # every action raises the learning share (CI above 0)
-    ("key_actions", "c"),  # most of the effect runs through learning
+    ("base_rate", "a"),  # about half reach the impact target by week 156 (KM)
+    ("base_rate", "b"),  # KM median time to impact in (52, 260] weeks
+    ("formal_structure", "a"),  # pooled: governance mode barely predicts success (Cramer's V)
+    ("formal_structure", "b"),  # within contexts: MH odds ratios within the equivalence margin
+    ("formal_structure", "c"),  # contingent fit: Breslow-Day heterogeneity across contexts
+    ("formal_structure", "d"),  # adaptable > rigid (Newcombe CI above 0)
+    ("key_actions", "a"),  # every action raises success (risk difference CI above 0)
+    ("key_actions", "b"),  # data use helps more with joint problem-solving (interaction)
+    ("key_actions", "c"),  # every action raises the learning share (CI above 0)
+    ("key_actions", "d"),  # a part of every action's effect runs through learning (NIE)
+    ("key_actions", "e"),  # at least half of the summed effect runs through learning
     ("entry_points", "a"),  # without an entry point teams stall (Wilson CI above 0.75)
     ("entry_points", "b"),  # high-trait teams gain momentum more than low-trait ones
     ("entry_points", "c"),  # at least half of high-trait teams gain momentum
-    ("not_speed", "a"),  # turnover delays impact (Spearman CI above 0)
+    ("not_speed", "a"),  # turnover delays impact (Cox hazard ratio CI below 1)
     ("not_speed", "b"),  # turnover delays the first win
-    ("not_speed", "c"),  # turnover makes consensus be re-made more often
-    ("trust_dynamics", "a"),  # trust breaks faster than it builds (ratio CI above 1)
-    ("trust_dynamics", "b"),  # a first win leaves more impact than a first setback
+    ("not_speed", "c"),  # turnover makes consensus be lost more often (Poisson)
+    ("not_speed", "d"),  # re-making consensus takes longer with turnover (Cox)
+    ("trust_dynamics", "a"),  # trust breaks faster than it builds, drift-corrected
+    ("trust_dynamics", "b"),  # a first win goes with more impact (observational)
+    ("trust_dynamics", "c"),  # forcing the first outcome: it leaves a mark (causal)
     ("cases", "a"),  # Hartford gridlocks
     ("cases", "b"),  # Hartford's uptake is below Louisville's
     ("cases", "c"),  # Louisville's public value keeps rising in year 3
-    ("cases", "d"),  # Louisville is slow (median weeks to impact above 52)
+    ("cases", "d"),  # Louisville is slow (KM median weeks to impact above 52)
 ]
 
 
@@ -58,26 +65,43 @@ def test_every_part_of_every_criterion_is_tested(replication):
 
 
 #: Parts of the pre-declared criteria that the calibrated model does NOT meet at CI size, each
-#: with the reason (the full-size reference report in results/replication/ says the same). They
+#: with the reason (the full-size reference report in results/replication/ gives the numbers;
+#: formal_structure (b) and not_speed (b) pass there: the report flags them as quick/full
+#: disagreements). They
 #: are strict expected failures: if one starts to pass, the suite fails, so that this list and
 #: the report are brought up to date. The criteria themselves are never edited to fit.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("formal_structure", "b"): (
+        "within contexts the Mantel-Haenszel odds ratios of the pairs of modes have CIs wider "
+        "than the equivalence margin [1/1.5, 1.5] at CI size (e.g. shared vs lead 1.18 "
+        "[0.81, 1.73])"
+    ),
     ("key_actions", "a"): (
-        "prior relationships and joint problem-solving do not clearly raise the odds of success "
-        "(OR CIs include 1 at CI size and at full size): the trust they build is churned by "
-        "turnover and new ties within the horizon (docs/calibration.md)"
+        "prior relationships and joint problem-solving do not clearly raise success (their "
+        "risk-difference CIs include 0 at CI and at full size; the navigator's too at CI size)"
     ),
     ("key_actions", "b"): (
-        "at CI size the learning-share differences of prior relationships and joint "
-        "problem-solving have CIs that include 0 (at full size every action passes)"
+        "data use helps as much without joint problem-solving as with it (interaction about 0)"
     ),
     ("key_actions", "c"): (
-        "community engagement and data use work mostly through legitimacy, uptake and "
-        "evidence, not through the learning response; the median mediated share is far below 0.5"
+        "at CI size the learning-share differences of prior relationships and joint "
+        "problem-solving have CIs that include 0"
+    ),
+    ("key_actions", "d"): (
+        "holding the learning cycle at the action-off level clearly changes success for no "
+        "action at CI size (at full size for the navigator only): the actions work mostly "
+        "through other channels in this model"
+    ),
+    ("key_actions", "e"): (
+        "the summed indirect effect through learning is far below half of the summed total effect"
     ),
     ("entry_points", "c"): (
-        "momentum of high-trait entry-point teams is just under one half "
-        "(0.48 at CI size, 0.485 [0.42, 0.55] at full size; criterion: point estimate >= 0.5)"
+        "momentum of high-trait entry-point teams is below one half at CI size "
+        "(0.40 [0.26, 0.55]; criterion: point estimate >= 0.5)"
+    ),
+    ("not_speed", "b"): (
+        "turnover does not clearly delay the first small win (Cox HR per +0.1 turnover "
+        "0.93 [0.85, 1.02]): entry-point support ignores shared understanding in this model"
     ),
 }
 
@@ -109,6 +133,7 @@ def test_figures_are_readable(replication):
 
 def test_runs_table_has_one_row_per_planned_run(replication):
     for p in replication.plans:
-        runs = replication.results[p.spec.name].runs
+        res = replication.size2 if p.size2 else replication.results
+        runs = res[p.spec.name].runs
         assert len(runs) == len(p.runs)
         assert list(runs["seed"]) == [r.seed for r in p.runs]

@@ -15,8 +15,8 @@ FILE = Path(__file__).resolve().parents[1] / "configs" / "replication.toml"
 
 def _specs():
     crit = load_criteria(FILE)
-    ns, cases = plan(crit, ["cases", "not_speed"], quick=True)  # in file order
-    assert (ns.spec.name, cases.spec.name) == ("not_speed", "cases")
+    ns, cases = plan(crit, ["cases", "base_rate"], quick=True)  # in file order
+    assert (ns.spec.name, cases.spec.name) == ("base_rate", "cases")
     short = {"weeks": 30}
     # a few short runs of each: one pattern with series, one without
     pick = [r for r in cases.runs if r.rep < 2] + [r for r in ns.runs if r.rep < 2]
@@ -29,14 +29,14 @@ def test_same_results_with_one_or_two_workers():
     specs = _specs()
     one = execute(specs, workers=1)
     two = execute(specs, workers=2)
-    assert set(one) == {"cases", "not_speed"}
+    assert set(one) == {"cases", "base_rate"}
     for name in one:
         pd.testing.assert_frame_equal(one[name].runs, two[name].runs)
         assert one[name].series.keys() == two[name].series.keys()
         for col, arr in one[name].series.items():
             np.testing.assert_array_equal(arr, two[name].series[col])
     assert set(one["cases"].series) == {"project_active", "public_value", "uptake", "alive"}
-    assert one["not_speed"].series == {}
+    assert one["base_rate"].series == {}
     # each row is the model's own summary for the recorded seed
     row = one["cases"].runs.iloc[1]
     spec = specs[1]
@@ -62,5 +62,5 @@ def test_checkpoints_resume_with_identical_results(tmp_path):
     assert set(other) == {"cases"}
     assert not other["cases"].resumed
     (tmp_path / "junk").write_text("x")
-    remove_checkpoints(tmp_path, ["cases", "not_speed"])
+    remove_checkpoints(tmp_path, ["cases", "base_rate"])
     assert not list(tmp_path.glob("*.pkl"))

@@ -468,6 +468,16 @@ _PARAMS: list[Param] = [
     ),
     # --- problem -------------------------------------------------------------------------
     _P(
+        "first_outcome",
+        "free",
+        "choice",
+        "problem",
+        "Experiment control: 'free' lets the first project's outcome be drawn as usual; 'win' "
+        "or 'setback' forces it (the deciding draw is still taken, so runs on one seed share "
+        "every draw before it). Used to measure path dependence causally.",
+        choices=("free", "win", "setback"),
+    ),
+    _P(
         "n_projects",
         8,
         "int",

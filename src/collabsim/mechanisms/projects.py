@@ -158,7 +158,10 @@ def projects(s: State, p, rng: np.random.Generator, week: int) -> None:
         return
     fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, pr.size))
     prob = success_probability(s, p, pr.oc_sum / pr.weeks_run, float(fit[s.mode]))
-    if rng.random() < prob:
+    won = rng.random() < prob
+    if p.first_outcome != "free" and s.wins + s.setbacks == 0:
+        won = p.first_outcome == "win"  # experiment control: the first outcome forced
+    if won:
         resolve_win(s, p, week)
     else:
         resolve_setback(s, p, rng, week, fit)

@@ -1,7 +1,10 @@
 """``collabsim replicate``: run the pre-declared replication and write the tagged report folder.
 
 Registered in :data:`collabsim.cli.COMMAND_MODULES`. Bad input (unknown pattern, unreadable or
-invalid criteria file, unwritable output) exits with status 2 and one line naming the problem.
+invalid criteria file, unknown or out-of-range ``--set`` key, bad ``--scenario`` file,
+unwritable output) exits with status 2 and one line naming the problem. ``--scenario FILE`` and
+``--set KEY=VALUE`` change assumptions under every pattern's design (a design's own settings
+win); the report's header records them.
 Results go to a new tagged folder under ``--out`` (default ``results/replication``), written
 in a temporary folder and renamed into place when complete. Each pattern's finished runs are
 checkpointed under ``<out>/.checkpoints``, so an interrupted replication resumes on the next
@@ -15,8 +18,9 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["DEFAULT_OUT", "add_parser", "cmd_replicate", "main"]
+__all__ = ["DEFAULT_OUT", "add_parser", "assumptions", "cmd_replicate", "main"]
 
 #: Parent folder of the tagged report folders.
 DEFAULT_OUT = Path("results") / "replication"
@@ -53,28 +57,46 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="criteria file (default configs/replication.toml)",
     )
     add_execution_options(p, None, DEFAULT_OUT, "the tagged report folder")
+    p.add_argument(
+        "--scenario",
+        default=None,
+        metavar="FILE",
+        help="a scenario (name in configs/ or TOML file) as the base of every pattern's design",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a declared parameter under every pattern's design (repeatable), "
+        "e.g. --set turnover_rate=0.3",
+    )
     p.set_defaults(func=cmd_replicate)
     return p
 
 
 def cmd_replicate(args: argparse.Namespace) -> int:
     """Run the replication; print the PASS/FAIL table and where the report is."""
+    from collabsim import __version__
     from collabsim.cli import UsageError, engine_options
     from collabsim.engine import EngineError, progress_bar, running
     from collabsim.replication.criteria import load_criteria
     from collabsim.replication.replicate import plan, replicate
-    from collabsim.replication.report import write_report
+    from collabsim.replication.report import part_statuses, write_report
     from collabsim.replication.runner import remove_checkpoints
     from collabsim.results import check_writable, result_folder
 
     crit = load_criteria(args.config)
     if args.seed is not None:
         crit = dataclasses.replace(crit, root_seed=args.seed)
-    plans = plan(crit, args.only, quick=args.quick)
-    names = [p.spec.name for p in plans]
+    scenario, overrides, base = assumptions(args.scenario, args.overrides)
+    plans = plan(crit, args.only, quick=args.quick, base=base)
+    names = list(dict.fromkeys(p.spec.name for p in plans))
+    labels = [p.label for p in plans]
     check_writable(args.out)
     checkpoints = args.out / ".checkpoints"
-    total = sum(len(p.runs) for p in plans)
+    total = sum(len(p.runs) for p in plans)  # second-stage runs are added once planned
     try:
         with (
             running(**engine_options(args), tasks=total) as engine,
@@ -88,6 +110,10 @@ def cmd_replicate(args: argparse.Namespace) -> int:
                 engine=engine,
                 progress=bar.update,
                 checkpoint_dir=checkpoints,
+                more_runs=lambda n: setattr(bar, "total", bar.total + n),
+                base=base,
+                overrides=overrides,
+                scenario=scenario,
             )
     except EngineError as exc:
         raise UsageError(str(exc)) from None
@@ -98,23 +124,66 @@ def cmd_replicate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    tag = ("quick" if args.quick else "full") + ("-" + "-".join(args.only) if args.only else "")
+    tag = (
+        ("quick" if args.quick else "full")
+        + ("-" + "-".join(args.only) if args.only else "")
+        + ("-changed" if base else "")
+    )
     with result_folder(args.out, tag) as folder:
         write_report(folder.path, rep)
     assert folder.final is not None
-    remove_checkpoints(checkpoints, names)
+    remove_checkpoints(checkpoints, labels)
     width = max(len(n) for n in names)
     for name, res in rep.results.items():
         parts = " ".join(f"({c.part}) {'PASS' if c.passed else 'FAIL'}" for c in res.checks)
         print(f"{name:<{width}}  {res.verdict}  {parts}")
+    statuses = part_statuses(rep, crit.labels_apply(__version__))
+    counted = [st for st in statuses if st.counted]
     print(
-        f"\n{sum(r.passed for r in rep.results.values())} of {len(rep.results)} patterns pass; "
-        f"{rep.n_runs} runs in {rep.seconds_run:.0f} s on {workers} worker(s)"
+        f"\n{sum(st.check.passed for st in counted)} of {len(counted)} validation parts pass on "
+        f"held-out patterns"
+        + (
+            ""
+            if crit.labels_apply(__version__)
+            else f" (none is held out for collabsim "
+            f"{__version__}: every pattern was consulted in its calibration)"
+        )
+        + f"; {sum(r.passed for r in rep.results.values())} of {len(rep.results)} patterns pass; "
+        f"{rep.n_runs} runs in {rep.seconds_run:.0f} s on {workers} worker(s) "
+        f"({rep.cpu_seconds:.0f} CPU s; load average {rep.load[0]:.1f} -> {rep.load[1]:.1f})"
     )
+    for st in statuses:
+        if st.flags:
+            print(f"flag: {st.pattern} ({st.part.id}): {'; '.join(st.flags)}")
     if rep.resumed:
         print(f"runs read from checkpoints (an earlier interrupted run): {', '.join(rep.resumed)}")
     print(f"report: {folder.final / 'REPORT.md'}  (HTML: {folder.final / 'REPORT.html'})")
     return 0
+
+
+def assumptions(
+    scenario: str | None, overrides: Sequence[str]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The student's changed assumptions: ``(scenario path, --set values, base parameters)``.
+
+    The base is the scenario's parameters (none if no scenario) with the ``--set`` values on
+    top, every key and value validated against the declared parameters.
+
+    Raises:
+        ConfigError: a bad scenario file or a ``--set`` that is not ``key=value``.
+        ParamError: an unknown parameter or a value out of its range (naming both).
+    """
+    from collabsim.config import load_scenario, parse_override
+
+    base: dict[str, Any] = {}
+    path = ""
+    if scenario is not None:
+        sc = load_scenario(scenario)
+        base.update(sc.params)
+        path = sc.path
+    sets = dict(parse_override(t) for t in overrides)
+    base.update(sets)
+    return path, sets, base
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,14 +1,19 @@
 """The pre-declared replication criteria: ``configs/replication.toml`` read and checked.
 
-The file states, for each pattern, the claim and its citation, the design, the statistic and the
-pass criterion, written before the runs. This module only reads it: every threshold a pattern
-compares against, every seed count and every factor level (the ``levels`` table restates the
-design text in machine-readable form) comes from the file. Problems raise
-:class:`~collabsim.config.ConfigError` with one line naming the file, the pattern and the key.
+The file (revision 2) states, for each pattern, its citation, design and calibration label, and
+for each lettered part the claim, statistic and criterion with two labels: *verification* (the
+part follows from a named model rule) or *validation* (it must emerge), and calibration *target*
+or *held out*. This module only reads it: every threshold a pattern compares against, every seed
+count and every factor level (the ``levels`` table restates the design text in machine-readable
+form) comes from the file. Every table is checked against the keys its reader knows, including
+``[pattern.levels]`` and the tables inside it, so a misspelled key can not silently change
+nothing. Problems raise :class:`~collabsim.config.ConfigError` with one line naming the file, the
+pattern and the key.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import os
 import tomllib
@@ -18,15 +23,82 @@ from pathlib import Path
 from typing import Any
 
 from collabsim.config import ConfigError, configs_dir
+from collabsim.params import ParamError, validate
 
-__all__ = ["CRITERIA_FILE", "Criteria", "PatternSpec", "load_criteria"]
+__all__ = [
+    "CALIBRATION",
+    "CHECKS",
+    "CRITERIA_FILE",
+    "Criteria",
+    "PartSpec",
+    "PatternSpec",
+    "Schema",
+    "load_criteria",
+]
 
 #: File name of the criteria in the configs directory.
 CRITERIA_FILE = "replication.toml"
+#: Allowed values of a part's ``check`` label.
+CHECKS = ("verification", "validation")
+#: Allowed values of a part's ``calibration`` label.
+CALIBRATION = ("target", "held_out")
 
-_TEXT_KEYS = ("name", "claim", "citation", "design", "statistic", "criterion")
-_INT_KEYS = ("seeds_full", "seeds_quick")
-_TOP_KEYS = {"root_seed", "confidence", "bootstrap_resamples"}
+_TOP_KEYS = (
+    "revision",
+    "declared",
+    "supersedes",
+    "held_out_from_version",
+    "root_seed",
+    "confidence",
+    "bootstrap_resamples",
+    "near_bound",
+)
+_PATTERN_TEXT = ("name", "citation", "design", "calibration_reason")
+_PATTERN_INT = ("seeds_full", "seeds_quick")
+_SIZE2_INT = ("seeds_size2_full", "seeds_size2_quick")
+_PART_TEXT = ("id", "claim", "statistic", "criterion", "check", "calibration")
+_PART_OPTIONAL = ("rule", "citation", "design")
+
+#: A levels schema: key -> None (a value) or the allowed keys of the table(s) it holds (a table,
+#: or a list of tables). Every key is required.
+Schema = Mapping[str, "tuple[str, ...] | None"]
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """One lettered part of a pattern, as declared.
+
+    Attributes:
+        id: The part's letter (``"a"``, ``"b"``...).
+        claim: What the part claims, in words.
+        statistic: The statistic, in words.
+        criterion: The pass criterion, in words.
+        check: ``"verification"`` or ``"validation"``.
+        calibration: ``"target"`` or ``"held_out"``.
+        rule: For a verification, the model rule it follows from ("" otherwise).
+        citation: The part's own citation ("" when the pattern's applies).
+        design: The part's own design ("" when the pattern's applies).
+    """
+
+    id: str
+    claim: str
+    statistic: str
+    criterion: str
+    check: str
+    calibration: str
+    rule: str = ""
+    citation: str = ""
+    design: str = ""
+
+    @property
+    def held_out(self) -> bool:
+        """True when the part is declared held out of calibration."""
+        return self.calibration == "held_out"
+
+    @property
+    def validation(self) -> bool:
+        """True when the part must emerge (not follow from a rule by construction)."""
+        return self.check == "validation"
 
 
 @dataclass(frozen=True)
@@ -35,33 +107,56 @@ class PatternSpec:
 
     Attributes:
         name: Pattern name (also the module in :mod:`collabsim.replication.patterns`).
-        claim: The finding, in words.
         citation: Where the finding comes from.
         design: The experiment design, in words.
-        statistic: The statistics computed, in words.
-        criterion: The pass criterion, in words.
+        calibration_reason: Why the pattern is a calibration target or held out.
+        parts: The lettered parts, in file order.
         seeds_full: Seeds per design cell at full size.
-        seeds_quick: Seeds per design cell with ``--quick`` (the CI-sized version).
-        thresholds: The criterion's numbers, by key (e.g. ``cramers_v_upper_max``).
+        seeds_quick: Seeds per design cell with ``--quick``.
+        thresholds: The criteria's numbers, by key (e.g. ``cramers_v_upper_max``).
         levels: The design's factor levels, restating ``design`` for the code.
+        size2: Parameter overrides of the second size ({} when the pattern has none).
+        seeds_size2_full: Seeds per cell of the second size at full size (0 if none).
+        seeds_size2_quick: The same with ``--quick``.
         index: Position of the pattern in the file.
     """
 
     name: str
-    claim: str
     citation: str
     design: str
-    statistic: str
-    criterion: str
+    calibration_reason: str
+    parts: tuple[PartSpec, ...]
     seeds_full: int
     seeds_quick: int
     thresholds: dict[str, float]
     levels: dict[str, Any]
+    size2: dict[str, Any] = field(default_factory=dict)
+    seeds_size2_full: int = 0
+    seeds_size2_quick: int = 0
     index: int = 0
 
-    def seeds(self, quick: bool) -> int:
+    def seeds(self, quick: bool, size2: bool = False) -> int:
         """Seeds per design cell at the chosen size."""
+        if size2:
+            return self.seeds_size2_quick if quick else self.seeds_size2_full
         return self.seeds_quick if quick else self.seeds_full
+
+    def part(self, part_id: str) -> PartSpec:
+        """The declared part with this letter."""
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+    @property
+    def claim(self) -> str:
+        """The parts' claims in one line."""
+        return " ".join(f"({p.id}) {p.claim}" for p in self.parts)
+
+    @property
+    def held_out(self) -> bool:
+        """True when every part is held out of calibration."""
+        return all(p.held_out for p in self.parts)
 
 
 @dataclass(frozen=True)
@@ -69,17 +164,29 @@ class Criteria:
     """The whole criteria file.
 
     Attributes:
+        revision: Revision number of the declaration.
+        declared: Date the revision was declared.
+        supersedes: The earlier revision's file (relative to this one), kept as history.
+        held_out_from_version: First collabsim version the calibration labels apply to; for
+            older models every part counts as a calibration target.
         root_seed: Root of every run seed and every bootstrap draw.
         confidence: Confidence level of every interval.
         bootstrap_resamples: Bootstrap replicates per interval.
+        near_bound: A pass whose deciding bound lies within this distance of the criterion is
+            flagged.
         patterns: Pattern specs by name, in file order.
         path: Where the file was read from.
         raw: The file's parsed contents (stored with the results).
     """
 
+    revision: int
+    declared: _dt.date
+    supersedes: str
+    held_out_from_version: str
     root_seed: int
     confidence: float
     bootstrap_resamples: int
+    near_bound: float
     patterns: dict[str, PatternSpec]
     path: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +204,22 @@ class Criteria:
                     f"unknown pattern {n!r}: declared patterns are {', '.join(self.patterns)}"
                 )
         return [p for p in self.patterns.values() if not wanted or p.name in wanted]
+
+    def labels_apply(self, version: str) -> bool:
+        """Whether the declared calibration labels apply to a model of this version."""
+        return _version_tuple(version) >= _version_tuple(self.held_out_from_version)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    out = []
+    for piece in str(text).split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        out.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(out)
 
 
 def _criteria_path(path: str | os.PathLike[str] | None) -> Path:
@@ -118,26 +241,98 @@ def _number(where: str, key: str, value: Any, low: float, high: float, integer: 
     return value
 
 
+def _text(where: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: {key!r} must be non-empty text")
+    return value.strip()
+
+
+def _keys(where: str, table: Mapping[str, Any], allowed: Iterable[str], what: str) -> None:
+    allowed = tuple(allowed)
+    extra = sorted(set(table) - set(allowed))
+    if extra:
+        raise ConfigError(
+            f"{where}: unknown key {extra[0]!r} in {what} (allowed: {', '.join(allowed)})"
+        )
+
+
+def _check_levels(where: str, levels: Any, schema: Schema) -> dict[str, Any]:
+    if not isinstance(levels, dict):
+        raise ConfigError(f"{where}: 'levels' must be a table")
+    _keys(where, levels, schema, "[pattern.levels]")
+    for key, sub in schema.items():
+        if key not in levels:
+            raise ConfigError(f"{where}: [pattern.levels] is missing {key!r}")
+        if sub is None:
+            continue
+        value = levels[key]
+        tables = value if isinstance(value, list) else [value]
+        for j, t in enumerate(tables):
+            here = f"levels.{key}" + (f"[{j}]" if isinstance(value, list) else "")
+            if not isinstance(t, dict):
+                raise ConfigError(f"{where}: {here} must be a table")
+            _keys(where, t, sub, here)
+            missing = [k for k in sub if k not in t]
+            if missing:
+                raise ConfigError(f"{where}: {here} is missing {missing[0]!r}")
+    return levels
+
+
+def _params(where: str, table: Any, what: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: {what} must be a table of parameter values")
+    try:
+        return validate(table, partial=True)
+    except ParamError as exc:
+        raise ConfigError(f"{where}: {what}: {exc}") from None
+
+
+def _part(where: str, i: int, item: Any) -> PartSpec:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: part #{i + 1} must be a table")
+    pid = item.get("id")
+    here = f"{where} part {pid!r}" if isinstance(pid, str) and pid else f"{where} part #{i + 1}"
+    _keys(here, item, _PART_TEXT + _PART_OPTIONAL, "[[pattern.part]]")
+    text = {k: _text(here, k, item.get(k)) for k in _PART_TEXT}
+    if text["check"] not in CHECKS:
+        raise ConfigError(
+            f"{here}: check = {text['check']!r} is not valid: expected one of {', '.join(CHECKS)}"
+        )
+    if text["calibration"] not in CALIBRATION:
+        raise ConfigError(
+            f"{here}: calibration = {text['calibration']!r} is not valid: expected one of "
+            f"{', '.join(CALIBRATION)}"
+        )
+    extra = {k: _text(here, k, item[k]) for k in _PART_OPTIONAL if k in item}
+    if text["check"] == "verification" and "rule" not in extra:
+        raise ConfigError(f"{here}: a verification must name its 'rule'")
+    if text["check"] == "validation" and "rule" in extra:
+        raise ConfigError(f"{here}: 'rule' is only for a verification (check = 'validation')")
+    return PartSpec(**text, **extra)
+
+
 def load_criteria(
     path: str | os.PathLike[str] | None = None,
     *,
-    thresholds: Mapping[str, Iterable[str]] | None = None,
+    modules: Mapping[str, Any] | None = None,
 ) -> Criteria:
     """Read and check the criteria file.
 
     Args:
         path: The file (default ``replication.toml`` in :func:`collabsim.config.configs_dir`).
-        thresholds: For each known pattern, the threshold keys its analysis reads; the file
-            must declare exactly these (a missing or unknown key is an error, so a typo can
-            not silently drop a criterion). Defaults to the registered patterns' keys.
+        modules: For each known pattern, what its analysis reads: an object with
+            ``THRESHOLDS`` (criterion keys), ``PARTS`` (part letters) and ``LEVELS`` (a
+            :data:`Schema`). The file must declare exactly these, so a typo can not silently
+            drop a criterion or leave a changed level unread. Defaults to the registered
+            patterns.
 
     Raises:
         ConfigError: naming the file, the pattern and the key.
     """
-    if thresholds is None:
-        from collabsim.replication.patterns import threshold_keys
+    if modules is None:
+        from collabsim.replication.patterns import PATTERNS, get
 
-        thresholds = threshold_keys()
+        modules = {name: get(name) for name in PATTERNS}
     p = _criteria_path(path)
     where = str(p)
     try:
@@ -157,59 +352,92 @@ def load_criteria(
     for key in _TOP_KEYS:
         if key not in top:
             raise ConfigError(f"{where}: [replication] is missing {key!r}")
-    extra = set(top) - _TOP_KEYS
-    if extra:
-        raise ConfigError(f"{where}: unknown key {sorted(extra)[0]!r} in [replication]")
+    _keys(where, top, _TOP_KEYS, "[replication]")
+    revision = _number(where, "revision", top["revision"], 1, 1000, True)
+    if not isinstance(top["declared"], _dt.date) or isinstance(top["declared"], _dt.datetime):
+        raise ConfigError(
+            f"{where}: declared = {top['declared']!r} is not valid: expected a date (2026-11-29)"
+        )
+    supersedes = _text(where, "supersedes", top["supersedes"])
+    since = _text(where, "held_out_from_version", top["held_out_from_version"])
+    if not _version_tuple(since):
+        raise ConfigError(
+            f"{where}: held_out_from_version = {since!r} is not valid: expected a version "
+            "such as '0.2'"
+        )
     root = _number(where, "root_seed", top["root_seed"], 0, 2**63 - 1, True)
     conf = _number(where, "confidence", top["confidence"], 0.5, 0.999, False)
     boot = _number(where, "bootstrap_resamples", top["bootstrap_resamples"], 100, 100000, True)
+    near = _number(where, "near_bound", top["near_bound"], 0.0, 1.0, False)
     items = data.get("pattern")
     if not isinstance(items, list) or not items:
         raise ConfigError(f"{where}: no [[pattern]] tables")
     patterns: dict[str, PatternSpec] = {}
     for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: pattern #{i + 1} must be a table")
         name = item.get("name")
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{where}: pattern #{i + 1} has no name")
         here = f"{where}: pattern {name!r}"
         if name in patterns:
             raise ConfigError(f"{here} is declared twice")
-        if name not in thresholds:
-            raise ConfigError(f"{here} has no analysis: known patterns are {', '.join(thresholds)}")
-        for key in _TEXT_KEYS:
-            if not isinstance(item.get(key), str) or not item[key].strip():
-                raise ConfigError(f"{here}: {key!r} must be non-empty text")
-        seeds = {k: _number(here, k, item.get(k), 1, 100000, True) for k in _INT_KEYS}
-        levels = item.get("levels", {})
-        if not isinstance(levels, dict):
-            raise ConfigError(f"{here}: 'levels' must be a table")
-        wanted = set(thresholds[name])
-        given = set(item) - set(_TEXT_KEYS) - set(_INT_KEYS) - {"levels"}
-        if wanted - given:
-            raise ConfigError(f"{here}: missing criterion key {sorted(wanted - given)[0]!r}")
-        if given - wanted:
+        if name not in modules:
+            raise ConfigError(f"{here} has no analysis: known patterns are {', '.join(modules)}")
+        mod = modules[name]
+        wanted = tuple(mod.THRESHOLDS)
+        allowed = (*_PATTERN_TEXT, *_PATTERN_INT, *_SIZE2_INT, "part", "levels", "size2")
+        _keys(here, item, allowed + wanted, "[[pattern]]")
+        text = {k: _text(here, k, item.get(k)) for k in _PATTERN_TEXT}
+        seeds = {k: _number(here, k, item.get(k), 1, 100000, True) for k in _PATTERN_INT}
+        missing = [k for k in wanted if k not in item]
+        if missing:
+            raise ConfigError(f"{here}: missing criterion key {missing[0]!r}")
+        values = {k: float(_number(here, k, item[k], -1e9, 1e9, False)) for k in wanted}
+        raw_parts = item.get("part")
+        if not isinstance(raw_parts, list) or not raw_parts:
+            raise ConfigError(f"{here}: no [[pattern.part]] tables")
+        parts = tuple(_part(here, j, x) for j, x in enumerate(raw_parts))
+        ids = [x.id for x in parts]
+        if ids != list(mod.PARTS):
             raise ConfigError(
-                f"{here}: unknown key {sorted(given - wanted)[0]!r} "
-                f"(criterion keys: {', '.join(sorted(wanted))})"
+                f"{here}: parts {', '.join(ids)} do not match the analysis's parts "
+                f"{', '.join(mod.PARTS)}"
             )
-        values = {k: float(_number(here, k, item[k], -1e9, 1e9, False)) for k in sorted(wanted)}
+        levels = _check_levels(here, item.get("levels", {}), mod.LEVELS)
+        size2: dict[str, Any] = {}
+        s2 = {"seeds_size2_full": 0, "seeds_size2_quick": 0}
+        if "size2" in item:
+            size2 = _params(here, item["size2"], "[pattern.size2]")
+            if not size2:
+                raise ConfigError(f"{here}: [pattern.size2] is empty")
+            s2 = {k: _number(here, k, item.get(k), 1, 100000, True) for k in _SIZE2_INT}
+        elif any(k in item for k in _SIZE2_INT):
+            raise ConfigError(f"{here}: seeds_size2_* given without a [pattern.size2] table")
         patterns[name] = PatternSpec(
             name=name,
-            claim=item["claim"].strip(),
-            citation=item["citation"].strip(),
-            design=item["design"].strip(),
-            statistic=item["statistic"].strip(),
-            criterion=item["criterion"].strip(),
+            citation=text["citation"],
+            design=text["design"],
+            calibration_reason=text["calibration_reason"],
+            parts=parts,
             seeds_full=seeds["seeds_full"],
             seeds_quick=seeds["seeds_quick"],
             thresholds=values,
             levels=levels,
+            size2=size2,
+            seeds_size2_full=s2["seeds_size2_full"],
+            seeds_size2_quick=s2["seeds_size2_quick"],
             index=i,
         )
     return Criteria(
+        revision=int(revision),
+        declared=top["declared"],
+        supersedes=supersedes,
+        held_out_from_version=since,
         root_seed=int(root),
         confidence=float(conf),
         bootstrap_resamples=int(boot),
+        near_bound=float(near),
         patterns=patterns,
         path=where,
         raw=data,

@@ -1,11 +1,18 @@
 """The replication report: REPORT.md, REPORT.html (figures embedded), CSVs and metadata.json.
 
 The report is built once as a list of blocks (headings, paragraphs, tables, figures) and
-rendered twice, to Markdown and to a self-contained HTML page, so the two never disagree. For
-each pattern it shows the claim and its citation, the pre-declared design, statistic and
-criterion, the statistics with their intervals, PASS or FAIL per part, the figure and a
-plain-language reading. Every file is written with an atomic rename; the caller writes into a
-temporary result folder (:func:`collabsim.results.result_folder`).
+rendered twice, to Markdown and to a self-contained HTML page, so the two never disagree. Its
+header says which criteria revision was used, which assumptions the student changed
+(``--scenario``, ``--set``), whether the declared calibration labels apply to this model (for a
+model older than ``held_out_from_version`` no pattern is out of sample), and the summary line
+"N of M validation parts pass on held-out patterns". For each pattern it shows the citation,
+the pre-declared design, each part's claim, statistic and criterion with its two labels
+(verification with its rule, or validation; calibration target or held out), the statistics with
+their intervals, PASS or FAIL, the second size and the quick subset where they were run, the
+flags (a pass within ``near_bound`` of its criterion; quick and full, or the two sizes,
+disagreeing), the figure and a plain-language reading. Every file is written with an atomic
+rename; the caller writes into a temporary result folder
+(:func:`collabsim.results.result_folder`).
 """
 
 from __future__ import annotations
@@ -24,12 +31,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from collabsim.replication.criteria import PartSpec
 from collabsim.replication.replicate import Replication
-from collabsim.replication.result import PatternResult
+from collabsim.replication.result import Check, PatternResult
 from collabsim.replication.runner import model_digest
 from collabsim.results import atomic_write_bytes, provenance, write_json
 
-__all__ = ["FIGURE_DPI", "write_report"]
+__all__ = ["FIGURE_DPI", "PartStatus", "part_statuses", "write_report"]
 
 #: Resolution of the saved figures.
 FIGURE_DPI = 110
@@ -71,37 +79,191 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _pattern_blocks(i: int, res: PatternResult, png: bytes, files: list[str]) -> list[_Block]:
+@dataclass
+class PartStatus:
+    """One part of one pattern as the report judges it.
+
+    Attributes:
+        pattern: Pattern name.
+        part: The part as declared.
+        check: Its check at the declared size.
+        calibration: The calibration label that applies to this model (``"target"`` for every
+            part when the declared labels do not apply to it).
+        subset: Its check on the quick subset (full runs), or None.
+        size2: Its check at the second size, or None.
+        flags: Reasons to look twice (near the bound; quick/full or sizes disagree).
+    """
+
+    pattern: str
+    part: PartSpec
+    check: Check
+    calibration: str
+    subset: Check | None
+    size2: Check | None
+    flags: list[str]
+
+    @property
+    def counted(self) -> bool:
+        """A validation part of a held-out pattern (counted in the summary line)."""
+        return self.part.validation and self.calibration == "held_out"
+
+
+def _check_of(res: PatternResult | None, part: str) -> Check | None:
+    if res is None:
+        return None
+    try:
+        return res.check(part)
+    except KeyError:
+        return None
+
+
+def part_statuses(rep: Replication, labels_apply: bool) -> list[PartStatus]:
+    """Every part of every pattern run, with its labels, other sizes and flags."""
+    near = rep.criteria.near_bound
+    out = []
+    for name, res in rep.results.items():
+        for part in res.spec.parts:
+            c = res.check(part.id)
+            sub = _check_of(rep.subset.get(name), part.id)
+            s2 = _check_of(rep.size2.get(name), part.id)
+            flags = []
+            if c.near(near):
+                flags.append(f"passes within {near:g} of its criterion")
+            if sub is not None and sub.passed != c.passed:
+                flags.append(
+                    f"quick subset {'PASS' if sub.passed else 'FAIL'}, full "
+                    f"{'PASS' if c.passed else 'FAIL'}"
+                )
+            if s2 is not None and s2.passed != c.passed:
+                flags.append(
+                    f"second size {'PASS' if s2.passed else 'FAIL'}, declared size "
+                    f"{'PASS' if c.passed else 'FAIL'}"
+                )
+            if s2 is not None and s2.near(near):
+                flags.append(f"second size passes within {near:g} of its criterion")
+            cal = part.calibration if labels_apply else "target"
+            out.append(PartStatus(name, part, c, cal, sub, s2, flags))
+    return out
+
+
+def _labels(st: PartStatus, labels_apply: bool) -> str:
+    check = (
+        f"verification (rule: {st.part.rule})" if st.part.check == "verification" else "validation"
+    )
+    if labels_apply:
+        cal = "held out" if st.calibration == "held_out" else "calibration target"
+    else:
+        declared = "held out" if st.part.calibration == "held_out" else "calibration target"
+        cal = f"calibration target for this model (declared {declared} for later models)"
+    return f"{check}; {cal}"
+
+
+def _estimates(c: Check | None) -> str:
+    if c is None:
+        return ""
+    return "<br>".join(f"{e.label}: {e.text()}" for e in c.estimates)
+
+
+def _verdict(c: Check | None) -> str:
+    if c is None:
+        return "not run"
+    return "PASS" if c.passed else "FAIL"
+
+
+def _pattern_blocks(
+    i: int,
+    res: PatternResult,
+    png: bytes,
+    files: list[str],
+    statuses: list[PartStatus],
+    labels_apply: bool,
+    rep: Replication,
+) -> list[_Block]:
     spec = res.spec
+    cal = "held out" if spec.held_out else "calibration target"
+    if not labels_apply:
+        cal = f"calibration target for this model (declared {cal} for later models)"
     blocks = [
         _Block("h2", f"{i}. {spec.name}: {res.verdict}"),
-        _Block("p", f"**Claim.** {spec.claim}"),
         _Block("p", f"**Source.** {spec.citation}"),
         _Block("p", f"**Design (pre-declared).** {' '.join(spec.design.split())}"),
         _Block("p", f"**Runs.** {res.design_summary}."),
-        _Block("p", f"**Statistics (pre-declared).** {' '.join(spec.statistic.split())}"),
-        _Block("p", f"**Criterion (pre-declared).** {' '.join(spec.criterion.split())}"),
+        _Block("p", f"**Calibration: {cal}.** {spec.calibration_reason}"),
     ]
-    rows = []
-    for c in res.checks:
-        est = "<br>".join(f"{e.label}: {e.text()}" for e in c.estimates)
-        rows.append(
+    part_rows = []
+    for st in statuses:
+        extra = []
+        if st.part.citation:
+            extra.append(f"Source: {st.part.citation}")
+        if st.part.design:
+            extra.append(f"Design: {st.part.design}")
+        part_rows.append(
             (
-                f"({c.part})",
-                c.statistic,
-                est,
-                c.criterion,
-                "PASS" if c.passed else "FAIL",
-                c.note or "",
+                f"({st.part.id})",
+                st.part.claim + ("<br>" + "<br>".join(extra) if extra else ""),
+                _labels(st, labels_apply),
+                st.part.statistic,
+                st.part.criterion,
             )
         )
+    blocks.append(_Block("p", "**Parts as declared.**"))
     blocks.append(
         _Block(
             "table",
-            header=("part", "statistic", "estimate [CI]", "criterion", "result", "note"),
+            header=("part", "claim", "labels", "statistic", "criterion"),
+            rows=tuple(part_rows),
+        )
+    )
+    rows = []
+    for st in statuses:
+        c = st.check
+        rows.append(
+            (
+                f"({c.part})",
+                _estimates(c),
+                c.criterion,
+                "PASS" if c.passed else "FAIL",
+                _verdict(st.subset) if rep.subset else "n/a (quick run)",
+                "; ".join(st.flags) or "",
+                c.note or "",
+            )
+        )
+    blocks.append(_Block("p", "**Results.**"))
+    blocks.append(
+        _Block(
+            "table",
+            header=(
+                "part",
+                "estimate [CI]",
+                "criterion",
+                "result",
+                "quick subset",
+                "flags",
+                "note",
+            ),
             rows=tuple(rows),
         )
     )
+    if spec.name in rep.size2:
+        s2 = rep.size2[spec.name]
+        size = ", ".join(f"{k} {v}" for k, v in spec.size2.items())
+        rows2 = tuple(
+            (
+                f"({st.part.id})",
+                _estimates(st.size2),
+                _verdict(st.size2),
+                "yes" if st.size2 is not None and st.size2.passed == st.check.passed else "NO",
+            )
+            for st in statuses
+        )
+        blocks.append(_Block("p", f"**Second size ({size}).** {s2.design_summary}."))
+        blocks.append(
+            _Block(
+                "table",
+                header=("part", "estimate [CI]", "result", "agrees with the declared size"),
+                rows=rows2,
+            )
+        )
     blocks.append(
         _Block("figure", text=f"Figure {i}: {spec.name}", png=png, path=f"figures/{spec.name}.png")
     )
@@ -199,13 +361,20 @@ def _html(blocks: list[_Block], title: str) -> str:
 def _cells_meta(rep: Replication) -> dict[str, Any]:
     out = {}
     for p in rep.plans:
-        out[p.spec.name] = {
-            "verdict": rep.results[p.spec.name].verdict,
+        res = rep.size2.get(p.spec.name) if p.size2 else rep.results[p.spec.name]
+        out[p.label] = {
+            "verdict": res.verdict if res is not None else "",
             "runs": len(p.runs),
             "seeds_per_cell": p.seeds_per_cell,
-            "series_kept": list(p.module.SERIES),
+            "series_kept": list(rep.data[p.label].series),
             "cells": [
-                {"cell": i, "labels": c.labels, "params": c.params, "seed_cell": c.seed_cell}
+                {
+                    "cell": i,
+                    "labels": c.labels,
+                    "params": c.params,
+                    "seed_cell": c.seed_cell,
+                    "seeds_factor": c.seeds_factor,
+                }
                 for i, c in enumerate(p.cells)
             ],
         }
@@ -222,22 +391,72 @@ def write_report(folder: Path, rep: Replication) -> Path:
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     prov = provenance()
     crit = rep.criteria
+    version = prov["collabsim_version"]
+    labels_apply = crit.labels_apply(version)
+    statuses = part_statuses(rep, labels_apply)
     size = "quick (CI-sized: seeds_quick per cell)" if rep.quick else "full (seeds_full per cell)"
     n_pass = sum(r.passed for r in rep.results.values())
+    counted = [st for st in statuses if st.counted]
+    summary = (
+        f"**{sum(st.check.passed for st in counted)} of {len(counted)} validation parts pass "
+        "on held-out patterns.**"
+    )
+    if labels_apply:
+        sample = (
+            f"The calibration labels declared in revision {crit.revision} apply to this model "
+            f"(collabsim {version}; they apply from {crit.held_out_from_version} on)."
+        )
+    else:
+        declared = [
+            st for st in statuses if st.part.validation and st.part.calibration == "held_out"
+        ]
+        sample = (
+            f"**No pattern is out of sample for this model.** collabsim {version} is older than "
+            f"{crit.held_out_from_version}, the first version the calibration labels of "
+            f"revision {crit.revision} apply to: for this model every pattern was consulted "
+            "during hand calibration (docs/calibration.md), so every part counts as a "
+            "calibration target here and none is held out. For reference only: of the "
+            f"validation parts declared held out for later models, "
+            f"{sum(st.check.passed for st in declared)} of {len(declared)} pass here, in "
+            "sample."
+        )
+    flagged = [st for st in statuses if st.flags]
+    if rep.scenario or rep.overrides:
+        changed = []
+        if rep.scenario:
+            changed.append(f"--scenario {rep.scenario}")
+        changed += [f"--set {k}={_fmt_value(v)}" for k, v in rep.overrides.items()]
+        shadow = _shadowed(rep)
+        assumptions = "; ".join(changed) + (
+            " (under every pattern's design; where a design sets the same parameter, the "
+            "design's value is used: " + "; ".join(shadow) + ")"
+            if shadow
+            else " (under every pattern's design)"
+        )
+    else:
+        assumptions = "none: every pattern at its declared design"
     head = [
         _Block("h1", "collabsim replication report"),
         _Block(
             "p",
-            f"Pattern-oriented validation (Grimm et al. 2005) of the patterns listed in "
-            f"MODEL.md, against criteria declared before the runs in `{Path(crit.path).name}`. "
-            f"**{n_pass} of {len(rep.results)} patterns pass.**",
+            f"Pattern-oriented validation (Grimm et al. 2005) against criteria revision "
+            f"{crit.revision}, declared {crit.declared.isoformat()} in "
+            f"`{Path(crit.path).name}` before the runs. {summary} "
+            f"{n_pass} of {len(rep.results)} patterns pass every part.",
         ),
+        _Block("p", sample),
         _Block(
             "table",
             header=("item", "value"),
             rows=(
-                ("collabsim", f"{prov['collabsim_version']} (commit {prov['git_commit']})"),
+                ("collabsim", f"{version} (commit {prov['git_commit']})"),
                 ("created", prov["created"]),
+                (
+                    "criteria",
+                    f"revision {crit.revision} of {crit.declared.isoformat()} "
+                    f"(earlier revision kept as history: {crit.supersedes})",
+                ),
+                ("assumptions changed", assumptions),
                 ("size", size),
                 ("runs", f"{rep.n_runs}"),
                 (
@@ -245,6 +464,7 @@ def write_report(folder: Path, rep: Replication) -> Path:
                     f"{rep.seconds_run:.0f} s of runs, {rep.seconds_total:.0f} s in all, "
                     f"{rep.workers} worker process(es)",
                 ),
+                ("CPU time and machine load", _load_text(rep)),
                 ("root seed", f"{crit.root_seed} (every run's seed is in its pattern's CSV)"),
                 (
                     "intervals",
@@ -256,26 +476,52 @@ def write_report(folder: Path, rep: Replication) -> Path:
         ),
         _Block(
             "table",
-            header=("#", "pattern", "claim", "result", "parts"),
+            header=("#", "pattern", "calibration", "result", "parts"),
             rows=tuple(
                 (
                     str(i),
                     r.spec.name,
-                    r.spec.claim,
+                    ("held out" if r.spec.held_out else "target")
+                    if labels_apply
+                    else "target (this model)",
                     r.verdict,
-                    " ".join(f"({c.part}) {'PASS' if c.passed else 'FAIL'}" for c in r.checks),
+                    " ".join(
+                        f"({c.part}) {'PASS' if c.passed else 'FAIL'}"
+                        + (" [V]" if r.spec.part(c.part).validation else " [v]")
+                        for c in r.checks
+                    ),
                 )
                 for i, r in enumerate(rep.results.values(), 1)
             ),
         ),
         _Block(
             "p",
-            "How to read this report: each pattern states the finding, the experiment, the "
-            "statistic and the criterion exactly as declared before the runs. A pattern passes "
-            "only if every part of its criterion holds. Intervals are confidence intervals for "
-            "the model's behaviour (more seeds make them narrower); they say nothing about how "
-            "large the effects are in real cities. The source studies are qualitative (9 and 10 "
-            "cases) and give directions, not effect sizes.",
+            "[V] validation (must emerge), [v] verification (follows from a named rule by "
+            "construction). "
+            + (
+                "Flagged parts: "
+                + "; ".join(f"{st.pattern} ({st.part.id}): {', '.join(st.flags)}" for st in flagged)
+                + "."
+                if flagged
+                else "No part is flagged (no pass within "
+                f"{crit.near_bound:g} of its criterion"
+                + (", no quick/full disagreement" if rep.subset else "")
+                + (", no disagreement between sizes" if rep.size2 else "")
+                + ")."
+            ),
+        ),
+        _Block(
+            "p",
+            "How to read this report: each part states the claim, the statistic and the "
+            "criterion exactly as declared before the runs, with two labels. A verification "
+            "follows from a rule of the model by construction: its PASS shows the rule is "
+            "implemented, not that the model explains anything. A validation must emerge from "
+            "the mechanisms together. A calibration target was (or will be) used to choose "
+            "weights, so its PASS is not evidence; only validation parts of held-out patterns "
+            "test the model out of sample. Intervals are confidence intervals for the model's "
+            "behaviour (more seeds make them narrower); they say nothing about how large the "
+            "effects are in real cities. The source studies are qualitative (9 and 10 cases) "
+            "and give directions, not effect sizes.",
         ),
     ]
     blocks = list(head)
@@ -291,11 +537,14 @@ def write_report(folder: Path, rep: Replication) -> Path:
             fname = f"{name}_{_slug(title)}.csv"
             _write_csv(folder / fname, table)
             files.append(fname)
-        plan = next(p for p in rep.plans if p.spec.name == name)
-        if plan.module.SERIES:
+        if rep.data[name].series:
             files.append(f"{name}_series.npz")
+        if name in rep.size2:
+            _write_csv(folder / f"{name}_size2_runs.csv", rep.size2[name].runs)
+            files.append(f"{name}_size2_runs.csv")
         files_written[name] = files
-        blocks += _pattern_blocks(i, res, png, files)
+        mine = [st for st in statuses if st.pattern == name]
+        blocks += _pattern_blocks(i, res, png, files, mine, labels_apply, rep)
     for name, files in files_written.items():
         if f"{name}_series.npz" in files:
             _write_series(folder / f"{name}_series.npz", rep, name)
@@ -313,6 +562,9 @@ def write_report(folder: Path, rep: Replication) -> Path:
             "workers": rep.workers,
             "seconds_run": round(rep.seconds_run, 2),
             "seconds_total": round(rep.seconds_total, 2),
+            "cpu_seconds": round(rep.cpu_seconds, 2),
+            "load_average_start_end": list(rep.load),
+            "cores": rep.cores,
             "runs": rep.n_runs,
             "resumed": rep.resumed,
             "model_digest": model_digest(),
@@ -326,7 +578,35 @@ def write_report(folder: Path, rep: Replication) -> Path:
             ),
             "criteria_file": crit.path,
             "criteria_sha256": hashlib.sha256(crit_text).hexdigest(),
-            "criteria": crit.raw,
+            "criteria": _plain(crit.raw),
+            "criteria_revision": crit.revision,
+            "criteria_declared": crit.declared.isoformat(),
+            "calibration_labels_apply": labels_apply,
+            "assumptions": {
+                "scenario": rep.scenario,
+                "set": rep.overrides,
+                "base": rep.base,
+            },
+            "summary": {
+                "validation_parts_held_out": len(counted),
+                "validation_parts_held_out_passing": sum(st.check.passed for st in counted),
+                "flags": {f"{st.pattern} ({st.part.id})": st.flags for st in flagged},
+            },
+            "parts": [
+                {
+                    "pattern": st.pattern,
+                    "part": st.part.id,
+                    "check": st.part.check,
+                    "rule": st.part.rule,
+                    "calibration_declared": st.part.calibration,
+                    "calibration_applied": st.calibration,
+                    "passed": st.check.passed,
+                    "quick_subset_passed": None if st.subset is None else st.subset.passed,
+                    "size2_passed": None if st.size2 is None else st.size2.passed,
+                    "flags": st.flags,
+                }
+                for st in statuses
+            ],
             "patterns": _cells_meta(rep),
             "files": files_written,
         },
@@ -343,3 +623,46 @@ def _write_series(path: Path, rep: Replication, name: str) -> None:
     buf = io.BytesIO()
     np.savez_compressed(buf, seed=data.runs["seed"].to_numpy(), **data.series)
     atomic_write_bytes(path, buf.getvalue())
+
+
+def _fmt_value(v: Any) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _shadowed(rep: Replication) -> list[str]:
+    """Where a changed assumption is overruled by a design that sets the same parameter."""
+    out = []
+    for key, value in rep.base.items():
+        where = sorted(
+            {p.spec.name for p in rep.plans for c in p.cells if c.params.get(key, value) != value}
+        )
+        if where:
+            out.append(f"{key} in {', '.join(where)}")
+    return out
+
+
+def _plain(obj: Any) -> Any:
+    """The parsed criteria with TOML dates as ISO text (for JSON)."""
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj
+
+
+def _load_text(rep: Replication) -> str:
+    """CPU seconds and load average, saying whether the machine was shared while it ran."""
+    text = (
+        f"{rep.cpu_seconds:.0f} CPU s (user + system, this process and its workers); "
+        f"1-minute load average {rep.load[0]:.1f} at the start, {rep.load[1]:.1f} at the end, "
+        f"on {rep.cores} core(s)"
+    )
+    busy = max(rep.load) if all(math.isfinite(x) for x in rep.load) else math.nan
+    if math.isfinite(busy) and rep.cores and busy > rep.cores + 0.5:
+        text += (
+            ": the machine was shared with other work, so the wall time is longer than on an "
+            "idle machine (about the CPU time divided by the workers, plus the analysis)"
+        )
+    return text

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from collabsim.replication.criteria import PatternSpec
 
-__all__ = ["Check", "Context", "Estimate", "PatternResult", "greater", "less"]
+__all__ = ["Check", "Context", "Estimate", "PatternResult", "greater", "less", "margin"]
 
 
 def greater(x: float, threshold: float) -> bool:
@@ -27,6 +27,17 @@ def greater(x: float, threshold: float) -> bool:
 def less(x: float, threshold: float) -> bool:
     """``x < threshold``, False when ``x`` is NaN."""
     return bool(math.isfinite(x) and x < threshold)
+
+
+def margin(x: float, threshold: float, direction: str) -> float:
+    """How far ``x`` lies on the passing side of ``threshold`` (negative: on the failing side).
+
+    ``direction`` is ``">"`` when the criterion is ``x > threshold`` and ``"<"`` when it is
+    ``x < threshold``; NaN when ``x`` is NaN.
+    """
+    if x is None or not math.isfinite(x):
+        return math.nan
+    return float(x - threshold) if direction == ">" else float(threshold - x)
 
 
 def _num(x: float, fmt: str) -> str:
@@ -66,6 +77,9 @@ class Check:
         estimates: The estimates the criterion reads.
         passed: Whether it holds.
         note: Anything a reader needs to judge it (a p-value, why it could not be computed).
+        margin: How far the deciding number (the bound, or estimate, the criterion reads) lies
+            on the passing side of the declared threshold; for "every"/"all" criteria the
+            smallest such distance. NaN when not meaningful (a yes/no criterion).
     """
 
     part: str
@@ -74,6 +88,11 @@ class Check:
     estimates: list[Estimate]
     passed: bool
     note: str = ""
+    margin: float = math.nan
+
+    def near(self, bound: float) -> bool:
+        """True when the part passes by less than ``bound`` (a pass that rests on a hair)."""
+        return bool(self.passed and math.isfinite(self.margin) and self.margin < bound)
 
 
 @dataclass

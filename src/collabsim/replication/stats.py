@@ -7,9 +7,16 @@ methods:
 - a difference of two independent proportions: Newcombe's hybrid score interval (method 10 of
   Newcombe 1998, Statistics in Medicine 17:873), built from the two Wilson intervals;
 - a difference of two means: Welch's t interval;
-- odds ratios: a logistic regression fitted by iteratively reweighted least squares, with
-  Wald intervals ``exp(b +/- z se)``;
-- Cramer's V, Spearman's rho, medians and ratios: percentile bootstrap intervals.
+- a risk difference: Newcombe's interval from statsmodels (``confint_proportions_2indep``);
+- an interaction contrast of risk differences: a linear probability model of the cell means
+  (statsmodels OLS) with heteroskedasticity-consistent (HC0) standard errors;
+- a mean of paired differences: the paired t interval (scipy ``ttest_1samp``);
+- association within strata: the Mantel-Haenszel common odds ratio, the Cochran-Mantel-Haenszel
+  test and the Breslow-Day test of homogeneity (statsmodels ``StratifiedTable``);
+- time to an event with censoring: Kaplan-Meier (statsmodels ``SurvfuncRight``) and Cox
+  proportional hazards (statsmodels ``PHReg``, Efron ties);
+- a rate ratio of counts: Poisson regression (statsmodels GLM, HC0 errors);
+- Cramer's V, medians and ratios: percentile bootstrap intervals.
 
 Bootstrap draws come from a ``numpy.random.Generator`` the caller passes in (seeded from the
 replication's root seed), so every interval is reproducible.
@@ -18,6 +25,7 @@ replication's root seed), so every interval is reproducible.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -27,18 +35,26 @@ from scipy import stats as _st
 from collabsim.stats import proportion_ci
 
 __all__ = [
-    "LogitFit",
+    "MantelHaenszel",
+    "Survival",
     "bootstrap_ci",
+    "cox_hazard_ratio",
     "cramers_v",
     "cramers_v_ci",
-    "logistic_regression",
+    "interaction_contrast",
+    "kaplan_meier",
     "mann_whitney",
+    "mantel_haenszel",
     "median_diff_ci",
     "newcombe_diff",
+    "paired_mean_ci",
+    "paired_median_ci",
     "percentile_ci",
+    "poisson_rate_ratio",
     "resample_within",
-    "spearman_ci",
+    "risk_difference",
     "welch_diff",
+    "wilcoxon_paired",
     "wilson",
 ]
 
@@ -50,13 +66,16 @@ def wilson(k: int, n: int, level: float = 0.95) -> Interval:
     return proportion_ci(int(k), int(n), level)
 
 
-def newcombe_diff(k1: int, n1: int, k2: int, n2: int, level: float = 0.95) -> Interval:
-    """Difference ``k1/n1 - k2/n2`` with Newcombe's hybrid score interval.
+def risk_difference(k1: int, n1: int, k2: int, n2: int, level: float = 0.95) -> Interval:
+    """Risk difference ``k1/n1 - k2/n2`` with Newcombe's hybrid score interval.
+
+    Method 10 of Newcombe (1998, Statistics in Medicine 17:873), as statsmodels'
+    ``confint_proportions_2indep(..., method="newcomb", compare="diff")`` computes it.
 
     Args:
-        k1: Successes in the first group.
+        k1: Events in the first group.
         n1: Size of the first group.
-        k2: Successes in the second group.
+        k2: Events in the second group.
         n2: Size of the second group.
         level: Confidence level.
 
@@ -65,12 +84,16 @@ def newcombe_diff(k1: int, n1: int, k2: int, n2: int, level: float = 0.95) -> In
     """
     if n1 <= 0 or n2 <= 0:
         return (math.nan, math.nan, math.nan)
-    p1, l1, u1 = wilson(k1, n1, level)
-    p2, l2, u2 = wilson(k2, n2, level)
-    d = p1 - p2
-    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return (d, lo, hi)
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    lo, hi = confint_proportions_2indep(
+        int(k1), int(n1), int(k2), int(n2), method="newcomb", compare="diff", alpha=1 - level
+    )
+    return (k1 / n1 - k2 / n2, float(lo), float(hi))
+
+
+#: The same as :func:`risk_difference` (the name the pattern analyses used first).
+newcombe_diff = risk_difference
 
 
 def welch_diff(
@@ -200,128 +223,7 @@ def cramers_v_ci(
     )
 
 
-# ----------------------------------------------------------------------------- regression
-@dataclass(frozen=True)
-class LogitFit:
-    """A fitted logistic regression.
-
-    Attributes:
-        coef: Coefficients (intercept first when one was added).
-        se: Standard errors from the inverse Fisher information.
-        converged: Whether IRLS converged with finite estimates (no separation).
-        level: Confidence level of :meth:`odds_ratios`.
-    """
-
-    coef: np.ndarray
-    se: np.ndarray
-    converged: bool
-    level: float = 0.95
-
-    def odds_ratios(self) -> list[Interval]:
-        """``(odds ratio, lower, upper)`` per coefficient, Wald intervals."""
-        z = float(_st.norm.ppf(0.5 + self.level / 2))
-        out = []
-        for b, s in zip(self.coef, self.se, strict=True):
-            if not (self.converged and math.isfinite(b) and math.isfinite(s)):
-                out.append((math.nan, math.nan, math.nan))
-                continue
-            out.append((math.exp(b), math.exp(b - z * s), math.exp(b + z * s)))
-        return out
-
-
-def logistic_regression(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    intercept: bool = True,
-    level: float = 0.95,
-    max_iter: int = 100,
-    tol: float = 1e-10,
-) -> LogitFit:
-    """Fit ``P(y=1) = 1 / (1 + exp(-X b))`` by iteratively reweighted least squares.
-
-    Args:
-        x: Predictors, shape ``(n, k)``.
-        y: Binary outcomes (0/1 or bool), length ``n``.
-        intercept: Prepend a column of ones.
-        level: Confidence level of the odds-ratio intervals.
-        max_iter: Most IRLS iterations.
-        tol: Convergence tolerance on the largest coefficient change.
-
-    Returns:
-        The fit; ``converged`` is False (and the odds ratios NaN) when the data are separated
-        or the information matrix is singular.
-    """
-    xm = np.asarray(x, dtype=float)
-    if xm.ndim == 1:
-        xm = xm[:, None]
-    yv = np.asarray(y, dtype=float)
-    if intercept:
-        xm = np.column_stack([np.ones(len(xm)), xm])
-    k = xm.shape[1]
-    beta = np.zeros(k)
-    nan = np.full(k, math.nan)
-    converged = False
-    for _ in range(max_iter):
-        eta = np.clip(xm @ beta, -30.0, 30.0)
-        mu = 1.0 / (1.0 + np.exp(-eta))
-        w = mu * (1.0 - mu)
-        info = xm.T @ (xm * w[:, None])
-        try:
-            step = np.linalg.solve(info, xm.T @ (yv - mu))
-        except np.linalg.LinAlgError:
-            return LogitFit(nan, nan, False, level)
-        beta = beta + step
-        if np.max(np.abs(step)) < tol:
-            converged = True
-            break
-    if not converged or np.max(np.abs(beta)) > 15.0:  # |b| > 15: quasi-complete separation
-        return LogitFit(beta, nan, False, level)
-    eta = xm @ beta
-    mu = 1.0 / (1.0 + np.exp(-eta))
-    info = xm.T @ (xm * (mu * (1.0 - mu))[:, None])
-    try:
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        return LogitFit(beta, nan, False, level)
-    return LogitFit(beta, np.sqrt(np.diag(cov)), True, level)
-
-
 # ----------------------------------------------------------------------------- ranks
-def _rank_rows(a: np.ndarray) -> np.ndarray:
-    return _st.rankdata(a, axis=-1)
-
-
-def _pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = a - a.mean(axis=-1, keepdims=True)
-    b = b - b.mean(axis=-1, keepdims=True)
-    den = np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (a * b).sum(axis=-1) / np.where(den > 0, den, 1.0), np.nan)
-
-
-def spearman_ci(
-    x: Sequence[float] | np.ndarray,
-    y: Sequence[float] | np.ndarray,
-    rng: np.random.Generator,
-    *,
-    resamples: int = 2000,
-    level: float = 0.95,
-) -> Interval:
-    """Spearman's rho (ties get average ranks) with a percentile bootstrap interval over pairs.
-
-    A replicate in which one variable is constant has no rho and is dropped.
-    """
-    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if len(xa) < 3:
-        return (math.nan, math.nan, math.nan)
-    point = float(_pearson_rows(_rank_rows(xa), _rank_rows(ya)))
-    idx = rng.integers(0, len(xa), size=(resamples, len(xa)))
-    reps = _pearson_rows(_rank_rows(xa[idx]), _rank_rows(ya[idx]))
-    lo, hi = percentile_ci(reps, level)
-    return (point, lo, hi)
-
-
 def mann_whitney(
     x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
 ) -> tuple[float, float]:
@@ -350,3 +252,278 @@ def median_diff_ci(
     rb = np.median(b[rng.integers(0, len(b), size=(resamples, len(b)))], axis=1)
     lo, hi = percentile_ci(ra - rb, level)
     return (point, lo, hi)
+
+
+def wilcoxon_paired(d: Sequence[float] | np.ndarray) -> float:
+    """Two-sided p-value of the Wilcoxon signed-rank test of paired differences ``d``."""
+    a = np.asarray(d, dtype=float)
+    a = a[np.isfinite(a)]
+    if len(a) == 0 or not np.any(a != 0):
+        return math.nan
+    return float(_st.wilcoxon(a).pvalue)
+
+
+def paired_median_ci(
+    d: Sequence[float] | np.ndarray,
+    rng: np.random.Generator,
+    *,
+    resamples: int = 2000,
+    level: float = 0.95,
+) -> Interval:
+    """Median of paired differences with a percentile bootstrap interval (scipy ``bootstrap``)."""
+    a = np.asarray(d, dtype=float)
+    a = a[np.isfinite(a)]
+    if len(a) < 2:
+        return (float(np.median(a)) if len(a) else math.nan, math.nan, math.nan)
+    res = _st.bootstrap(
+        (a,),
+        np.median,
+        n_resamples=resamples,
+        confidence_level=level,
+        method="percentile",
+        random_state=rng,
+        vectorized=True,
+        axis=-1,
+    )
+    ci = res.confidence_interval
+    return (float(np.median(a)), float(ci.low), float(ci.high))
+
+
+def paired_mean_ci(d: Sequence[float] | np.ndarray, level: float = 0.95) -> Interval:
+    """Mean of paired differences with the paired t interval (scipy ``ttest_1samp``).
+
+    Returns ``(mean, mean, mean)`` when every difference is the same (no spread to estimate).
+    """
+    a = np.asarray(d, dtype=float)
+    a = a[np.isfinite(a)]
+    if len(a) < 2:
+        return (float(a.mean()) if len(a) else math.nan, math.nan, math.nan)
+    m = float(a.mean())
+    if np.all(a == a[0]):
+        return (m, m, m)
+    ci = _st.ttest_1samp(a, 0.0).confidence_interval(level)
+    return (m, float(ci.low), float(ci.high))
+
+
+# ----------------------------------------------------------------------------- factorial contrasts
+def interaction_contrast(
+    y: Sequence[float] | np.ndarray,
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    level: float = 0.95,
+) -> Interval:
+    """Interaction of two binary factors on the risk-difference (additive) scale.
+
+    ``(p11 - p01) - (p10 - p00)``: the effect of ``a`` where ``b`` is on minus where it is off,
+    from a linear probability model ``y ~ a + b + a:b`` (statsmodels OLS) with HC0 standard
+    errors; its coefficient of ``a:b`` is exactly this contrast of the four cell means, and
+    the HC0 variance is the sum of the cell variances over the cell sizes.
+
+    Args:
+        y: Outcomes (0/1).
+        a: First factor (0/1).
+        b: Second factor (0/1).
+        level: Confidence level.
+    """
+    import statsmodels.api as sm
+
+    yv, av, bv = (np.asarray(v, dtype=float) for v in (y, a, b))
+    x = np.column_stack([np.ones_like(av), av, bv, av * bv])
+    counts = [np.sum((av == i) & (bv == j)) for i in (0, 1) for j in (0, 1)]
+    if min(counts) < 2:
+        return (math.nan, math.nan, math.nan)
+    fit = sm.OLS(yv, x).fit(cov_type="HC0")
+    lo, hi = fit.conf_int(alpha=1 - level)[3]
+    return (float(fit.params[3]), float(lo), float(hi))
+
+
+# ----------------------------------------------------------------------------- strata
+@dataclass(frozen=True)
+class MantelHaenszel:
+    """Mantel-Haenszel analysis of 2x2 tables in strata.
+
+    Attributes:
+        odds_ratio: The common odds ratio with its interval.
+        cmh_p: p-value of the Cochran-Mantel-Haenszel test of a common odds ratio of 1.
+        homogeneity_p: p-value of the Breslow-Day test that the odds ratio is the same in
+            every stratum.
+        strata: Number of strata used (strata with an empty row or column are dropped).
+    """
+
+    odds_ratio: Interval
+    cmh_p: float
+    homogeneity_p: float
+    strata: int
+
+
+def mantel_haenszel(tables: Sequence[np.ndarray], level: float = 0.95) -> MantelHaenszel:
+    """Mantel-Haenszel common odds ratio, CMH test and Breslow-Day test (statsmodels).
+
+    Args:
+        tables: One 2x2 table per stratum: rows are the two groups compared (first row the
+            group whose odds are in the numerator), columns outcome yes / no.
+        level: Confidence level of the odds ratio's interval.
+    """
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    kept = [
+        np.asarray(t, dtype=float)
+        for t in tables
+        if np.all(np.asarray(t).sum(axis=0) > 0) and np.all(np.asarray(t).sum(axis=1) > 0)
+    ]
+    nan3 = (math.nan, math.nan, math.nan)
+    if not kept:
+        return MantelHaenszel(nan3, math.nan, math.nan, 0)
+    st = StratifiedTable(kept)
+    lo, hi = st.oddsratio_pooled_confint(alpha=1 - level)
+    hom = float(st.test_equal_odds().pvalue) if len(kept) > 1 else math.nan
+    return MantelHaenszel(
+        (float(st.oddsratio_pooled), float(lo), float(hi)),
+        float(st.test_null_odds(correction=True).pvalue),
+        hom,
+        len(kept),
+    )
+
+
+# ----------------------------------------------------------------------------- time to event
+@dataclass(frozen=True)
+class Survival:
+    """A Kaplan-Meier curve.
+
+    Attributes:
+        times: Event times at which the curve drops.
+        surv: Survival probability just after each of those times.
+        median: Median time to the event (NaN if the curve never reaches 0.5).
+        median_ci: Interval of the median (NaN or inf bounds where undefined).
+        n: Runs at risk at the start.
+        events: Runs in which the event happened.
+    """
+
+    times: np.ndarray
+    surv: np.ndarray
+    median: float
+    median_ci: tuple[float, float]
+    n: int
+    events: int
+
+    def at(self, t: float) -> float:
+        """Survival probability at time ``t`` (1 before the first event)."""
+        i = np.searchsorted(self.times, t, side="right")
+        return 1.0 if i == 0 else float(self.surv[i - 1])
+
+
+def kaplan_meier(
+    time: Sequence[float] | np.ndarray, event: Sequence[bool] | np.ndarray, level: float = 0.95
+) -> Survival:
+    """Kaplan-Meier estimate of time to an event (statsmodels ``SurvfuncRight``).
+
+    Args:
+        time: Time of the event, or of censoring (the last week observed) where ``event`` is
+            False.
+        event: Whether the event happened.
+        level: Confidence level of the median's interval (Brookmeyer-Crowley, log-log).
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=bool)
+    if len(t) == 0:
+        return Survival(np.array([]), np.array([]), math.nan, (math.nan, math.nan), 0, 0)
+    if not e.any():
+        return Survival(np.array([]), np.array([]), math.nan, (math.nan, math.nan), len(t), 0)
+    sf = SurvfuncRight(t, e.astype(float))
+    med = float(sf.quantile(0.5))
+    with warnings.catch_warnings():  # log(0) where the curve reaches 0: the bound is open
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            lo, hi = sf.quantile_ci(0.5, alpha=1 - level)
+        except (ValueError, IndexError):  # too few events for an interval
+            lo, hi = math.nan, math.nan
+    if sf.surv_prob.min() > 0.5:
+        med = math.nan
+    return Survival(
+        np.asarray(sf.surv_times, dtype=float),
+        np.asarray(sf.surv_prob, dtype=float),
+        med,
+        (float(lo), float(hi)),
+        len(t),
+        int(e.sum()),
+    )
+
+
+def cox_hazard_ratio(
+    time: Sequence[float] | np.ndarray,
+    event: Sequence[bool] | np.ndarray,
+    x: Sequence[float] | np.ndarray,
+    *,
+    per: float = 1.0,
+    level: float = 0.95,
+) -> Interval:
+    """Hazard ratio per ``per`` units of one covariate, Cox model (statsmodels ``PHReg``).
+
+    Ties are handled by Efron's method. A hazard ratio below 1 means the event comes later as
+    ``x`` grows.
+
+    Args:
+        time: Time of the event, or of censoring where ``event`` is False.
+        event: Whether the event happened.
+        x: The covariate.
+        per: The step of ``x`` the ratio is for (e.g. 0.1 of annual turnover).
+        level: Confidence level.
+
+    Returns:
+        ``(hazard ratio, lower, upper)``; NaN when there are no events or ``x`` is constant.
+    """
+    from statsmodels.duration.hazard_regression import PHReg
+
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=bool)
+    xv = np.asarray(x, dtype=float)
+    if not e.any() or np.all(xv == xv[0]):
+        return (math.nan, math.nan, math.nan)
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # non-convergence is reported as NaN below
+        fit = PHReg(t, xv[:, None] / per, status=e.astype(float), ties="efron").fit()
+        lo, hi = fit.conf_int(alpha=1 - level)[0]
+    b = float(fit.params[0])
+    failed = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    if failed or not np.isfinite([b, lo, hi]).all():
+        return (math.nan, math.nan, math.nan)  # e.g. every event in one group (separation)
+    return _exp3(b, float(lo), float(hi))
+
+
+def _exp3(b: float, lo: float, hi: float) -> Interval:
+    with np.errstate(over="ignore"):
+        v = np.exp(np.array([b, lo, hi], dtype=float))
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def poisson_rate_ratio(
+    counts: Sequence[float] | np.ndarray,
+    x: Sequence[float] | np.ndarray,
+    *,
+    per: float = 1.0,
+    level: float = 0.95,
+) -> Interval:
+    """Rate ratio of counts per ``per`` units of ``x``: Poisson GLM with HC0 errors (statsmodels).
+
+    The robust (sandwich) errors keep the interval honest when the counts are over- or
+    under-dispersed. Returns NaN when every count is 0 or ``x`` is constant.
+    """
+    import statsmodels.api as sm
+
+    y = np.asarray(counts, dtype=float)
+    xv = np.asarray(x, dtype=float)
+    if not np.any(y > 0) or np.all(xv == xv[0]):
+        return (math.nan, math.nan, math.nan)
+    design = np.column_stack([np.ones_like(xv), xv / per])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # non-convergence is reported as NaN below
+        fit = sm.GLM(y, design, family=sm.families.Poisson()).fit(cov_type="HC0")
+        lo, hi = fit.conf_int(alpha=1 - level)[1]
+    b = float(fit.params[1])
+    if not fit.converged or not np.isfinite([b, lo, hi]).all():
+        return (math.nan, math.nan, math.nan)
+    return _exp3(b, float(lo), float(hi))

@@ -3,8 +3,14 @@
 Each pattern module declares:
 
 - ``THRESHOLDS``: the criterion keys it reads from ``configs/replication.toml``;
-- ``SERIES``: the time-series columns its analysis needs (empty: summaries only);
+- ``PARTS``: the letters of the parts its analysis checks (the file must declare exactly these);
+- ``LEVELS``: the keys of its ``[pattern.levels]`` table (and of the tables inside it), so a
+  misspelled key is an error, never silently ignored;
+- ``SERIES``: the time-series columns its analysis needs (empty: summaries only; a module may
+  add a ``series(spec)`` function when the criteria name a column);
 - ``cells(spec)``: the design, as a list of :class:`~collabsim.replication.design.Cell`;
+- optionally ``followup(spec, cells, runs, root_seed, n_seeds, size2=...)``: a second stage of
+  runs planned from the first stage's results (cells and run specs);
 - ``analyze(spec, cells, runs, ctx)``: the statistics, the checks against the criterion, the
   figure and a plain-language interpretation, as a
   :class:`~collabsim.replication.result.PatternResult`.
@@ -20,8 +26,9 @@ from types import ModuleType
 
 __all__ = ["PATTERNS", "get", "threshold_keys"]
 
-#: Pattern name -> module, in the order of MODEL.md's list.
+#: Pattern name -> module: the base rate, then the six patterns in the model design's order.
 PATTERNS: dict[str, str] = {
+    "base_rate": "collabsim.replication.patterns.base_rate",
     "formal_structure": "collabsim.replication.patterns.formal_structure",
     "key_actions": "collabsim.replication.patterns.key_actions",
     "entry_points": "collabsim.replication.patterns.entry_points",

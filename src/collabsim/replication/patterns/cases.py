@@ -24,14 +24,24 @@ from collabsim.replication.patterns._common import (
     mean_band,
     scenario_params,
 )
-from collabsim.replication.patterns.not_speed import censored
-from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater, less
+from collabsim.replication.patterns.not_speed import time_to
+from collabsim.replication.result import (
+    Check,
+    Context,
+    Estimate,
+    PatternResult,
+    greater,
+    less,
+    margin,
+)
 from collabsim.replication.runner import PatternRuns
-from collabsim.replication.stats import percentile_ci, welch_diff, wilson
+from collabsim.replication.stats import kaplan_meier, welch_diff, wilson
 
-__all__ = ["SERIES", "THRESHOLDS", "analyze", "cells", "first_adoption_week"]
+__all__ = ["LEVELS", "PARTS", "SERIES", "THRESHOLDS", "analyze", "cells", "first_adoption_week"]
 
 THRESHOLDS = ("gridlock_lower_min", "uptake_diff_upper_max", "rising_lower_min", "slow_weeks_min")
+PARTS = ("a", "b", "c", "d")
+LEVELS = {"scenarios": None, "weeks": None, "gridlock_weeks": None, "third_year": None}
 SERIES: tuple[str, ...] = ("project_active", "public_value", "uptake", "alive")
 
 
@@ -76,6 +86,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         f"lower CI bound > {thr['gridlock_lower_min']:g}",
         [Estimate(f"{hart_name} gridlock", *g)],
         greater(g[1], thr["gridlock_lower_min"]),
+        margin=margin(g[1], thr["gridlock_lower_min"], ">"),
     )
     # (b) uptake in the last recorded week, Hartford minus Louisville
     up = welch_diff(df.loc[hart, "uptake"], df.loc[lou, "uptake"], level)
@@ -89,6 +100,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
             Estimate(f"{lou_name} mean uptake", float(df.loc[lou, "uptake"].mean())),
         ],
         less(up[2], thr["uptake_diff_upper_max"]),
+        margin=margin(up[2], thr["uptake_diff_upper_max"], "<"),
     )
     # (c) Louisville's public value rose in the third year
     r = wilson(int(df.loc[lou, "pv_rose_third_year"].sum()), int(lou.sum()), level)
@@ -98,31 +110,24 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         f"lower CI bound > {thr['rising_lower_min']:g}",
         [Estimate(f"{lou_name} rising in year 3", *r)],
         greater(r[1], thr["rising_lower_min"]),
+        margin=margin(r[1], thr["rising_lower_min"], ">"),
     )
-    # (d) Louisville is slow: median weeks to the impact target
+    # (d) Louisville is slow: Kaplan-Meier median weeks to the impact target
     horizon = int(lv["weeks"])
-    t_imp = censored(df.loc[lou, "weeks_to_impact"], horizon)
-    med = float(np.median(t_imp)) if len(t_imp) else np.nan
-    boot = (
-        np.median(t_imp[ctx.rng.integers(0, len(t_imp), size=(ctx.resamples, len(t_imp)))], axis=1)
-        if len(t_imp)
-        else np.array([np.nan])
-    )
+    t_imp, e_imp = time_to(df.loc[lou, "weeks_to_impact"], horizon)
+    km = kaplan_meier(t_imp, e_imp, level)
     check_d = Check(
         "d",
-        f"{lou_name}'s median weeks to reach the impact target (never = {horizon + 1})",
+        f"{lou_name}'s Kaplan-Meier median weeks to reach the impact target (never reached: "
+        f"censored at week {horizon})",
         f"median > {thr['slow_weeks_min']:g} weeks",
-        [
-            Estimate(
-                f"{lou_name} median weeks to impact", med, *percentile_ci(boot, level), fmt=".0f"
-            )
-        ],
-        greater(med, thr["slow_weeks_min"]),
-        note=f"{100 * float(np.mean(t_imp <= horizon)):.0f}% of {lou_name} runs reached the "
-        f"target within {horizon} weeks"
-        if len(t_imp)
-        else "",
+        [Estimate(f"{lou_name} median weeks to impact", km.median, *km.median_ci, fmt=".0f")],
+        greater(km.median, thr["slow_weeks_min"]),
+        note=f"{km.events} of {km.n} {lou_name} runs reached the target within {horizon} weeks"
+        + ("; fewer than half did, so the median is undefined" if np.isnan(km.median) else ""),
+        margin=margin(km.median, thr["slow_weeks_min"], ">"),
     )
+    med = km.median
     rows = []
     for name in lv["scenarios"]:
         sub = df[df["case"] == name]
@@ -134,9 +139,9 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
                 "perished_share": float(sub["perished"].mean()),
                 "mean_uptake_last_week": float(sub["uptake"].mean()),
                 "pv_rose_third_year_share": float(sub["pv_rose_third_year"].mean()),
-                "median_weeks_to_impact": float(
-                    np.median(censored(sub["weeks_to_impact"], horizon))
-                ),
+                "km_median_weeks_to_impact": kaplan_meier(
+                    *time_to(sub["weeks_to_impact"], horizon)
+                ).median,
                 "mean_collective_impact": float(sub["collective_impact"].mean()),
             }
         )

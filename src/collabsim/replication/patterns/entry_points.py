@@ -24,13 +24,21 @@ from collabsim.replication.patterns._common import (
     rate_row,
     whiskers,
 )
-from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater
+from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater, margin
 from collabsim.replication.runner import PatternRuns
-from collabsim.replication.stats import newcombe_diff, wilson
+from collabsim.replication.stats import risk_difference, wilson
 
-__all__ = ["FACTORS", "SERIES", "THRESHOLDS", "TRAITS", "analyze", "cells"]
+__all__ = ["FACTORS", "LEVELS", "PARTS", "SERIES", "THRESHOLDS", "TRAITS", "analyze", "cells"]
 
 THRESHOLDS = ("no_entry_stall_lower_min", "momentum_diff_lower_min", "momentum_high_min")
+PARTS = ("a", "b", "c")
+LEVELS = {
+    "weeks": None,
+    "entry_points": None,
+    "diversity": None,
+    "community_stages": None,
+    "initiative": None,
+}
 SERIES: tuple[str, ...] = ()
 #: The three team traits, as the parameters the design varies (low level first).
 TRAITS = ("diversity", "community_stages", "initiative")
@@ -81,11 +89,12 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         f"lower CI bound > {thr['no_entry_stall_lower_min']:g}",
         [Estimate("stalled without an entry point", *stall)],
         greater(stall[1], thr["no_entry_stall_lower_min"]),
+        margin=margin(stall[1], thr["no_entry_stall_lower_min"], ">"),
     )
     # (b) momentum with an entry point: high on all three traits minus low on all three
     hi_g = df[entry & k_high]["momentum"].astype(bool)
     lo_g = df[entry & k_low]["momentum"].astype(bool)
-    diff = newcombe_diff(int(hi_g.sum()), len(hi_g), int(lo_g.sum()), len(lo_g), level)
+    diff = risk_difference(int(hi_g.sum()), len(hi_g), int(lo_g.sum()), len(lo_g), level)
     check_b = Check(
         "b",
         "momentum (a small win by week 39) with an entry point, high-trait minus low-trait teams",
@@ -95,6 +104,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
             Estimate("low on all three", *wilson(int(lo_g.sum()), len(lo_g), level)),
         ],
         greater(diff[1], thr["momentum_diff_lower_min"]),
+        margin=margin(diff[1], thr["momentum_diff_lower_min"], ">"),
     )
     # (c) momentum share of entry-point teams high on all three traits
     high = wilson(int(hi_g.sum()), len(hi_g), level)
@@ -104,6 +114,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         f"point estimate >= {thr['momentum_high_min']:g}",
         [Estimate("high on all three, with an entry point", *high)],
         bool(np.isfinite(high[0]) and high[0] >= thr["momentum_high_min"]),
+        margin=margin(high[0], thr["momentum_high_min"], ">"),
     )
     rows = []
     for keys, g in df.groupby(list(FACTORS), sort=False):

@@ -4,14 +4,20 @@ Pulido-Gomez, de Jong & Rivkin (2025, JPART) found among 9 collaborations in thr
 three policy areas that the formal structure did not tell the successful ones apart, while the
 ability to change it did. The design crosses city context x policy area x governance mode x
 adaptability; success is the model's own per-run outcome (alive at the horizon with public
-value at the impact target). The governance mode in (a) is the mode a collaboration starts
-with (an adaptable one may change it later). The best mode of a city context in (c) pools its
-policy areas and both adaptability levels; tied modes are all "best", and (c) holds when no
-mode is best in every context.
+value at the impact target). The governance mode is the mode a collaboration starts with (an
+adaptable one may change it later).
+
+The claim is stated as what it is: (a) the pooled association (Cramer's V) depends on which
+contexts are pooled, so (b) looks within contexts: for each pair of modes the Mantel-Haenszel
+common odds ratio across the city contexts (each context's 2x2 table of mode vs success pools
+its policy areas and both adaptability levels, which the design balances) must lie within an
+equivalence margin; (c) the Breslow-Day test asks whether the odds ratio differs between
+contexts (contingent fit, Provan & Kenis 2008); (d) adaptable minus rigid.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -21,13 +27,43 @@ import pandas as pd
 from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import bars_with_ci, fmt_ci, labelled, rate_row
-from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater, less
+from collabsim.replication.result import (
+    Check,
+    Context,
+    Estimate,
+    PatternResult,
+    greater,
+    less,
+    margin,
+)
 from collabsim.replication.runner import PatternRuns
-from collabsim.replication.stats import cramers_v_ci, newcombe_diff, wilson
+from collabsim.replication.stats import cramers_v_ci, mantel_haenszel, risk_difference, wilson
 
-__all__ = ["SERIES", "THRESHOLDS", "analyze", "best_modes", "cells"]
+__all__ = [
+    "LEVELS",
+    "PARTS",
+    "SERIES",
+    "THRESHOLDS",
+    "analyze",
+    "best_modes",
+    "cells",
+    "mode_tables",
+]
 
-THRESHOLDS = ("cramers_v_upper_max", "adaptability_diff_lower_min")
+THRESHOLDS = (
+    "cramers_v_upper_max",
+    "mh_or_margin",
+    "homogeneity_p_max",
+    "adaptability_diff_lower_min",
+)
+PARTS = ("a", "b", "c", "d")
+LEVELS = {
+    "weeks": None,
+    "contexts": ("name", "n_orgs", "prior_history"),
+    "leverage_width": None,
+    "governance": None,
+    "adaptable": None,
+}
 SERIES: tuple[str, ...] = ()
 
 _MODE_LABEL = {"shared": "shared", "lead": "lead organization", "nao": "NAO"}
@@ -68,41 +104,95 @@ def best_modes(rates: pd.DataFrame) -> dict[str, set[str]]:
     return out
 
 
+def mode_tables(df: pd.DataFrame, first: str, second: str) -> list[np.ndarray]:
+    """Per city context, the 2x2 table of mode (first, second) by success (yes, no)."""
+    out = []
+    for _, g in df.groupby("context", sort=False):
+        rows = []
+        for mode in (first, second):
+            s = g.loc[g["governance"] == mode, "success"].astype(bool)
+            rows.append([int(s.sum()), int((~s).sum())])
+        out.append(np.array(rows))
+    return out
+
+
 def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Context) -> PatternResult:
-    """Cramer's V of mode and success, adaptable minus rigid, best mode per context."""
+    """Pooled V, Mantel-Haenszel within contexts, Breslow-Day, adaptable minus rigid."""
     lv, thr, level = spec.levels, spec.thresholds, ctx.level
     df = labelled(data, cells)
     success = df["success"].astype(bool).to_numpy()
-    # (a) governance mode vs success
+    # (a) governance mode vs success, pooled
     v = cramers_v_ci(
         df["governance"].to_numpy(), success, ctx.rng, resamples=ctx.resamples, level=level
     )
     check_a = Check(
         "a",
-        "Cramer's V between governance mode and success",
+        "Cramer's V between governance mode and success, pooled over contexts",
         f"upper CI bound of V < {thr['cramers_v_upper_max']:g}",
         [Estimate("Cramer's V (mode x success)", *v)],
         less(v[2], thr["cramers_v_upper_max"]),
         note=f"by chance alone V would be about {math.sqrt(2 / max(1, len(df))):.3f} with "
         f"{len(df)} runs (3 modes x 2 outcomes)",
+        margin=margin(v[2], thr["cramers_v_upper_max"], "<"),
     )
-    # (b) adaptable minus rigid
+    # (b), (c) within contexts: Mantel-Haenszel and Breslow-Day per pair of modes
+    m = thr["mh_or_margin"]
+    est_b, est_c, mh_rows = [], [], []
+    for first, second in itertools.combinations(lv["governance"], 2):
+        mh = mantel_haenszel(mode_tables(df, first, second), level)
+        est_b.append(Estimate(f"{first} vs {second}: common OR", *mh.odds_ratio, fmt=".2f"))
+        est_c.append(Estimate(f"{first} vs {second}: Breslow-Day p", mh.homogeneity_p, fmt=".2g"))
+        mh_rows.append(
+            {
+                "pair": f"{first} vs {second}",
+                "mh_odds_ratio": mh.odds_ratio[0],
+                "ci_low": mh.odds_ratio[1],
+                "ci_high": mh.odds_ratio[2],
+                "cmh_p": mh.cmh_p,
+                "breslow_day_p": mh.homogeneity_p,
+                "strata": mh.strata,
+            }
+        )
+    inside = [greater(e.low, 1 / m) and less(e.high, m) for e in est_b]
+    m_b = min(
+        min(margin(e.low, 1 / m, ">"), margin(e.high, m, "<")) if np.isfinite(e.value) else np.nan
+        for e in est_b
+    )
+    check_b = Check(
+        "b",
+        "Mantel-Haenszel common odds ratio of success within city contexts, per pair of modes",
+        f"every 95% CI within [1/{m:g}, {m:g}]",
+        est_b,
+        all(inside),
+        note="CMH p per pair: " + ", ".join(f"{r['pair']} {r['cmh_p']:.2g}" for r in mh_rows),
+        margin=m_b,
+    )
+    p_min = min((e.value for e in est_c if np.isfinite(e.value)), default=np.nan)
+    check_c = Check(
+        "c",
+        "Breslow-Day test that the odds ratio of each pair of modes is the same in every context",
+        f"p < {thr['homogeneity_p_max']:g} for at least one pair",
+        est_c,
+        less(p_min, thr["homogeneity_p_max"]),
+    )
+    # (d) adaptable minus rigid
     ad = df["adaptable"].astype(bool).to_numpy()
     k1, n1 = int(success[ad].sum()), int(ad.sum())
     k0, n0 = int(success[~ad].sum()), int((~ad).sum())
-    diff = newcombe_diff(k1, n1, k0, n0, level)
-    check_b = Check(
-        "b",
-        "success rate, adaptable minus rigid (Newcombe CI)",
-        f"lower CI bound of the difference > {thr['adaptability_diff_lower_min']:g}",
+    diff = risk_difference(k1, n1, k0, n0, level)
+    check_d = Check(
+        "d",
+        "risk difference of success, adaptable minus rigid (Newcombe CI)",
+        f"lower CI bound > {thr['adaptability_diff_lower_min']:g}",
         [
             Estimate("adaptable minus rigid", *diff),
             Estimate("adaptable success rate", *wilson(k1, n1, level)),
             Estimate("rigid success rate", *wilson(k0, n0, level)),
         ],
         greater(diff[1], thr["adaptability_diff_lower_min"]),
+        margin=margin(diff[1], thr["adaptability_diff_lower_min"], ">"),
     )
-    # (c) best mode per city context
+    # rates per context and mode (figure, best modes)
     rows = []
     for (context, mode), g in df.groupby(["context", "governance"], sort=False):
         rows.append(
@@ -114,27 +204,6 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         )
     rates = pd.DataFrame(rows)
     best = best_modes(rates)
-    common = set.intersection(*best.values()) if best else set()
-    holds = bool(best) and all(best.values()) and not common
-    est_c = []
-    for context, modes in best.items():
-        r = rates[(rates["context"] == context) & (rates["governance"].isin(modes))].iloc[0]
-        est_c.append(
-            Estimate(
-                f"{context}: best = {', '.join(sorted(modes))}",
-                r["share"],
-                r["ci_low"],
-                r["ci_high"],
-            )
-        )
-    check_c = Check(
-        "c",
-        "best governance mode (highest success rate) per city context",
-        "not the same mode in every city context",
-        est_c,
-        holds,
-        note=("the same mode is best everywhere: " + ", ".join(sorted(common))) if common else "",
-    )
     # descriptive table: every cell
     table_rows = []
     for keys, g in df.groupby(["context", "leverage_width", "governance", "adaptable"], sort=False):
@@ -149,6 +218,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         )
     table = pd.DataFrame(table_rows)
     fig = _figure(df, rates, lv, level, v, diff)
+    mh_table = pd.DataFrame(mh_rows)
     n_cells = len(cells)
     seeds = len(df) // max(1, n_cells)
     summary = (
@@ -156,8 +226,17 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         f"{len(lv['governance'])} governance modes x {len(lv['adaptable'])} (rigid, adaptable) = "
         f"{n_cells} cells x {seeds} seeds = {len(df)} runs of {lv['weeks']} weeks"
     )
-    text = _interpret(v, diff, best, holds, thr, ctx.pct)
-    return PatternResult(spec, [check_a, check_b, check_c], fig, table, df, text, summary)
+    text = _interpret(v, diff, best, check_b.passed, check_c.passed, thr, ctx.pct)
+    return PatternResult(
+        spec,
+        [check_a, check_b, check_c, check_d],
+        fig,
+        table,
+        df,
+        text,
+        summary,
+        extra_tables={"Mantel-Haenszel within city contexts": mh_table},
+    )
 
 
 def _figure(df, rates, lv, level, v, diff):
@@ -201,18 +280,33 @@ def _figure(df, rates, lv, level, v, diff):
     return fig
 
 
-def _interpret(v, diff, best, holds, thr, pct) -> str:
+def _interpret(v, diff, best, within_ok, contingent, thr, pct) -> str:
     parts = []
     if less(v[2], thr["cramers_v_upper_max"]):
         parts.append(
-            f"Governance mode tells little about success: Cramer's V is {fmt_ci(v)} ({pct} CI), "
-            f"below the declared {thr['cramers_v_upper_max']:g}."
+            f"Pooled over the contexts, governance mode tells little about success: Cramer's V "
+            f"is {fmt_ci(v)} ({pct} CI), below the declared {thr['cramers_v_upper_max']:g}."
         )
     else:
         parts.append(
-            f"Governance mode is associated with success more than the claim allows: Cramer's V "
-            f"is {fmt_ci(v)}, and its upper bound is not below {thr['cramers_v_upper_max']:g}."
+            f"Pooled over the contexts, governance mode is associated with success more than "
+            f"the claim allows: Cramer's V is {fmt_ci(v)}."
         )
+    parts.append(
+        "Within city contexts no mode is consistently better than another (Mantel-Haenszel)."
+        if within_ok
+        else "Within city contexts the Mantel-Haenszel odds ratios do not show that no mode is "
+        "consistently better (a CI reaches outside the equivalence margin)."
+    )
+    names = "; ".join(f"{c}: {', '.join(sorted(m)) or 'none'}" for c, m in best.items())
+    parts.append(
+        (
+            "Which mode does best depends on the context"
+            if contingent
+            else "The runs do not show that which mode does best depends on the context"
+        )
+        + f" (best by context: {names})."
+    )
     if greater(diff[1], thr["adaptability_diff_lower_min"]):
         parts.append(
             f"Adaptable collaborations succeed more often than rigid ones "
@@ -223,13 +317,4 @@ def _interpret(v, diff, best, holds, thr, pct) -> str:
             f"The runs do not show that adaptable collaborations succeed more often "
             f"than rigid ones (difference {fmt_ci(diff)})."
         )
-    names = "; ".join(f"{c}: {', '.join(sorted(m)) or 'none'}" for c, m in best.items())
-    parts.append(
-        (
-            "The best mode differs between city contexts"
-            if holds
-            else "The same mode is best in every city context"
-        )
-        + f" ({names})."
-    )
     return " ".join(parts)
