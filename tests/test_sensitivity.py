@@ -418,3 +418,21 @@ def test_convergence_verdict_in_words():
     assert v.loc["y", "verdict"].endswith("raise N to 1024")
     assert v.loc["z", "converged"]
     assert v.loc["z", "verdict"].startswith("converged")
+
+
+def test_sensitivity_figures_have_no_overlapping_text(ishigami_result):
+    import matplotlib.pyplot as plt
+
+    from test_sweep_summary import _overlapping_texts
+
+    r = ishigami_result
+    for plot, table, size in (
+        (sa.plot_sobol, r.sobol, (6.5, 2.2)),
+        (sa.plot_morris, r.morris, (6, 5)),
+        (sa.plot_convergence, r.convergence, (6, 4)),
+    ):
+        fig = sa.figure_grid(plot, table, ["y"], size)
+        try:
+            assert _overlapping_texts(fig) == [], plot.__name__
+        finally:
+            plt.close(fig)

@@ -222,6 +222,8 @@ class ModelEvaluator:
         sweeps: Filled with ``{method: sweep folder}`` as designs run.
         imputed: Filled with ``{method: {outcome: imputed points}}``.
         noise: Filled with ``{method: seed-noise table}`` (see :func:`seed_noise`).
+        summary: Write each sweep folder's ``summary.md`` and figures
+            (:func:`~collabsim.sweep.summary.write_sweep_summary`).
 
     The returned frame carries ``attrs["imputed"]`` (points without a value per outcome) and
     ``attrs["noise"]`` (the seed-noise table) for :func:`~collabsim.sensitivity.analyze`.
@@ -241,6 +243,7 @@ class ModelEvaluator:
     sweeps: dict[str, str] = field(default_factory=dict)
     imputed: dict[str, dict[str, int]] = field(default_factory=dict)
     noise: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: bool = True
 
     def __call__(self, design: Design) -> pd.DataFrame:
         """Run ``design`` (resuming or reusing a sweep folder) and return per-point outcomes."""
@@ -263,6 +266,10 @@ class ModelEvaluator:
             progress=self.progress,
         )
         self.sweeps[design.method] = str(res.path)
+        if self.summary:
+            from collabsim.sweep.summary import write_sweep_summary
+
+            write_sweep_summary(res.path, self.outcomes)
         varied = {f.name for f in design.model_factors}
         cols = ["point", *self.outcomes, *(["weeks"] if "weeks" in varied else [])]
         runs = load_results(res.path, columns=list(dict.fromkeys(cols)))

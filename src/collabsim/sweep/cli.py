@@ -166,13 +166,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise OutputError(
             f"{exc}; finished chunks are kept: fix this and run the same command again to resume"
         ) from None
+    from collabsim.sweep.summary import write_sweep_summary
+
     if res.status == "existing":
         print(f"already complete (never overwritten): {res.path}")
+        write_sweep_summary(res.path)  # a sweep finished before summaries existed gets one
         return 0
     rate = res.runs_now / res.seconds if res.seconds > 0 else float("nan")
     resumed = f", resumed after {res.resumed_chunks} chunks" if res.resumed_chunks else ""
     print(f"{res.runs_now:,} runs in {res.seconds:.1f} s ({rate:.1f} runs/s{resumed})")
     print(f"results: {res.path}")
+    if write_sweep_summary(res.path):
+        print(f"summary: {res.path / 'summary.md'} (figures in {res.path / 'figures'})")
     return 0
 
 
