@@ -23,10 +23,10 @@ distributed = pytest.importorskip("distributed")
 SLURM = {
     "queue": "compute",
     "account": "myproject",
-    "cores": 4,
-    "processes": 4,
-    "memory": "16GB",
-    "walltime": "02:00:00",
+    "cores": 32,
+    "processes": 32,
+    "memory": "64GB",
+    "walltime": "04:00:00",
 }
 
 
@@ -75,5 +75,6 @@ def test_the_documented_slurm_recipe_makes_a_job_script():
         cluster.close()
     assert "#SBATCH -p compute" in script
     assert "#SBATCH -A myproject" in script
-    assert "#SBATCH -t 02:00:00" in script
-    assert "--nworkers 4" in script and "--nthreads 1" in script
+    assert "#SBATCH -t 04:00:00" in script
+    assert "--nworkers 32" in script and "--nthreads 1" in script
+    assert sys.executable in script
