@@ -229,7 +229,8 @@ def test_sensitivity_bad_n_exits_2(tmp_path, capsys):
 
 def test_shipped_sa_configs_load():
     key = sa.load_sa_config("sa_key_actions")
-    assert len(key.factors) >= 15 and key.settings.sobol_n == 1024
+    assert len(key.factors) >= 15 and key.settings.sobol_n == 256
+    assert key.replicates == 10  # several replicates per point: indices on replicate means
     names = {f.name for f in key.factors}
     assert {
         "prior_history",
@@ -243,7 +244,11 @@ def test_shipped_sa_configs_load():
         "governance",
         "adaptable",
     } <= names
+    turnover = sa.load_sa_config("sa_high_turnover")
+    assert turnover.base["turnover_rate"] == 0.5
+    assert "turnover_rate" not in {f.name for f in turnover.factors}
     everything = sa.load_sa_config("sa_all")
+    assert everything.replicates > 1
     assert {f.name for f in everything.factors} == set(
         f.name for f in factors_from_params("all", exclude=["weeks"])
     )
@@ -436,3 +441,32 @@ def test_sensitivity_figures_have_no_overlapping_text(ishigami_result):
             assert _overlapping_texts(fig) == [], plot.__name__
         finally:
             plt.close(fig)
+
+
+def test_scipy_bootstraps_equal_the_former_hand_written_ones(ishigami_result):
+    """sigma_conf and the PAWN half-widths come from scipy.stats.bootstrap now: the same draws."""
+    from SALib.analyze import pawn
+    from scipy import stats as st
+
+    factors = [Factor.input(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
+    design = make_design("morris", factors, n=40, seed=11, morris_levels=4, dummy=True)
+    cols = [f.decode(design.X[:, j]) for j, f in enumerate(design.factors) if f.role != "dummy"]
+    y = ishigami(np.column_stack(cols))
+    ee = sa.elementary_effects(design, y)
+    z = st.norm.ppf(0.975)
+    idx = np.random.default_rng(11).integers(ee.shape[1], size=(100, ee.shape[1]))
+    former = z * ee[:, idx].std(axis=2, ddof=1).std(axis=1, ddof=1)
+    got = ishigami_result.morris.set_index("parameter")["sigma_conf"]
+    np.testing.assert_allclose(got[design.names].to_numpy(), former, rtol=1e-12)
+
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-math.pi, math.pi, (200, 3))
+    Y = pd.DataFrame({"y": ishigami(X)})
+    table = sa.pawn_table(factors, X, Y, slices=8, num_resamples=6, seed=4)
+    draws = np.random.default_rng(4)
+    rows = [draws.integers(200, size=200) for _ in range(6)]
+    problem = sa.problem_spec(factors)
+    boots = np.array(
+        [pawn.analyze(problem, X[i], Y["y"].to_numpy()[i], S=8)["median"] for i in rows]
+    )
+    np.testing.assert_allclose(table["median_conf"], z * boots.std(axis=0, ddof=1), rtol=1e-12)

@@ -194,8 +194,8 @@ def morris_table(
 ) -> pd.DataFrame:
     """Morris screening: ``mu``, ``mu_star`` and ``sigma`` with bootstrap half-widths.
 
-    ``mu_star_conf`` is SALib's; ``sigma_conf`` resamples trajectories the same way (normal
-    approximation of the bootstrap distribution).
+    ``mu_star_conf`` is SALib's; ``sigma_conf`` is ``z`` times the bootstrap standard error of
+    ``sigma`` over resampled trajectories (``scipy.stats.bootstrap``).
     """
     from SALib.analyze import morris
 
@@ -223,11 +223,17 @@ def morris_table(
             )
             if not np.allclose(res["mu_star"], np.abs(ee).mean(axis=1)):
                 raise RuntimeError("elementary effects disagree with SALib's mu_star")
-            rng = np.random.default_rng(seed)
-            r = ee.shape[1]
-            idx = rng.integers(r, size=(max(num_resamples, 2), r))
-            boot = ee[:, idx].std(axis=2, ddof=1)
-            sigma_conf = z * boot.std(axis=1, ddof=1)
+            # bootstrap over trajectories (the same resample for every factor)
+            boot = _st.bootstrap(
+                (ee,),
+                lambda x, axis: x.std(axis=axis, ddof=1),
+                n_resamples=max(num_resamples, 2),
+                method="percentile",
+                axis=-1,
+                vectorized=True,
+                rng=np.random.default_rng(seed),
+            )
+            sigma_conf = z * boot.standard_error
         for j, f in enumerate(design.factors):
             rows.append(
                 {
@@ -241,6 +247,20 @@ def morris_table(
                 }
             )
     return _mark_noise(pd.DataFrame(rows), "mu_star", "mu_star_conf")
+
+
+def _pawn_medians(
+    problem: Any, X: np.ndarray, y: np.ndarray, slices: int
+) -> Callable[..., np.ndarray]:
+    """PAWN medians of the rows given, as a statistic for ``scipy.stats.bootstrap``."""
+    from SALib.analyze import pawn
+
+    def medians(rows: np.ndarray, axis: int = -1) -> np.ndarray:
+        idx = np.atleast_2d(rows).astype(np.int64)
+        out = [pawn.analyze(problem, X[i], y[i], S=slices)["median"] for i in idx]
+        return np.asarray(out, dtype=float).T.reshape(-1, *np.shape(rows)[:-1])
+
+    return medians
 
 
 def pawn_table(
@@ -267,10 +287,8 @@ def pawn_table(
     from SALib.analyze import pawn
 
     problem = problem_spec(factors)
-    rng = np.random.default_rng(seed)
     z = _z(conf_level)
     n = len(X)
-    boot_idx = [rng.integers(n, size=n) for _ in range(num_resamples)]
     rows = []
     for outcome in Y.columns:
         y = Y[outcome].to_numpy(dtype=float)
@@ -285,10 +303,16 @@ def pawn_table(
                 res = pawn.analyze(problem, X, y, S=slices)
                 med = np.asarray(res["median"], dtype=float)
                 if num_resamples >= 2:
-                    boots = np.array(
-                        [pawn.analyze(problem, X[i], y[i], S=slices)["median"] for i in boot_idx]
+                    # rows resampled with replacement (the same rows for every factor)
+                    boot = _st.bootstrap(
+                        (np.arange(n),),
+                        _pawn_medians(problem, X, y, slices),
+                        n_resamples=num_resamples,
+                        method="percentile",
+                        vectorized=True,
+                        rng=np.random.default_rng(seed),
                     )
-                    conf = z * boots.std(axis=0, ddof=1)
+                    conf = z * boot.standard_error
                 else:
                     conf = np.full(len(factors), np.nan)
         for j, f in enumerate(factors):
