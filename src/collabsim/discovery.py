@@ -481,7 +481,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     )
     name = f"discover-{meta.get('name', 'sweep')}-{args.outcome}"
     context = {
-        "design": f"{meta.get('design', {}).get('method', '?')}, {meta.get('n_points', '?')} "
+        "design": f"{meta.get('design', {}).get('method', '?')}, {meta.get('n_points', 0):,} "
         f"points x {meta.get('replicates', '?')} replicates",
         "varied parameters": ", ".join(f"`{f}`" for f in factors),
     }
