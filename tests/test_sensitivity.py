@@ -470,3 +470,14 @@ def test_scipy_bootstraps_equal_the_former_hand_written_ones(ishigami_result):
         [pawn.analyze(problem, X[i], Y["y"].to_numpy()[i], S=8)["median"] for i in rows]
     )
     np.testing.assert_allclose(table["median_conf"], z * boots.std(axis=0, ddof=1), rtol=1e-12)
+
+
+def test_delta_accepts_names_salib_would_refuse():
+    # SALib's delta refuses column names ending in _step or _conf (frame_step is a parameter)
+    factors = [Factor.input("frame_step", 0, 1), Factor.input("b_conf", 0, 1)]
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (256, 2))
+    Y = pd.DataFrame({"y": X[:, 0] + 0.01 * X[:, 1]})
+    t = sa.delta_table(factors, X, Y, num_resamples=4)
+    assert list(t["parameter"]) == ["frame_step", "b_conf"]
+    assert t["delta"].iloc[0] > t["delta"].iloc[1]

@@ -7,6 +7,8 @@ requested method.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -422,7 +424,12 @@ def delta_table(
     """
     from SALib.analyze import delta
 
-    problem = problem_spec(factors)
+    # SALib's delta refuses names ending in _step, _raw, ... (e.g. frame_step): index them
+    problem = {
+        "num_vars": len(factors),
+        "names": [f"x{j}" for j in range(len(factors))],
+        "bounds": [f.bounds() for f in factors],
+    }
     rows = []
     for outcome in Y.columns:
         y = Y[outcome].to_numpy(dtype=float)
@@ -430,7 +437,7 @@ def delta_table(
             res = {k: np.zeros(len(factors)) for k in ("delta", "delta_conf")}
         else:
             fmt = warnings.formatwarning  # SALib's delta replaces it for the whole process
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                 # SALib warns (and prints) about its other bootstrap schemes on small samples
                 warnings.simplefilter("ignore")
                 out = delta.analyze(

@@ -57,10 +57,9 @@ def summary_markdown(result: SAResult, title: str, context: Mapping[str, Any] | 
     params = [f.name for f in result.factors if f.role != "dummy"]
     lines.append(f"- **parameters** ({len(params)}): {', '.join(params)}")
     sizes = ", ".join(f"{m} {n:,} points" for m, n in result.designs.items())
-    lines.append(
-        f"- **designs**: {sizes}; Sobol N = {s.sobol_n}, Morris r = "
-        f"{s.morris_trajectories}; intervals at {s.conf_level:.0%}"
-    )
+    sizes += f"; Sobol N = {s.sobol_n}" if "sobol" in s.methods else ""
+    sizes += f", Morris r = {s.morris_trajectories}" if "morris" in s.methods else ""
+    lines.append(f"- **designs**: {sizes}; intervals at {s.conf_level:.0%}")
     lines += [
         "- **outcomes**: replicates averaged per design point; time-to-event outcomes "
         "(weeks to first win) censored at the horizon when the event never happened; "
