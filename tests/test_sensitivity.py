@@ -481,3 +481,13 @@ def test_delta_accepts_names_salib_would_refuse():
     t = sa.delta_table(factors, X, Y, num_resamples=4)
     assert list(t["parameter"]) == ["frame_step", "b_conf"]
     assert t["delta"].iloc[0] > t["delta"].iloc[1]
+
+
+def test_convergence_verdict_far_from_converged_caps_the_suggestion():
+    rows = [
+        {"outcome": "y", "parameter": "x", "N": n, "ST": st_x, "ST_conf": conf}
+        for n, st_x, conf in ((16, 3.0, 20.0), (32, 6.0, 25.0), (64, 1.0, 25.0))
+    ]
+    v = sa.convergence_verdict(pd.DataFrame(rows), tol=0.05).iloc[0]
+    assert v["suggested_n"] == 16 * 64
+    assert "far from it: raise N to at least 1024" in v["verdict"]

@@ -338,7 +338,8 @@ def convergence_verdict(conv: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
     Sobol has converged for an outcome when no total index moved by more than ``tol`` from
     ``N/2`` to ``N`` and every total-index interval at ``N`` is within ``tol`` of its estimate
     (half-width). Otherwise both shrink about as ``1 / sqrt(N)``, so the suggested ``N`` is
-    the power of two that brings the larger of the two down to ``tol`` (at least ``2 N``).
+    the power of two that brings the larger of the two down to ``tol`` (at least ``2 N``); past
+    ``16 N`` the verdict says "far from it" and suggests ``16 N`` as a next step.
 
     Args:
         conv: The table of :func:`sobol_convergence`.
@@ -382,6 +383,8 @@ def convergence_verdict(conv: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
         else:
             factor = (worst / tol) ** 2
             suggested = max(2 * n, 1 << max(0, math.ceil(math.log2(n * factor))))
+            far = suggested > 16 * n  # the 1/sqrt(N) rule is no guide that far out
+            suggested = min(suggested, 16 * n)
             why = []
             if not math.isfinite(change):
                 why.append("only one sample size was checked")
@@ -389,7 +392,11 @@ def convergence_verdict(conv: pd.DataFrame, tol: float = 0.05) -> pd.DataFrame:
                 why.append(f"a total index moved by {change:.3f} from N = {ns[-2]} to N = {n}")
             if width > tol:
                 why.append(f"the widest total-index interval is ±{width:.3f}")
-            text = f"not converged ({'; '.join(why)}; tolerance {tol}): raise N to {suggested}"
+            text = f"not converged ({'; '.join(why)}; tolerance {tol}): " + (
+                f"far from it: raise N to at least {suggested} and check again"
+                if far
+                else f"raise N to {suggested}"
+            )
         rows.append(
             {
                 "outcome": outcome,
@@ -437,7 +444,11 @@ def delta_table(
             res = {k: np.zeros(len(factors)) for k in ("delta", "delta_conf")}
         else:
             fmt = warnings.formatwarning  # SALib's delta replaces it for the whole process
-            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            with (
+                warnings.catch_warnings(),
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
                 # SALib warns (and prints) about its other bootstrap schemes on small samples
                 warnings.simplefilter("ignore")
                 out = delta.analyze(
