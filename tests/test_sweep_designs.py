@@ -197,3 +197,23 @@ def test_shipped_sweep_configs_load():
     ):
         sweep = load_sweep(name)
         assert sweep.n_runs == sweep.design.n_points * sweep.replicates > 0
+
+
+def test_all_means_every_declared_parameter_not_marked_fixed(monkeypatch):
+    import dataclasses
+
+    from collabsim import params as params_mod
+    from collabsim.sweep import designs as designs_mod
+
+    names = [f.name for f in factors_from_params("all")]
+    assert names == [p.name for p in params_mod.PARAMS.values() if not getattr(p, "fixed", False)]
+
+    @dataclasses.dataclass(frozen=True)
+    class Fixed:
+        name: str
+        fixed: bool = True
+
+    fake = dict(params_mod.PARAMS)
+    fake["tie_share"] = Fixed("tie_share")
+    monkeypatch.setattr(designs_mod, "PARAMS", fake)
+    assert "tie_share" not in [f.name for f in factors_from_params("all")]

@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "collabsim.app.cli",
     "collabsim.sweep.cli",
     "collabsim.replication.cli",
+    "collabsim.discovery",
 )
 
 

@@ -1,7 +1,8 @@
 """Small statistics used to summarize replicates: means and proportions with 95% intervals.
 
-Intervals: a t interval for means; a Wilson score interval for proportions (well-behaved at 0
-and 1 with few runs).
+Intervals come from scipy: a one-sample t interval for means, and the Wilson score interval
+(``scipy.stats.binomtest(...).proportion_ci(method="wilson")``) for proportions, well-behaved at 0
+and 1 with few runs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def mean_ci(x: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t confidence interval of the finite values of ``x`` (NaN if none)."""
+    """Mean and t confidence interval of the finite values of ``x`` (NaN if none).
+
+    The interval is scipy's one-sample t interval (``ttest_1samp(...).confidence_interval``);
+    with one value the mean has no interval, and a constant sample has a zero-width one.
+    """
     a = np.asarray(x, dtype=float)
     a = a[np.isfinite(a)]
     if len(a) == 0:
@@ -39,20 +44,24 @@ def mean_ci(x: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float
     m = float(a.mean())
     if len(a) < 2:
         return (m, math.nan, math.nan)
-    half = float(_st.t.ppf(0.5 + level / 2, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a)))
-    return (m, m - half, m + half)
+    if float(np.ptp(a)) == 0.0:  # scipy returns NaN for a zero standard error
+        return (m, m, m)
+    ci = _st.ttest_1samp(a, 0.0).confidence_interval(confidence_level=level)
+    return (m, float(ci.low), float(ci.high))
 
 
 def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
-    """Share ``k / n`` with its Wilson score interval."""
+    """Share ``k / n`` with its Wilson score interval (scipy's ``binomtest``; NaN if ``n <= 0``).
+
+    Raises:
+        ValueError: if ``k`` is not in ``[0, n]``.
+    """
     if n <= 0:
         return (math.nan, math.nan, math.nan)
-    z = float(_st.norm.ppf(0.5 + level / 2))
-    p = k / n
-    den = 1 + z * z / n
-    center = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (p, max(0.0, center - half), min(1.0, center + half))
+    if not 0 <= k <= n:
+        raise ValueError(f"k = {k} is not valid: expected 0 <= k <= n = {n}")
+    ci = _st.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return (k / n, float(ci.low), float(ci.high))
 
 
 def summary_table(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

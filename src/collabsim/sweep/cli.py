@@ -3,9 +3,10 @@
 ``collabsim sweep CONFIG`` runs a declared design (``configs/sweep_*.toml``) on the chosen
 engine into a resumable sweep folder; the same command after a crash continues where it
 stopped, and after completion finds the finished folder instead of running again.
-``collabsim sensitivity CONFIG`` runs the Sobol, Morris and PAWN designs of a declared
-analysis (``configs/sa_*.toml``) the same way, then writes CSV tables, figures and a Markdown
-summary into a new tagged result folder. Bad input exits with status 2 and one line.
+``collabsim sensitivity CONFIG`` runs the Sobol and Morris designs of a declared analysis
+(``configs/sa_*.toml``) the same way, with replicates per point, then writes CSV tables,
+figures, the seed-noise share, a convergence verdict and a Markdown summary into a new tagged
+result folder. Bad input exits with status 2 and one line.
 """
 
 from __future__ import annotations
@@ -59,7 +60,16 @@ def add_parser(sub: Any) -> None:
     )
     _common(p, "sensitivity", Path("results") / "sensitivity", "the tagged result folder")
     p.add_argument("--n", type=positive_int, default=None, help="Sobol base size N (power of 2)")
-    p.add_argument("--methods", default=None, help="comma-separated subset of sobol,morris,pawn")
+    p.add_argument(
+        "--methods", default=None, help="comma-separated subset of sobol,morris,pawn,delta"
+    )
+    p.add_argument(
+        "--max-undefined",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="refuse an outcome undefined at more than this share of design points (default 0.2)",
+    )
     p.add_argument(
         "--sweeps-out",
         type=Path,
@@ -110,13 +120,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise OutputError(
             f"{exc}; finished chunks are kept: fix this and run the same command again to resume"
         ) from None
+    from collabsim.sweep.summary import write_sweep_summary
+
     if res.status == "existing":
         print(f"already complete (never overwritten): {res.path}")
+        write_sweep_summary(res.path)  # a sweep finished before summaries existed gets one
         return 0
     rate = res.runs_now / res.seconds if res.seconds > 0 else float("nan")
     resumed = f", resumed after {res.resumed_chunks} chunks" if res.resumed_chunks else ""
     print(f"{res.runs_now:,} runs in {res.seconds:.1f} s ({rate:.1f} runs/s{resumed})")
     print(f"results: {res.path}")
+    if write_sweep_summary(res.path):
+        print(f"summary: {res.path / 'summary.md'} (figures in {res.path / 'figures'})")
     return 0
 
 
@@ -137,6 +152,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         replicates=args.reps,
         root_seed=args.seed,
         methods=methods,
+        max_undefined=args.max_undefined,
     )
     check_writable(args.out)
     check_writable(args.sweeps_out)
@@ -160,6 +176,7 @@ def _sensitivity(args: argparse.Namespace, cfg: Any, engine: Any) -> int:
         settings_dict,
         write_report,
     )
+    from collabsim.sensitivity.report import noise_floor
 
     evaluator = ModelEvaluator(
         name=cfg.name,
@@ -206,11 +223,22 @@ def _sensitivity(args: argparse.Namespace, cfg: Any, engine: Any) -> int:
                 "designs": result.designs,
                 "sweeps": evaluator.sweeps,
                 "imputed_points": evaluator.imputed,
+                "undefined_share": result.undefined,
+                "refused": result.refused,
+                "seed_noise": noise_floor(result).to_dict("records"),
+                "convergence_verdict": (
+                    result.verdict.to_dict("records") if result.verdict is not None else []
+                ),
                 "engine": engine.describe(),
                 "seconds": round(seconds, 2),
                 "files": files,
             },
         )
+    for message in result.refused.values():
+        print(f"collabsim sensitivity: refused: {message}", file=sys.stderr)
+    if result.verdict is not None:
+        for r in result.verdict.itertuples():
+            print(f"convergence, {r.outcome}: {r.verdict}")
     ranking = lever_ranking(result)
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(ranking.round(3).to_string(index=False))

@@ -305,8 +305,13 @@ class Design:
         return [f for f in self.factors if f.role != "dummy"]
 
     def problem(self) -> dict[str, Any]:
-        """The SALib problem of this design (a ``ProblemSpec``)."""
-        return problem_spec(self.factors)
+        """The SALib problem of this design (a ``ProblemSpec``), with its groups if any."""
+        return problem_spec(self.factors, self.options.get("groups"))
+
+    def index_names(self) -> list[str]:
+        """Names that a Sobol analysis reports on: the groups in order, else the factors."""
+        groups = self.options.get("groups")
+        return list(dict.fromkeys(groups)) if groups else self.names
 
     def points(self) -> pd.DataFrame:
         """Decoded parameter values, one row per point, one column per non-dummy factor."""
@@ -364,21 +369,46 @@ class Design:
 
     def block_size(self) -> int:
         """Rows per base point of a Sobol design (``D + 2``, or ``2D + 2`` with second order)."""
-        d = len(self.factors)
+        d = len(self.index_names())
         return 2 * d + 2 if self.options.get("second_order") else d + 2
 
 
-def problem_spec(factors: Sequence[Factor]) -> dict[str, Any]:
-    """A SALib ``ProblemSpec`` for ``factors`` (bounds in the encoding of the module docstring)."""
+def problem_spec(factors: Sequence[Factor], groups: Sequence[str] | None = None) -> dict[str, Any]:
+    """A SALib ``ProblemSpec`` for ``factors`` (bounds in the encoding of the module docstring).
+
+    Args:
+        factors: The inputs, in column order.
+        groups: Optional group name per factor (SALib then reports one index per group).
+    """
     from SALib import ProblemSpec
 
-    return ProblemSpec(
-        {
-            "num_vars": len(factors),
-            "names": [f.name for f in factors],
-            "bounds": [f.bounds() for f in factors],
-        }
-    )
+    spec = {
+        "num_vars": len(factors),
+        "names": [f.name for f in factors],
+        "bounds": [f.bounds() for f in factors],
+    }
+    if groups:
+        spec["groups"] = list(groups)
+    return ProblemSpec(spec)
+
+
+def _group_labels(factors: Sequence[Factor], groups: Mapping[str, Sequence[str]]) -> list[str]:
+    """One group name per factor; a factor in no group is a group of its own."""
+    names = [f.name for f in factors]
+    owner: dict[str, str] = {}
+    for group, members in groups.items():
+        if not members:
+            raise DesignError(f"group {group!r} is empty: list at least one parameter")
+        for m in members:
+            if m not in names:
+                raise DesignError(f"group {group!r} lists {m!r}, which the design does not vary")
+            if m in owner:
+                raise DesignError(f"parameter {m!r} is in two groups: {owner[m]!r} and {group!r}")
+            owner[m] = group
+    clash = sorted(set(groups) & (set(names) - set(owner)))
+    if clash:
+        raise DesignError(f"group name {clash[0]!r} is also an ungrouped parameter's name")
+    return [owner.get(n, n) for n in names]
 
 
 def _is_power_of_two(n: int) -> bool:
@@ -412,6 +442,7 @@ def make_design(
     morris_levels: int = 4,
     grid_levels: int = 3,
     dummy: bool = False,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> Design:
     """Build a design over ``factors``.
 
@@ -425,6 +456,8 @@ def make_design(
         morris_levels: Morris only: levels of the grid the trajectories move on (even, >= 2).
         grid_levels: Grid only: levels of a number without explicit levels.
         dummy: Add the :data:`DUMMY` factor (not for grids).
+        groups: Sobol only: ``{group: [parameter, ...]}``; the sample and the indices are then
+            per group (``N (G + 2)`` points for ``G`` groups, the dummy a group of its own).
 
     Raises:
         DesignError: on an unknown method or a count that the method cannot use.
@@ -455,7 +488,12 @@ def make_design(
         return _grid(factors, grid_levels)
     if dummy:
         factors.append(Factor.dummy())
-    problem = problem_spec(factors)
+    labels = None
+    if groups:
+        if method != "sobol":
+            raise DesignError(f"groups are for Sobol designs, not {method!r}")
+        labels = _group_labels(factors, groups)
+    problem = problem_spec(factors, labels)
     d = len(factors)
     if method == "sobol":
         from SALib.sample import sobol
@@ -467,9 +505,12 @@ def make_design(
                 f"n = {n} is not valid for a Sobol design: expected a power of two "
                 f"(e.g. {lower} or {2 * lower})"
             )
-        _check_size("n", n, n * (2 * d + 2 if second_order else d + 2), d)
+        g = len(set(labels)) if labels else d
+        _check_size("n", n, n * (2 * g + 2 if second_order else g + 2), d)
         X = sobol.sample(problem, n, calc_second_order=bool(second_order), scramble=True, seed=seed)
         opts = {"n": n, "seed": seed, "second_order": bool(second_order)}
+        if labels:
+            opts["groups"] = labels
     elif method == "lhs":
         from SALib.sample import latin
 
