@@ -13,7 +13,7 @@ criterion come from ``configs/replication.toml``; the report goes to a new tagge
 
 import sys
 
-from collabsim.replication.cli import main
+from collabsim.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(["--only", "entry_points", *sys.argv[1:]]))
+    sys.exit(main(["replicate", "--only", "entry_points", *sys.argv[1:]]))

@@ -383,7 +383,7 @@ def summary_markdown(d: Discovery, sweep: str, context: dict[str, Any]) -> str:
 # ----------------------------------------------------------------------------- command
 def add_parser(sub: Any) -> None:
     """Add the ``discover`` sub-command."""
-    from collabsim.cli import positive_int, seed_int
+    from collabsim.cli_options import positive_int, seed_int
 
     p = sub.add_parser(
         "discover",

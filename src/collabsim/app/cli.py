@@ -57,7 +57,7 @@ APP_MODULE = "collabsim.app.app"
 
 def add_parser(sub: Any) -> None:
     """Add the ``app`` and ``animate`` sub-commands to ``collabsim``'s sub-parsers."""
-    from collabsim.cli import positive_int, seed_int
+    from collabsim.cli_options import positive_int, seed_int
 
     p = sub.add_parser(
         "app",
@@ -156,7 +156,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def _check_port(host: str, port: int) -> None:
-    from collabsim.cli import UsageError
+    from collabsim.cli_options import UsageError
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
@@ -190,7 +190,7 @@ def _missing_app_extra() -> str | None:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """``collabsim app``: serve the page and print its address once it answers."""
-    from collabsim.cli import UsageError
+    from collabsim.cli_options import UsageError
     from collabsim.config import load_scenario
 
     missing = _missing_app_extra()
@@ -269,7 +269,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> bool:
 def cmd_animate(args: argparse.Namespace) -> int:
     """``collabsim animate``: write one run of a scenario to an animated GIF."""
     from collabsim.animate import animate, frame_size
-    from collabsim.cli import UsageError
+    from collabsim.cli_options import UsageError
     from collabsim.config import apply_overrides, load_scenario
     from collabsim.results import check_writable
     from collabsim.views import MAX_EDGES

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_OUT", "add_parser", "assumptions", "cmd_replicate", "main"]
+__all__ = ["DEFAULT_OUT", "add_parser", "assumptions", "cmd_replicate"]
 
 #: Parent folder of the tagged report folders.
 DEFAULT_OUT = Path("results") / "replication"
@@ -28,7 +28,7 @@ DEFAULT_OUT = Path("results") / "replication"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``replicate`` sub-command."""
-    from collabsim.cli import add_execution_options
+    from collabsim.cli_options import add_execution_options
     from collabsim.replication.patterns import PATTERNS
 
     p = subparsers.add_parser(
@@ -79,7 +79,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def cmd_replicate(args: argparse.Namespace) -> int:
     """Run the replication; print the PASS/FAIL table and where the report is."""
     from collabsim import __version__
-    from collabsim.cli import UsageError, engine_options
+    from collabsim.cli_options import UsageError, engine_options
     from collabsim.engine import EngineError, progress_bar, running
     from collabsim.replication.criteria import load_criteria
     from collabsim.replication.replicate import plan, replicate
@@ -184,10 +184,3 @@ def assumptions(
     sets = dict(parse_override(t) for t in overrides)
     base.update(sets)
     return path, sets, base
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``collabsim replicate ARGS`` as a function (used by the scripts in ``experiments/``)."""
-    from collabsim.cli import main as cli_main
-
-    return cli_main(["replicate", *(sys.argv[1:] if argv is None else argv)])

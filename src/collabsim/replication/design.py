@@ -28,7 +28,7 @@ import numpy as np
 
 from collabsim.model import resolve_seed
 from collabsim.params import validate
-from collabsim.replication.criteria import PatternSpec
+from collabsim.replication.spec import PatternSpec
 
 __all__ = [
     "SIZE2_SUFFIX",

@@ -31,10 +31,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from collabsim.replication.criteria import PartSpec
 from collabsim.replication.replicate import Replication
 from collabsim.replication.result import Check, PatternResult
 from collabsim.replication.runner import model_digest
+from collabsim.replication.spec import PartSpec
 from collabsim.results import atomic_write_bytes, provenance, write_json
 
 __all__ = ["FIGURE_DPI", "PartStatus", "part_statuses", "write_report"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from matplotlib.figure import Figure
 
-from collabsim.replication.criteria import PatternSpec
+from collabsim.replication.spec import PatternSpec
 
 __all__ = ["Check", "Context", "Estimate", "PatternResult", "greater", "less", "margin"]
 

@@ -21,7 +21,7 @@ __all__ = ["add_parser", "cmd_sensitivity", "cmd_sweep"]
 
 
 def _common(p: argparse.ArgumentParser, what: str, out: Path, out_help: str) -> None:
-    from collabsim.cli import add_execution_options, positive_int
+    from collabsim.cli_options import add_execution_options, positive_int
 
     p.add_argument("config", metavar="CONFIG", help=f"{what} file (.toml) or its name in configs/")
     p.add_argument("--reps", type=positive_int, default=None, help="replicates per design point")
@@ -38,7 +38,7 @@ def _common(p: argparse.ArgumentParser, what: str, out: Path, out_help: str) -> 
 
 def add_parser(sub: Any) -> None:
     """Add the ``sweep`` and ``sensitivity`` sub-commands."""
-    from collabsim.cli import positive_int
+    from collabsim.cli_options import positive_int
 
     p = sub.add_parser(
         "sweep",
@@ -90,7 +90,7 @@ def _interrupted(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``collabsim sweep``."""
-    from collabsim.cli import UsageError, engine_options
+    from collabsim.cli_options import UsageError, engine_options
     from collabsim.results import OutputError
     from collabsim.sweep import EngineError, SweepError, execute, load_sweep
     from collabsim.sweep.store import SweepStore
@@ -137,7 +137,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``collabsim sensitivity``."""
-    from collabsim.cli import UsageError, engine_options
+    from collabsim.cli_options import UsageError, engine_options
     from collabsim.engine import EngineError, running
     from collabsim.results import check_writable
     from collabsim.sensitivity import load_sa_config

@@ -15,12 +15,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import COLORS, labelled, scenario_params
 from collabsim.replication.patterns.not_speed import time_to
 from collabsim.replication.result import Check, Context, Estimate, PatternResult, margin
 from collabsim.replication.runner import PatternRuns
+from collabsim.replication.spec import PatternSpec
 from collabsim.replication.stats import kaplan_meier
 
 __all__ = ["LEVELS", "PARTS", "SERIES", "THRESHOLDS", "analyze", "cells", "share_by"]

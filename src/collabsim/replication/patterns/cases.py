@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import (
     COLORS,
@@ -35,6 +34,7 @@ from collabsim.replication.result import (
     margin,
 )
 from collabsim.replication.runner import PatternRuns
+from collabsim.replication.spec import PatternSpec
 from collabsim.replication.stats import kaplan_meier, welch_diff, wilson
 
 __all__ = ["LEVELS", "PARTS", "SERIES", "THRESHOLDS", "analyze", "cells", "first_adoption_week"]

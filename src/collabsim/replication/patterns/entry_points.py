@@ -15,7 +15,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import (
     COLORS,
@@ -26,6 +25,7 @@ from collabsim.replication.patterns._common import (
 )
 from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater, margin
 from collabsim.replication.runner import PatternRuns
+from collabsim.replication.spec import PatternSpec
 from collabsim.replication.stats import risk_difference, wilson
 
 __all__ = ["FACTORS", "LEVELS", "PARTS", "SERIES", "THRESHOLDS", "TRAITS", "analyze", "cells"]

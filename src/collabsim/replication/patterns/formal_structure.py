@@ -24,7 +24,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import bars_with_ci, fmt_ci, labelled, rate_row
 from collabsim.replication.result import (
@@ -37,6 +36,7 @@ from collabsim.replication.result import (
     margin,
 )
 from collabsim.replication.runner import PatternRuns
+from collabsim.replication.spec import PatternSpec
 from collabsim.replication.stats import cramers_v_ci, mantel_haenszel, risk_difference, wilson
 
 __all__ = [

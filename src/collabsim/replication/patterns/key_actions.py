@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from collabsim.config import ConfigError
-from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import SIZE2_SUFFIX, Cell, RunSpec, cell_seeds, make_cell
 from collabsim.replication.patterns._common import (
     bars_with_ci,
@@ -40,6 +39,7 @@ from collabsim.replication.patterns._common import (
 )
 from collabsim.replication.result import Check, Context, Estimate, PatternResult, greater, margin
 from collabsim.replication.runner import PatternRuns
+from collabsim.replication.spec import PatternSpec
 from collabsim.replication.stats import (
     interaction_contrast,
     paired_mean_ci,

@@ -21,7 +21,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import COLORS, fmt_ci, labelled, scenario_params
 from collabsim.replication.result import (
@@ -34,6 +33,7 @@ from collabsim.replication.result import (
     margin,
 )
 from collabsim.replication.runner import PatternRuns
+from collabsim.replication.spec import PatternSpec
 from collabsim.replication.stats import cox_hazard_ratio, kaplan_meier, poisson_rate_ratio
 
 __all__ = [

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from collabsim.config import ConfigError
-from collabsim.replication.criteria import PatternSpec
 from collabsim.replication.design import Cell, make_cell
 from collabsim.replication.patterns._common import (
     COLORS,
@@ -49,6 +48,7 @@ from collabsim.replication.result import (
     margin,
 )
 from collabsim.replication.runner import PatternRuns
+from collabsim.replication.spec import PatternSpec
 from collabsim.replication.stats import (
     mann_whitney,
     median_diff_ci,
