@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as _st
+from scipy.stats import contingency as _contingency
 
 from collabsim.stats import proportion_ci
 
@@ -99,20 +100,20 @@ newcombe_diff = risk_difference
 def welch_diff(
     x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, level: float = 0.95
 ) -> Interval:
-    """Difference of means ``mean(x) - mean(y)`` with Welch's t interval (finite values only)."""
+    """Difference of means ``mean(x) - mean(y)`` with Welch's t interval (finite values only).
+
+    scipy's ``ttest_ind(equal_var=False).confidence_interval``.
+    """
     a = np.asarray(x, dtype=float)
     b = np.asarray(y, dtype=float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) < 2 or len(b) < 2:
         return (math.nan, math.nan, math.nan)
     d = float(a.mean() - b.mean())
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    if se == 0:
+    if a.var(ddof=1) + b.var(ddof=1) == 0:
         return (d, d, d)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(_st.t.ppf(0.5 + level / 2, df)) * se
-    return (d, d - half, d + half)
+    ci = _st.ttest_ind(a, b, equal_var=False).confidence_interval(level)
+    return (d, float(ci.low), float(ci.high))
 
 
 def percentile_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -180,14 +181,11 @@ def _table(x_codes: np.ndarray, y_codes: np.ndarray, nx: int, ny: int) -> np.nda
 
 
 def _v_from_table(tab: np.ndarray) -> float:
+    """Cramer's V of a contingency table (scipy's ``association``, no continuity correction)."""
     tab = tab[tab.sum(axis=1) > 0][:, tab.sum(axis=0) > 0]
-    r, c = tab.shape
-    n = tab.sum()
-    if min(r, c) < 2 or n == 0:
+    if min(tab.shape) < 2 or tab.sum() == 0:
         return 0.0
-    expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / n
-    chi2 = float(((tab - expected) ** 2 / expected).sum())
-    return math.sqrt(chi2 / (n * (min(r, c) - 1)))
+    return float(_contingency.association(tab, method="cramer", correction=False))
 
 
 def cramers_v(x: Sequence | np.ndarray, y: Sequence | np.ndarray) -> float:
