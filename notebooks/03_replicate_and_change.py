@@ -28,9 +28,11 @@ from collabsim.replication import load_criteria
 
 criteria = load_criteria()  # the packaged, pre-declared criteria
 spec = criteria.patterns["not_speed"]
-print(spec.claim)
-print()
-print(spec.criterion)
+for (
+    part
+) in spec.parts:  # each part: the claim, its labels and the criterion declared before the runs
+    print(f"({part.id}) {part.claim}")
+    print(f"    {part.check}, calibration {part.calibration}; criterion: {part.criterion}")
 spec.levels
 
 # %% [markdown]
