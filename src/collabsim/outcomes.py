@@ -157,6 +157,8 @@ SUMMARY_OUTCOMES: tuple[Outcome, ...] = (
        censored="NaN when no project ended within the run"),
     _O("weeks_run", "weeks simulated (the horizon, or fewer if the collaboration perished)",
        "weeks", "int", high=_INF),
+    _O("horizon", "weeks the run was set to last (the weeks parameter): the censoring time of "
+       "every time-to-event outcome", "weeks", "int", low=1, high=_INF),
 )  # fmt: skip
 
 #: Every declared outcome, by scope and name.
@@ -432,4 +434,5 @@ def summarize(s: State, p: Any, rec: Recorder, weeks_run: int) -> dict[str, Any]
             )
         ),
         "weeks_run": int(weeks_run),
+        "horizon": int(p.weeks),
     }
