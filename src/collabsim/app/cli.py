@@ -42,6 +42,9 @@ OFFLINE_ENV: dict[str, str] = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
     "SOLARA_ASSETS_PROXY": "true",
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/npm/",
+    # no "This website runs on Solara" banner over the content, no branded loader
+    "SOLARA_THEME_SHOW_BANNER": "false",
+    "SOLARA_THEME_LOADER": "plain",
 }
 #: Environment that keeps a trainer's terminal free of developer warnings (Mesa 3.3.1's own
 #: components trip Solara's hook checker; Solara warns about cookies on plain http).
