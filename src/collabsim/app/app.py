@@ -514,3 +514,12 @@ def Page() -> None:
         WorkshopPage()
     else:
         Presentation()
+
+
+#: The pages: ``/`` (presentation mode, or a participant's table in workshop mode) and
+#: ``/facilitator`` (the facilitator's page in workshop mode). The first route's layout is
+#: the whole window for both.
+routes = [
+    solara.Route(path="/", component=Page, layout=Layout),
+    solara.Route(path="facilitator", component=Page),
+]

@@ -72,14 +72,26 @@ def is_local(url: str) -> bool:
 
 @contextlib.contextmanager
 def serve(
-    scenario: str | None = None, seed: int | None = None, timeout: float = 90.0
+    scenario: str | None = None,
+    seed: int | None = None,
+    timeout: float = 90.0,
+    extra: tuple[str, ...] = (),
+    pid: list[int] | None = None,
 ) -> Iterator[tuple[str, float]]:
     """Run ``collabsim app --port 0`` and yield ``(url, seconds to ready)``; stop it after.
+
+    Args:
+        scenario: Scenario the page opens with.
+        seed: Seed the page opens with.
+        timeout: Seconds to wait for the address.
+        extra: More arguments of ``collabsim app`` (e.g. ``("--workshop", "--join-code",
+            "123456")``).
+        pid: If given, the server's process id is appended to it (to measure its memory).
 
     Raises:
         RuntimeError: the app did not print its address within ``timeout`` seconds.
     """
-    cmd = [sys.executable, "-m", "collabsim.cli", "app", "--port", "0"]
+    cmd = [sys.executable, "-m", "collabsim.cli", "app", "--port", "0", *extra]
     if scenario is not None:
         cmd += ["--scenario", scenario]
     if seed is not None:
@@ -90,6 +102,8 @@ def serve(
     )
     lines: list[str] = []
     found: list[str] = []
+    if pid is not None:
+        pid.append(proc.pid)
     ready = threading.Event()
 
     def read() -> None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import ipaddress
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -56,6 +58,8 @@ QUIET_ENV: dict[str, str] = {
 DEFAULT_PORT = 8765
 #: The Solara app module served.
 APP_MODULE = "collabsim.app.app"
+#: How long a workshop session whose page vanished without closing is kept (Solara's syntax).
+WORKSHOP_CULL = "10m"
 
 
 def add_parser(sub: Any) -> None:
@@ -83,6 +87,17 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--seed", type=seed_int, default=None, help="seed the page opens with")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument(
+        "--workshop",
+        action="store_true",
+        help="workshop mode: every participant's browser gets its own collaboration; the "
+        "facilitator's page (/facilitator) needs the join code printed at start",
+    )
+    p.add_argument(
+        "--join-code",
+        default=None,
+        help="the facilitator's join code (default: a random one, printed at start)",
+    )
     p.add_argument(
         "--timeout",
         type=positive_int,
@@ -170,14 +185,44 @@ def _check_port(host: str, port: int) -> None:
             ) from None
 
 
-def app_env(scenario: str | None = None, seed: int | None = None) -> dict[str, str]:
-    """The server's environment: :data:`QUIET_ENV` (unless set), this one, :data:`OFFLINE_ENV`."""
+def app_env(
+    scenario: str | None = None,
+    seed: int | None = None,
+    *,
+    workshop: bool = False,
+    join_code: str | None = None,
+) -> dict[str, str]:
+    """The server's environment: :data:`QUIET_ENV` (unless set), this one, :data:`OFFLINE_ENV`.
+
+    In workshop mode the join code is passed to the server, and a session whose page has gone
+    without closing (a laptop lid shut) is let go after :data:`WORKSHOP_CULL` instead of
+    Solara's 24 hours, so the server's memory stays bounded.
+    """
     env = {**QUIET_ENV, **os.environ, **OFFLINE_ENV}
+    env.pop("COLLABSIM_APP_WORKSHOP", None)
+    env.pop("COLLABSIM_JOIN_CODE", None)
     if scenario is not None:
         env["COLLABSIM_APP_SCENARIO"] = scenario
     if seed is not None:
         env["COLLABSIM_APP_SEED"] = str(seed)
+    if workshop:
+        env["COLLABSIM_APP_WORKSHOP"] = "1"
+        env["COLLABSIM_JOIN_CODE"] = join_code or new_join_code()
+        env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", WORKSHOP_CULL)
     return env
+
+
+def new_join_code() -> str:
+    """A random join code of six digits (``secrets``, not the model's generator)."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only listens on this machine."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _missing_app_extra() -> str | None:
@@ -204,6 +249,14 @@ def cmd_app(args: argparse.Namespace) -> int:
     port = args.port or free_port(args.host)
     _check_port(args.host, port)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
+    if not is_loopback(args.host):
+        print(
+            f"collabsim app: warning: listening on {args.host}, beyond this machine: anyone "
+            "on this network can open the app. Use it on a trusted network only.",
+            file=sys.stderr,
+            flush=True,
+        )
+    env = app_env(args.scenario, args.seed, workshop=args.workshop, join_code=args.join_code)
     cmd = [
         sys.executable,
         "-m",
@@ -221,7 +274,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         "warning",
     ]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=app_env(args.scenario, args.seed))
+    proc = subprocess.Popen(cmd, env=env)
     signal.signal(signal.SIGTERM, _interrupt)  # stop the server too when asked to stop
     try:
         if not _wait_ready(url, proc, args.timeout):
@@ -232,6 +285,12 @@ def cmd_app(args: argparse.Namespace) -> int:
                 raise UsageError(f"the app did not answer at {url} within {args.timeout} s")
             print(f"collabsim app: error: the server stopped with status {code}", file=sys.stderr)
             return 2
+        if args.workshop:
+            print(
+                f"collabsim app: workshop: participants open {url} ; the facilitator opens "
+                f"{url}facilitator with join code {env['COLLABSIM_JOIN_CODE']}",
+                flush=True,
+            )
         print(
             f"collabsim app: ready at {url} (started in {time.perf_counter() - t0:.1f} s; "
             "offline; Ctrl+C stops it)",
