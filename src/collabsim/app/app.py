@@ -434,7 +434,9 @@ def Presentation() -> None:
                 )
             with solara.Row(gap="6px", style={"align-items": "center"}):
                 solara.Text("Weeks per step:", style={"font-size": "15px"})
-                solara.ToggleButtonsSingle(value=weeks, values=list(WEEKS_PER_STEP), dense=True)
+                solara.ToggleButtonsSingle(
+                    value=weeks, values=list(WEEKS_PER_STEP), dense=True, classes=["collabsim-weeks"]
+                )
             if pending:
                 solara.HTML(
                     tag="div",

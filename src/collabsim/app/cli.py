@@ -246,9 +246,6 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise UsageError(f"the app needs {missing!r} from the 'app' extra: pip install -e '.[app]'")
     if args.scenario is not None:
         load_scenario(args.scenario)  # a bad scenario fails here, in one line
-    port = args.port or free_port(args.host)
-    _check_port(args.host, port)
-    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
     if not is_loopback(args.host):
         print(
             f"collabsim app: warning: listening on {args.host}, beyond this machine: anyone "
@@ -256,6 +253,9 @@ def cmd_app(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    port = args.port or free_port(args.host)
+    _check_port(args.host, port)
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
     env = app_env(args.scenario, args.seed, workshop=args.workshop, join_code=args.join_code)
     cmd = [
         sys.executable,

@@ -289,18 +289,33 @@ def _number(label: str, value: str, cls: str = "") -> str:
     )
 
 
-def monitor_html(view: RunView, label: str, color: str) -> str:
-    """Big numbers of one run: week, wins, setbacks met by learning vs blame, impact."""
+def view_numbers(view: RunView) -> dict[str, Any]:
+    """The monitors' numbers of a drawn view (as :meth:`TrainerRun.numbers` gives them)."""
     last = view.series.iloc[-1]
-    state = "dissolved" if view.perished else f"{view.mode} governance"
+    return {
+        "week": view.week,
+        "weeks": view.weeks,
+        "wins": int(last["wins"]),
+        "learning": int(last["learning"]),
+        "blame": int(last["blame"]),
+        "impact": float(last["public_value"]),
+        "perished": view.perished,
+        "mode": view.mode,
+    }
+
+
+def monitor_html(view: RunView | dict[str, Any], label: str, color: str) -> str:
+    """Big numbers of one run: week, wins, setbacks met by learning vs blame, impact.
+
+    ``view`` is a drawn view or the numbers of :meth:`TrainerRun.numbers`.
+    """
+    n = view if isinstance(view, dict) else view_numbers(view)
+    state = "dissolved" if n["perished"] else f"{n['mode']} governance"
     cells = [
-        _number(f"week of {view.weeks}", str(view.week)),
-        _number("wins", str(int(last["wins"]))),
-        _number(
-            "learning vs blame",
-            f"{int(last['learning'])} : {int(last['blame'])}",
-        ),
-        _number("collective impact", f"{float(last['public_value']):.2f}"),
+        _number(f"week of {n['weeks']}", str(n["week"])),
+        _number("wins", str(n["wins"])),
+        _number("learning vs blame", f"{n['learning']} : {n['blame']}"),
+        _number("collective impact", f"{n['impact']:.2f}"),
     ]
     return (
         f'<div class="collabsim-monitors" style="border-left:6px solid {color}">'

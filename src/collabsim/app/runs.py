@@ -29,7 +29,7 @@ import numpy as np
 from collabsim.app.narrate import Entry, Narrator, group_turnover
 from collabsim.config import Scenario, list_scenarios, load_scenario
 from collabsim.model import CollaborationModel
-from collabsim.params import PARAMS, Param, ParamError, get, validate
+from collabsim.params import GOVERNANCE_MODES, PARAMS, Param, ParamError, get, validate
 from collabsim.runner import release, spawn_seeds
 from collabsim.views import RunView, people_layout, snapshot
 
@@ -320,6 +320,9 @@ class TrainerRun:
             ]
         self.layouts = [people_layout(m) for m in self.models]
         self.narrators = [Narrator(m) for m in self.models]
+        #: Collective impact of each run week by week (kept here so that light views need
+        #: no data frame).
+        self.impact: list[list[float]] = [[float(m.state.public_value)] for m in self.models]
         self.steps = 0
         self.closed = False
 
@@ -341,17 +344,36 @@ class TrainerRun:
             for _ in range(weeks):
                 if not any(m.running for m in self.models):
                     break
-                for m, narrator in zip(self.models, self.narrators, strict=True):
+                for m, narrator, impact in zip(
+                    self.models, self.narrators, self.impact, strict=True
+                ):
                     if m.running:
                         narrator.before()
                         m.step()
                         narrator.after()
+                        impact.append(float(m.state.public_value))
                 self.steps += 1
 
     @property
     def week(self) -> int:
         """Weeks run A has simulated."""
         return int(self.a.week)
+
+    def numbers(self, index: int = 0) -> dict[str, Any]:
+        """Run ``index``'s monitors now (week, wins, learning, blame, impact, state)."""
+        with self.lock:
+            m = self.models[index]
+            s = m.state
+            return {
+                "week": int(m.week),
+                "weeks": int(m.params["weeks"]),
+                "wins": int(s.wins),
+                "learning": int(s.learning),
+                "blame": int(s.blame),
+                "impact": float(s.public_value),
+                "perished": bool(s.perished),
+                "mode": GOVERNANCE_MODES[int(s.mode)],
+            }
 
     def views(self) -> list[RunView]:
         """A copy of each run's current state for drawing (A first)."""

@@ -132,7 +132,7 @@ class Room:
 
     def update(self, key: str, run: TrainerRun, name: str) -> None:
         """Record table ``key``'s run after a step or a reset."""
-        ts = run.a.timeseries().iloc[-1]
+        n = run.numbers(0)
         levers = {k: run.a.params[k] for k in PARTICIPANT_LEVERS}
         with self._lock:
             if key not in self._tables:
@@ -141,12 +141,12 @@ class Room:
             self._tables[key] = Table(
                 clean_name(name),
                 levers,
-                week=int(run.a.week),
-                wins=int(ts["wins"]),
-                learning=int(ts["learning"]),
-                blame=int(ts["blame"]),
-                impact=float(ts["public_value"]),
-                dissolved=bool(run.a.state.perished),
+                week=n["week"],
+                wins=n["wins"],
+                learning=n["learning"],
+                blame=n["blame"],
+                impact=n["impact"],
+                dissolved=n["perished"],
             )
 
     def leave(self, key: str) -> None:
@@ -239,15 +239,67 @@ def _session_key() -> str:
 
 
 @solara.component
+def _Live(
+    run: solara.Reactive[TrainerRun],
+    tick: solara.Reactive[int],
+    name: solara.Reactive[str],
+    playing: solara.Reactive[bool],
+    on_reset: Any,
+    on_step: Any,
+) -> None:
+    """The part of a participant's page that changes each step (cheap to redraw)."""
+    tick.value  # noqa: B018 - redraw after every step
+    current = run.value
+    with solara.Row(gap="10px", style={"align-items": "center"}):
+        solara.Button("Reset", on_click=on_reset, color="primary")
+        solara.Button("Step", on_click=on_step, color="primary", disabled=not current.running)
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            outlined=True,
+            disabled=not current.running and not playing.value,
+        )
+    numbers = current.numbers(0)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=monitor_html(numbers, name.value, RUN_COLORS[0]),
+        classes=["collabsim-participant-monitor"],
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=sparkline_svg(
+            np.asarray(current.impact[0]), numbers["weeks"], RUN_COLORS[0]
+        )
+        + log_html(current.entries(0), RUN_COLORS[0], 6),
+    )
+
+
+@solara.component
+def _Levers(values: solara.Reactive[dict[str, Any]], pending: bool) -> None:
+    """The participant's levers (redrawn only when a lever moves)."""
+    levers = {p.name: p for p in lever_params()}
+    if pending:
+        solara.Warning("Choices changed: press Reset to start again with them.", dense=True)
+    with solara.Columns([1, 1]):
+        for half in (PARTICIPANT_LEVERS[:4], PARTICIPANT_LEVERS[4:]):
+            with solara.Column(gap="2px"):
+                for k in half:
+                    LeverInput(
+                        levers[k],
+                        values.value[k],
+                        lambda x, k=k: values.set({**values.value, k: levers[k].check(x)}),
+                    )
+
+
+@solara.component
 def Participant() -> None:
     """One participant's table: its own collaboration and levers."""
     from collabsim.app.app import initial_settings, session_connected
 
     key = solara.use_memo(_session_key, [])
     start = solara.use_memo(initial_settings, [])
-    levers = {p.name: p for p in lever_params()}
     values = solara.use_reactive({k: start[k] for k in PARTICIPANT_LEVERS})
-    name = solara.use_reactive(f"table {len(ROOM) + 1}")
+    name = solara.use_reactive(solara.use_memo(lambda: f"table {len(ROOM) + 1}", []))
     run = solara.use_reactive(
         solara.use_memo(lambda: TrainerRun(scenario=start["scenario"], seed=start["seed"]), [])
     )
@@ -306,7 +358,6 @@ def Participant() -> None:
         ROOM.update(key, run.value, name.value)
 
     current = run.value
-    view = solara.use_memo(lambda: current.views()[0], [id(current), current.steps, tick.value])
     pending = {k: current.a.params[k] for k in PARTICIPANT_LEVERS} != values.value
     solara.Title("collabsim workshop")
     solara.Style(_CSS)
@@ -316,38 +367,9 @@ def Participant() -> None:
             return
         if error.value:
             solara.Error(error.value)
-        with solara.Row(gap="10px", style={"align-items": "center"}):
-            solara.InputText("Your table's name", value=name.value, on_value=rename)
-            solara.Button("Reset", on_click=do_reset, color="primary")
-            solara.Button("Step", on_click=do_step, color="primary", disabled=not current.running)
-            solara.Button(
-                "Pause" if playing.value else "Play",
-                on_click=lambda: playing.set(not playing.value),
-                outlined=True,
-                disabled=not current.running and not playing.value,
-            )
-        if pending:
-            solara.Warning("Choices changed: press Reset to start again with them.", dense=True)
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=monitor_html(view, name.value, RUN_COLORS[0]),
-            classes=["collabsim-participant-monitor"],
-        )
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=sparkline_svg(
-                view.series["public_value"].to_numpy(), view.weeks, RUN_COLORS[0]
-            ),
-        )
-        with solara.Columns([1, 1]):
-            with solara.Column(gap="2px"):
-                for k in PARTICIPANT_LEVERS:
-                    LeverInput(
-                        levers[k],
-                        values.value[k],
-                        lambda x, k=k: values.set({**values.value, k: levers[k].check(x)}),
-                    )
-            solara.HTML(tag="div", unsafe_innerHTML=log_html(current.entries(0), RUN_COLORS[0], 6))
+        solara.InputText("Your table's name", value=name.value, on_value=rename)
+        _Live(run, tick, name, playing, do_reset, do_step)
+        _Levers(values, pending)
 
 
 def _room_html(tables: list[Table]) -> str:
