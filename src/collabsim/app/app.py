@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import solara
@@ -64,6 +65,7 @@ __all__ = [
     "initial_settings",
     "run_settings",
     "session_connected",
+    "session_probe",
 ]
 
 #: Environment variables through which ``collabsim app`` chooses the opening scenario and seed.
@@ -169,20 +171,33 @@ def run_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def session_connected() -> bool:
-    """True while a browser page of the current session is connected (True outside a server)."""
+def session_probe() -> Callable[[], bool]:
+    """A function telling whether the current session still has a connected browser page.
+
+    Outside a server session (tests, scripts) it always says True. A closed tab, a closed
+    laptop or a lost network all count as gone; the probe can be called from any thread.
+    """
     try:
         from solara.server import kernel_context
 
         ctx = kernel_context.get_current_context()
-    except Exception:  # not in a server session (tests, scripts)
-        return True
-    if ctx.closed_event.is_set():
-        return False
-    status = getattr(ctx, "page_status", None)
-    if not status:
-        return True
-    return any(str(s).endswith("CONNECTED") and "DIS" not in str(s) for s in status.values())
+    except Exception:  # not in a server session
+        return lambda: True
+
+    def connected() -> bool:
+        if ctx.closed_event.is_set():
+            return False
+        status = getattr(ctx, "page_status", None)
+        if not status:
+            return True
+        return any(str(s).endswith("CONNECTED") and "DIS" not in str(s) for s in status.values())
+
+    return connected
+
+
+def session_connected() -> bool:
+    """True while a browser page of the current session is connected (True outside a server)."""
+    return session_probe()()
 
 
 @solara.component
@@ -413,7 +428,7 @@ def Presentation() -> None:
     Viewport(on_size=size.set)
     solara.HTML(
         tag="div",
-        unsafe_innerHTML=f"{cells.width}x{cells.height}",
+        unsafe_innerHTML=f"{cells.width}x{cells.height} {cells.fig_width}",
         classes=["collabsim-size"],
         style={"display": "none"},
     )

@@ -159,8 +159,10 @@ def wait_rendered(page: Any, images: int, timeout_ms: float = 30_000) -> None:
         """n => {
             const im = [...document.querySelectorAll('img.widget-image')];
             const size = document.querySelector('.collabsim-size');
-            const sized = !size || size.textContent ===
-                `${Math.max(window.innerWidth, 1024)}x${Math.max(window.innerHeight, 600)}`;
+            const [win, fig] = size ? size.textContent.split(' ') : ['', '0'];
+            const sized = !size || (win ===
+                `${Math.max(window.innerWidth, 1024)}x${Math.max(window.innerHeight, 600)}`
+                && im.every(i => i.naturalWidth === Number(fig)));
             return sized && im.length === n && im.every(i => i.complete && i.naturalWidth > 0)
                 && !document.querySelector('[class*="solara-transition-"]');
         }""",
@@ -186,8 +188,13 @@ def choose(page: Any, label: str, option: str) -> None:
 def switch(page: Any, label: str, on: bool = True) -> None:
     """Turn the switch labelled ``label`` on (or off)."""
     box = page.locator(".v-input", has_text=label).locator("input")
-    if box.is_checked() != on:
+    for _ in range(3):
+        if box.is_checked() == on:
+            return
         box.click(force=True)
+        page.wait_for_timeout(1500)  # let the server's answer come back (it may reset it)
+    if box.is_checked() != on:
+        raise RuntimeError(f"the switch {label!r} did not turn {'on' if on else 'off'}")
 
 
 #: Text elements whose computed font size is under ``min_px`` (visible ones only), as

@@ -24,6 +24,7 @@ import io
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,7 @@ class Table:
     blame: int = 0
     impact: float = 0.0
     dissolved: bool = False
+    away: bool = False
     updated: float = field(default_factory=time.monotonic)
 
     @property
@@ -117,12 +119,25 @@ class Room:
         self.limit = limit
         self._lock = threading.Lock()
         self._tables: dict[str, Table] = {}
+        self._alive: dict[str, Callable[[], bool]] = {}
 
-    def join(self, key: str, name: str, levers: dict[str, Any]) -> bool:
-        """Add (or rename) table ``key``; False when the room is full."""
+    def join(
+        self,
+        key: str,
+        name: str,
+        levers: dict[str, Any],
+        alive: Callable[[], bool] | None = None,
+    ) -> bool:
+        """Add (or rename) table ``key``; False when the room is full.
+
+        ``alive`` tells whether the table's browser page is still connected (a table whose
+        page went away is listed as away until its session closes).
+        """
         with self._lock:
             if key not in self._tables and len(self._tables) >= self.limit:
                 return False
+            if alive is not None:
+                self._alive[key] = alive
             old = self._tables.get(key)
             table = Table(clean_name(name), dict(levers))
             if old is not None:
@@ -153,11 +168,19 @@ class Room:
         """Remove table ``key`` (its session closed)."""
         with self._lock:
             self._tables.pop(key, None)
+            self._alive.pop(key, None)
 
     def tables(self) -> list[Table]:
-        """A copy of every table, by name."""
+        """A copy of every table, by name (``away`` set for pages that went away)."""
         with self._lock:
-            out = [Table(**{**t.__dict__, "levers": dict(t.levers)}) for t in self._tables.values()]
+            items = list(self._tables.items())
+            alive = dict(self._alive)
+        out = []
+        for key, t in items:
+            copy = Table(**{**t.__dict__, "levers": dict(t.levers)})
+            probe = alive.get(key)
+            copy.away = probe is not None and not probe()
+            out.append(copy)
         return sorted(out, key=lambda t: t.name)
 
     def __len__(self) -> int:
@@ -294,9 +317,10 @@ def _Levers(values: solara.Reactive[dict[str, Any]], pending: bool) -> None:
 @solara.component
 def Participant() -> None:
     """One participant's table: its own collaboration and levers."""
-    from collabsim.app.app import initial_settings, session_connected
+    from collabsim.app.app import initial_settings, session_probe
 
     key = solara.use_memo(_session_key, [])
+    session_connected = solara.use_memo(session_probe, [])
     start = solara.use_memo(initial_settings, [])
     values = solara.use_reactive({k: start[k] for k in PARTICIPANT_LEVERS})
     name = solara.use_reactive(solara.use_memo(lambda: f"table {len(ROOM) + 1}", []))
@@ -306,7 +330,9 @@ def Participant() -> None:
     error = solara.use_reactive("")
     playing = solara.use_reactive(False)
     tick = solara.use_reactive(0)
-    full = solara.use_memo(lambda: not ROOM.join(key, name.value, values.value), [])
+    full = solara.use_memo(
+        lambda: not ROOM.join(key, name.value, values.value, session_connected), []
+    )
     stop = solara.use_memo(threading.Event, [])
 
     def on_close() -> Any:
@@ -385,13 +411,15 @@ def _room_html(tables: list[Table]) -> str:
             f'<tr class="collabsim-table-row"><td><b>{html.escape(t.name)}</b></td>{cells}'
             f"<td>{t.key_actions}</td><td>{t.week}</td><td>{t.wins}</td>"
             f"<td>{t.learning} : {t.blame}</td><td>{t.impact:.2f}"
-            f"{' (dissolved)' if t.dissolved else ''}</td></tr>"
+            f"{' (dissolved)' if t.dissolved else ''}</td>"
+            f'<td class="collabsim-status">{"away" if t.away else "here"}</td></tr>'
+
         )
     return (
         '<table class="collabsim-room"><tr><th>table</th>'
         + head
         + "<th>key actions</th><th>week</th><th>wins</th><th>learning : blame</th>"
-        "<th>impact</th></tr>" + "".join(rows) + "</table>"
+        "<th>impact</th><th>page</th></tr>" + "".join(rows) + "</table>"
     )
 
 
@@ -432,6 +460,7 @@ def Facilitator() -> None:
             elif tries.value:
                 solara.Error("That is not the join code.")
             return
+        tick.value  # noqa: B018 - redraw at every refresh
         tables = ROOM.tables()
         png = room_chart_png(tables)  # redrawn on each refresh (every few seconds)
         solara.Markdown(f"## The room: {len(tables)} tables")
