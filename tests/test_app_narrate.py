@@ -34,7 +34,9 @@ def test_every_event_is_narrated_in_words(narrated) -> None:
 def test_blame_names_the_organization_the_model_blamed(narrated) -> None:
     m, n = narrated
     names = org_names(m.state.sector)
-    blames = [(e, t) for e, t in zip(n.entries, m.events()["text"], strict=True) if e.kind == "blame"]
+    blames = [
+        (e, t) for e, t in zip(n.entries, m.events()["text"], strict=True) if e.kind == "blame"
+    ]
     assert blames
     for e, text in blames:
         target = int(re.search(r"organization (\d+)", text).group(1))
@@ -83,4 +85,9 @@ def test_turnover_runs_are_grouped() -> None:
 
 
 def test_org_names_number_only_shared_sectors() -> None:
-    assert org_names([0, 1, 1, 4]) == ["the city agency", "nonprofit 1", "nonprofit 2", "the community group"]
+    assert org_names([0, 1, 1, 4]) == [
+        "the city agency",
+        "nonprofit 1",
+        "nonprofit 2",
+        "the community group",
+    ]

@@ -58,7 +58,9 @@ def _render(element):
 
 
 def _html(rc) -> str:
-    return "".join(getattr(h, "unsafe_innerHTML", "") or "" for h in rc.find(v.VuetifyTemplate).widgets)
+    return "".join(
+        getattr(h, "unsafe_innerHTML", "") or "" for h in rc.find(v.VuetifyTemplate).widgets
+    )
 
 
 def _click(rc, label: str) -> None:
@@ -109,6 +111,8 @@ def test_step_and_reset_update_monitors_and_figures() -> None:
     rc.find(v.BtnToggle, class_="collabsim-weeks").widget.v_model = 2  # 13 weeks per step
     _click(rc, "Step")
     assert _monitor_week(rc) == 14
+    assert "nothing yet" not in _html(rc)  # the log follows the steps
+    assert "The table agreed on" in _html(rc)
     _click(rc, "Reset")
     assert _monitor_week(rc) == 0
 

@@ -62,8 +62,18 @@ def test_key_actions_and_room_chart() -> None:
     room = Room()
     lv = _levers()
     room.join("a", "none", lv)
-    room.join("b", "all", {**lv, "prior_history": 3.0, "navigator": True, "community_stages": 3,
-                            "data_use": True, "joint_problem_solving": 0.6})
+    room.join(
+        "b",
+        "all",
+        {
+            **lv,
+            "prior_history": 3.0,
+            "navigator": True,
+            "community_stages": 3,
+            "data_use": True,
+            "joint_problem_solving": 0.6,
+        },
+    )
     counts = {t.name: t.key_actions for t in room.tables()}
     assert counts == {"all": 5, "none": 0}
     png = room_chart_png(room.tables())
@@ -94,8 +104,18 @@ def test_participants_have_their_own_runs_and_the_facilitator_needs_the_code(mon
         field = fac.find(v.TextField, label="Join code").widget
         field.v_model = "111111"
         field.fire_event("keyup.enter", "111111")
-        assert "collabsim-room" not in str([h.unsafe_innerHTML for h in fac.find(v.VuetifyTemplate).widgets if hasattr(h, "unsafe_innerHTML")])
+        assert "collabsim-room" not in str(
+            [
+                h.unsafe_innerHTML
+                for h in fac.find(v.VuetifyTemplate).widgets
+                if hasattr(h, "unsafe_innerHTML")
+            ]
+        )
         field.v_model = "987654"
         field.fire_event("keyup.enter", "987654")
-        htmls = [h.unsafe_innerHTML for h in fac.find(v.VuetifyTemplate).widgets if hasattr(h, "unsafe_innerHTML")]
+        htmls = [
+            h.unsafe_innerHTML
+            for h in fac.find(v.VuetifyTemplate).widgets
+            if hasattr(h, "unsafe_innerHTML")
+        ]
         assert any("collabsim-room" in h for h in htmls)

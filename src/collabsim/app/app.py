@@ -291,9 +291,7 @@ def LeverPanel(
         )
     for name in MAIN_LEVERS:
         p: Param = levers[name]
-        LeverInput(
-            p, current[name], lambda x, n=name: set_key(n, x), error=problems.get(name, "")
-        )
+        LeverInput(p, current[name], lambda x, n=name: set_key(n, x), error=problems.get(name, ""))
     with solara.Details("More levers"):
         for name, p in levers.items():
             if name not in MAIN_LEVERS:
@@ -450,7 +448,10 @@ def Presentation() -> None:
             with solara.Row(gap="6px", style={"align-items": "center"}):
                 solara.Text("Weeks per step:", style={"font-size": "15px"})
                 solara.ToggleButtonsSingle(
-                    value=weeks, values=list(WEEKS_PER_STEP), dense=True, classes=["collabsim-weeks"]
+                    value=weeks,
+                    values=list(WEEKS_PER_STEP),
+                    dense=True,
+                    classes=["collabsim-weeks"],
                 )
             if pending:
                 solara.HTML(
@@ -480,7 +481,7 @@ def Presentation() -> None:
                     title = _cell_title(kind, current, typical.value, views)
                     FigureCell(png, w, h, title=title, note=note if png is None else "")
             _PanelChoice(panel, current, typical.value is not None)
-            EventLog(current, cells.log_height, cells.scale)
+            EventLog(current, cells.log_height, cells.scale, version=(current.steps, tick.value))
 
 
 def _cell_title(kind: str, run: TrainerRun, typical: Typical | None, views: list) -> str:
@@ -491,7 +492,7 @@ def _cell_title(kind: str, run: TrainerRun, typical: Typical | None, views: list
     if kind == "outcomes":
         return "Outcomes" + (" (A solid, B dashed)" if run.b is not None else "")
     if kind == "triangle":
-        return "Public value, legitimacy, capacity"
+        return "Strategic triangle (dotted: at the start)"
     if kind == "typical" and typical is not None:
         week = views[0].week
         q = typical.rank(0, week, float(views[0].series["public_value"].iloc[-1]))

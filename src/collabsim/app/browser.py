@@ -211,7 +211,10 @@ SMALL_TEXT_JS = """min_px => {
     let px = parseFloat(st.fontSize);
     for (let e = el; e; e = e.parentElement) {
       const t = getComputedStyle(e).transform;
-      if (t && t !== 'none') { const m = t.match(/matrix\\(([^,]+)/); if (m) px *= parseFloat(m[1]); }
+      if (t && t !== 'none') {
+        const m = t.match(/matrix\\(([^,]+)/);
+        if (m) px *= parseFloat(m[1]);
+      }
     }
     if (px < min_px - 0.01) out.push([el.tagName, String(el.className), px,
       own.map(n => n.textContent.trim()).join(' ').slice(0, 40)]);

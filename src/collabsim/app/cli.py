@@ -323,8 +323,11 @@ def cmd_app(args: argparse.Namespace) -> int:
             print(f"collabsim app: error: the server stopped with status {code}", file=sys.stderr)
             return 2
         if args.workshop:
+            where = url
+            if not is_loopback(args.host) and args.host in ("0.0.0.0", "::", ""):
+                where = f"http://<this computer's address>:{port}/ (hostname -I prints it)"
             print(
-                f"collabsim app: workshop: participants open {url} ; the facilitator opens "
+                f"collabsim app: workshop: participants open {where}; the facilitator opens "
                 f"{url}facilitator with join code {env['COLLABSIM_JOIN_CODE']}",
                 flush=True,
             )

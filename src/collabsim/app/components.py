@@ -53,8 +53,8 @@ __all__ = [
     "Cells",
     "EventLog",
     "FigureCell",
-    "LeverInput",
     "Legend",
+    "LeverInput",
     "Monitors",
     "Viewport",
     "layout",
@@ -206,11 +206,10 @@ def render_triangle(
 ) -> bytes:
     """The strategic triangle now (filled) and at founding (dotted) as PNG."""
     fig = _figure(width, height)
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.84))
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
     draw_triangle(views, ax, text=text)
     ax.set_xlim(-1.75, 1.75)
     ax.set_ylim(-1.0, 1.35)
-    fig.suptitle("Strategic triangle", fontsize=text.title, y=0.985, va="top")
     return _png(fig)
 
 
@@ -328,12 +327,12 @@ def monitor_html(view: RunView | dict[str, Any], label: str, color: str) -> str:
 
 @solara.component
 def Monitors(run: TrainerRun, views: list[RunView]) -> None:
-    """Big-number monitors of A (and B)."""
+    """Big-number monitors of A (and B); the runs' full labels title the figures."""
     with solara.Row(gap="12px", style={"width": "100%"}):
         for i, view in enumerate(views):
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML=monitor_html(view, run.labels[i], RUN_COLORS[i]),
+                unsafe_innerHTML=monitor_html(view, "AB"[i], RUN_COLORS[i]),
                 style={"flex": "1 1 0"},
             )
 
@@ -386,8 +385,11 @@ def log_html(entries: Sequence[Entry], color: str, rows: int) -> str:
 
 
 @solara.component
-def EventLog(run: TrainerRun, height: int, scale: float = 1.0) -> None:
-    """The latest events of A (and B) in plain language, newest first."""
+def EventLog(run: TrainerRun, height: int, scale: float = 1.0, version: Any = None) -> None:
+    """The latest events of A (and B) in plain language, newest first.
+
+    ``version`` changes after every step (a component redraws when its arguments change).
+    """
     rows = max(2, round(LOG_ROWS * scale) - (1 if run.b is not None else 0))
     n = len(run.models)
     with solara.Row(
@@ -416,7 +418,9 @@ def LeverInput(
     text = label or lever_label(p)
     with solara.Tooltip(p.description), solara.Column(gap="0px", classes=["collabsim-lever"]):
         if p.kind == "bool":
-            solara.Switch(label=f"{text}: {show_value(p, value)}", value=bool(value), on_value=on_value)
+            solara.Switch(
+                label=f"{text}: {show_value(p, value)}", value=bool(value), on_value=on_value
+            )
         elif p.kind == "choice":
             solara.Select(label=text, value=value, values=list(p.choices), on_value=on_value)
         else:
@@ -424,14 +428,19 @@ def LeverInput(
                 tag="div",
                 unsafe_innerHTML=(
                     f'<span class="collabsim-lever-name">{html.escape(text)}</span>'
-                    f'<span class="collabsim-lever-value">{html.escape(show_value(p, value))}</span>'
+                    '<span class="collabsim-lever-value">'
+                    f"{html.escape(show_value(p, value))}</span>"
                 ),
                 classes=["collabsim-lever-head"],
             )
             low, high = app_range(p)
             if p.kind == "int":
                 solara.SliderInt(
-                    "", value=int(value), min=int(low), max=int(high), on_value=on_value,
+                    "",
+                    value=int(value),
+                    min=int(low),
+                    max=int(high),
+                    on_value=on_value,
                     thumb_label=False,
                 )
             else:

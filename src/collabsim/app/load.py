@@ -48,7 +48,9 @@ _CLICK_JS = """
   const t0 = performance.now();
   let done = false;
   const finish = (ms) => { if (!done) { done = true; obs.disconnect(); resolve([action, ms]); } };
-  const obs = new MutationObserver(() => { if (week() !== before) finish(performance.now() - t0); });
+  const obs = new MutationObserver(() => {
+    if (week() !== before) finish(performance.now() - t0);
+  });
   obs.observe(document.body, {subtree: true, childList: true, characterData: true});
   setTimeout(() => finish(-1), 10000);
   btn.click();

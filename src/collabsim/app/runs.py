@@ -50,8 +50,8 @@ __all__ = [
     "lever_label",
     "lever_params",
     "param_label",
-    "scenario_levers",
     "same_settings",
+    "scenario_levers",
     "scenario_names",
     "show_value",
     "slider_step",
@@ -125,8 +125,11 @@ def app_range(p: Param) -> tuple[float, float]:
 
 
 def slider_step(p: Param) -> float:
-    """Step of a float parameter's slider: about a hundredth of its app range, rounded up to
-    1, 2 or 5 times a power of ten (so that values such as 0.15 sit on the slider's grid)."""
+    """Step of a float parameter's slider: about a hundredth of its app range, rounded.
+
+    The step is rounded up to 1, 2 or 5 times a power of ten, so that values such as 0.15 sit
+    on the slider's grid.
+    """
     low, high = app_range(p)
     raw = (high - low) / SLIDER_STEPS
     if raw <= 0:
@@ -289,7 +292,9 @@ class TrainerRun:
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
             raise ParamError(f"seed = {seed!r} is not valid: expected an integer seed")
         if not 0 <= int(seed) <= MAX_SEED:
-            raise ParamError(f"seed = {seed!r} is not valid: expected an integer in [0, {MAX_SEED}]")
+            raise ParamError(
+                f"seed = {seed!r} is not valid: expected an integer in [0, {MAX_SEED}]"
+            )
         sc = load_scenario(scenario)
         params = {**sc.params, **validate(overrides, partial=True)}
         self.scenario = sc.name

@@ -1,4 +1,4 @@
-"""Workshop mode: every participant's browser runs its own collaboration; the facilitator sees the room.
+"""Workshop mode: each participant's browser runs its own collaboration; the room is on one page.
 
 ``collabsim app --workshop --host 0.0.0.0`` serves this page to the room. A participant's page
 (any path but ``/facilitator``) has a table name, the five key actions, entry points and
@@ -244,9 +244,7 @@ def room_chart_png(tables: list[Table], width: int = 900, height: int = 380) -> 
     ax.set_ylabel("collective impact", fontsize=14)
     ax.tick_params(labelsize=13)
     ax.grid(alpha=0.3)
-    fig.suptitle(
-        f"The room: {len(tables)} tables (bar: median)", fontsize=15, y=0.98, va="top"
-    )
+    fig.suptitle(f"The room: {len(tables)} tables (bar: median)", fontsize=15, y=0.98, va="top")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=96)
     return buf.getvalue()
@@ -399,13 +397,12 @@ def Participant() -> None:
 
 
 def _room_html(tables: list[Table]) -> str:
-    head = "".join(
-        f"<th>{html.escape(lever_label(PARAMS[k]))}</th>" for k in PARTICIPANT_LEVERS
-    )
+    head = "".join(f"<th>{html.escape(lever_label(PARAMS[k]))}</th>" for k in PARTICIPANT_LEVERS)
     rows = []
     for t in tables:
         cells = "".join(
-            f"<td>{html.escape(show_value(PARAMS[k], t.levers[k]))}</td>" for k in PARTICIPANT_LEVERS
+            f"<td>{html.escape(show_value(PARAMS[k], t.levers[k]))}</td>"
+            for k in PARTICIPANT_LEVERS
         )
         rows.append(
             f'<tr class="collabsim-table-row"><td><b>{html.escape(t.name)}</b></td>{cells}'
@@ -413,7 +410,6 @@ def _room_html(tables: list[Table]) -> str:
             f"<td>{t.learning} : {t.blame}</td><td>{t.impact:.2f}"
             f"{' (dissolved)' if t.dissolved else ''}</td>"
             f'<td class="collabsim-status">{"away" if t.away else "here"}</td></tr>'
-
         )
     return (
         '<table class="collabsim-room"><tr><th>table</th>'
