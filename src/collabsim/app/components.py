@@ -394,7 +394,7 @@ def EventLog(run: TrainerRun, height: int, scale: float = 1.0, version: Any = No
     n = len(run.models)
     with solara.Row(
         gap="12px",
-        style={"height": f"{height}px", "overflow": "hidden", "width": "100%"},
+        style={"height": f"{height}px", "overflow-y": "auto", "width": "100%"},
         classes=["collabsim-logs"],
     ):
         for i in range(n):
