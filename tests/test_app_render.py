@@ -73,7 +73,7 @@ def _monitor_week(rc, run: int = 0) -> int:
     return int(parts[1 + 4 * run].split("<")[0])
 
 
-def _wait(predicate, timeout: float = 20.0) -> None:
+def _wait(predicate, timeout: float = 90.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
