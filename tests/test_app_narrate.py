@@ -59,6 +59,16 @@ def test_failed_proposals_say_why(narrated) -> None:
     assert reasons
 
 
+def test_without_entry_points_a_whole_plan_is_proposed() -> None:
+    m = CollaborationModel(rng=346, entry_points=False)
+    n = Narrator(m)
+    while m.running and not any(e.kind == "proposal" for e in n.entries):
+        n.before()
+        m.step()
+        n.after()
+    assert next(e for e in n.entries if e.kind == "proposal").text.startswith("A whole plan")
+
+
 def test_unknown_texts_still_read_well() -> None:
     m = CollaborationModel(rng=1)
     n = Narrator(m)

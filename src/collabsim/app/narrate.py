@@ -256,7 +256,8 @@ class Narrator:
         mode = GOVERNANCE_MODES[int(s.mode)]
         m = _SUPPORT.search(text)
         backed = f" (backed by {m.group(1)}% of the table)" if m else ""
-        head = f"A first step was proposed but not adopted{backed}: "
+        step = "A first step" if self.model.params.get("entry_points", True) else "A whole plan"
+        head = f"{step} was proposed but not adopted{backed}: "
         lowered = text.lower()
         if "fit" in lowered:
             why = (
