@@ -183,6 +183,7 @@ def test_how_typical_is_this(chromium, server, tmp_path) -> None:
             page.get_by_text("of 30 runs").wait_for(timeout=120_000)
             took = time.perf_counter() - t0
             wait_rendered(page, images=3)
+            page.get_by_text("Running 30 seeds").wait_for(state="detached")
             title = page.get_by_text("of 30 runs").inner_text()
             assert "beats" in title
             _fits(page)

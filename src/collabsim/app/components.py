@@ -224,8 +224,9 @@ def render_typical(
     fig = _figure(width, height)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     left = min(0.3, 3.3 * text.tick / (width * 72 / DPI) * 1.6)
-    bottom = min(0.25, 2.6 * text.tick / (height * 72 / DPI))
-    ax.set_position((left, bottom, 0.97 - left, 0.86 - bottom))
+    bottom = min(0.3, 3.4 * text.tick / (height * 72 / DPI))
+    top = 1 - (text.title * 1.9) / (height * 72 / DPI)
+    ax.set_position((left, bottom, 0.97 - left, top - bottom))
     weeks = np.arange(typical.impact[0].shape[1])
     for i, rows in enumerate(typical.impact):
         color = RUN_COLORS[i % len(RUN_COLORS)]
