@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
 
 .PHONY: demo test lint format docs coverage clean-cache bench bench-sweep bench-memory reliability app clean-venv \
-	replicate replicate-quick bench-replication notebooks wheel
+	replicate replicate-quick bench-replication notebooks wheel load-test app-screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,17 @@ format: $(STAMP)
 
 app: $(STAMP)
 	$(BIN)/collabsim app
+
+# Workshop mode under load (docs/trainers.md): 40 browser sessions stepping once a second for
+# three minutes; figures written to results/app/ (CI runs the same test with 8 sessions, 20 s).
+load-test: $(STAMP)
+	@mkdir -p results/app
+	COLLABSIM_LOAD_FULL=1 COLLABSIM_LOAD_JSON=results/app/load-$(TAG).json \
+		$(BIN)/python -m pytest -q -s tests/test_app_load.py
+
+# The screenshots of docs/trainers.md, taken by the browser tests at 1280 x 720.
+app-screenshots: $(STAMP)
+	COLLABSIM_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q tests/test_app_browser.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from collabsim import CollaborationModel
-from collabsim.animate import default_every, frame_size, render_frames, write_gif
+from collabsim.animate import default_every, frame_size, render_frames, snapshot_files, write_gif
 from collabsim.cli import main
 from collabsim.config import load_scenario
 
@@ -39,6 +39,7 @@ def test_animate_command_writes_a_gif(tmp_path, capsys) -> None:
             "5",
             "--seed",
             "3",
+            "--small",
         ]
     )
     assert code == 0
@@ -106,3 +107,52 @@ def test_animate_bad_input_is_one_line_and_status_2(
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert not list(tmp_path.glob("*.gif"))
+
+
+def test_animate_is_slide_sized_by_default(tmp_path, capsys) -> None:
+    out = tmp_path / "h.gif"
+    assert main(["animate", "hartford", "-o", str(out), "--steps", "4", "--every", "4"]) == 0
+    with Image.open(out) as im:
+        assert im.size == (1920, 1080) == frame_size("slide")
+        assert im.n_frames == 2
+    assert "2 frames of 1920x1080 px" in capsys.readouterr().out
+
+
+def test_snapshot_writes_png_and_svg_at_slide_size(tmp_path, capsys) -> None:
+    out = tmp_path / "slides" / "louisville.png"
+    out.parent.mkdir()
+    args = ["snapshot", "louisville", "-o", str(out), "--week", "30", "--seed", "346"]
+    assert main(args) == 0
+    png, svg = out, out.with_suffix(".svg")
+    with Image.open(png) as im:
+        assert im.size == (1920, 1080)
+    text = svg.read_text()
+    assert text.lstrip().startswith("<?xml") and 'width="1382.4pt"' in text
+    assert "week 30" in text or "week" in text
+    assert sorted(p.name for p in out.parent.iterdir()) == ["louisville.png", "louisville.svg"]
+    assert "1920x1080 px" in capsys.readouterr().out
+
+
+def test_snapshot_is_the_run_at_that_week(tmp_path) -> None:
+    params = load_scenario("baseline").params
+    a = snapshot_files(params, tmp_path / "a", seed=5, week=10)
+    b = snapshot_files(params, tmp_path / "b", seed=5, week=10)
+    c = snapshot_files(params, tmp_path / "c", seed=5, week=11)
+    assert a[0].read_bytes() == b[0].read_bytes()
+    assert a[0].read_bytes() != c[0].read_bytes()
+    with pytest.raises(ValueError, match="week"):
+        snapshot_files(params, tmp_path / "d", seed=5, week=10_000)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["snapshot", "atlantis", "-o", "x.png"],
+        ["snapshot", "baseline", "-o", "x.png", "--week", "-1"],
+        ["snapshot", "baseline", "-o", "x.png", "--week", "999"],
+    ],
+)
+def test_snapshot_bad_input_exits_2(args, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _status(args) == 2
+    assert not list(tmp_path.iterdir())

@@ -43,3 +43,31 @@ def test_free_port_is_free() -> None:
     port = free_port()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", port))
+
+
+def test_workshop_environment_carries_a_join_code() -> None:
+    env = app_env(workshop=True)
+    assert env["COLLABSIM_APP_WORKSHOP"] == "1"
+    assert len(env["COLLABSIM_JOIN_CODE"]) == 6 and env["COLLABSIM_JOIN_CODE"].isdigit()
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"]
+    assert app_env(workshop=True, join_code="x1")["COLLABSIM_JOIN_CODE"] == "x1"
+    plain = app_env()
+    assert "COLLABSIM_APP_WORKSHOP" not in plain and "COLLABSIM_JOIN_CODE" not in plain
+    assert plain["SOLARA_THEME_SHOW_BANNER"] == "false"
+
+
+def test_loopback_hosts() -> None:
+    from collabsim.app.cli import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_binding_beyond_localhost_warns(capsys) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("0.0.0.0", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["app", "--host", "0.0.0.0", "--port", str(port), "--workshop"]) == 2
+    err = capsys.readouterr().err
+    assert "warning" in err and "anyone on this network" in err

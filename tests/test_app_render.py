@@ -1,4 +1,4 @@
-"""Headless render tests (``solara.render``, no browser) of every component of the app."""
+"""Headless render tests (``solara.render``, no browser) of the app's pages and pieces."""
 
 from __future__ import annotations
 
@@ -7,21 +7,30 @@ import pytest
 solara = pytest.importorskip("solara")
 import contextlib  # noqa: E402
 import itertools  # noqa: E402
+import time  # noqa: E402
 
 import ipyvuetify as v  # noqa: E402
 import ipywidgets as w  # noqa: E402
 from solara.server import kernel, kernel_context  # noqa: E402
 
-from collabsim.app.app import Controls, Page, SideBySide, initial_settings, lever_sections  # noqa: E402
+from collabsim.app.app import MAIN_LEVERS, Presentation, initial_settings  # noqa: E402
 from collabsim.app.components import (  # noqa: E402
-    EventLog,
-    NetworkView,
-    OutcomePlots,
-    ParamInput,
-    RunStatus,
-    TriangleView,
+    LeverInput,
+    layout,
+    log_html,
+    monitor_html,
+    render_network,
+    render_outcomes,
+    render_triangle,
+    render_typical,
 )
-from collabsim.app.runs import TrainerRun, lever_params, param_label, scenario_levers  # noqa: E402
+from collabsim.app.runs import (  # noqa: E402
+    TrainerRun,
+    lever_label,
+    lever_params,
+    scenario_levers,
+    typical_runs,
+)
 from collabsim.params import PARAMS  # noqa: E402
 
 _ids = itertools.count()
@@ -44,177 +53,196 @@ def session():
         yield ctx
 
 
-@solara.component
-def _InLayout():
-    with solara.AppLayout():
-        Page()
-
-
 def _render(element):
     return solara.render(element, handle_error=False)
 
 
-def _texts(rc) -> list[str]:
-    """Texts shown by solara.Text (spans) and card titles."""
-    out = []
-    for el in [*rc.find(v.Html, tag="span").widgets, *rc.find(v.CardTitle).widgets]:
-        out.extend(c for c in el.children if isinstance(c, str))
-    return out
-
-
-def _images(rc) -> list[bytes]:
-    return [img.value for img in rc.find(w.Image).widgets]
+def _html(rc) -> str:
+    return "".join(
+        getattr(h, "unsafe_innerHTML", "") or "" for h in rc.find(v.VuetifyTemplate).widgets
+    )
 
 
 def _click(rc, label: str) -> None:
     rc.find(v.Btn, children=[label]).widget.click()
 
 
-def _slider(rc, label: str):
-    return rc.find(v.Slider, label=label).widget
+def _monitor_week(rc, run: int = 0) -> int:
+    text = _html(rc)
+    parts = text.split('class="collabsim-monitor-value">')
+    return int(parts[1 + 4 * run].split("<")[0])
 
 
-def test_levers_come_from_the_declaration() -> None:
-    levers = lever_params()
-    assert levers, "no parameter is declared as a lever"
-    placed = [p.name for _, group in lever_sections() for p in group]
-    assert sorted(placed) == sorted(p.name for p in levers)
-    _, rc = _render(_InLayout())
-    labels = {s.label for s in rc.find(v.Slider).widgets}
-    labels |= {s.label for s in rc.find(v.Switch).widgets}
-    labels |= {s.label for s in rc.find(v.Select).widgets}
-    assert {param_label(p) for p in levers} <= labels
-    for p in levers:
-        if p.kind in ("int", "float"):
-            s = _slider(rc, param_label(p))
-            assert (s.min, s.max) == (p.low, p.high)
-            assert s.v_model == pytest.approx(scenario_levers("baseline")[p.name])
+def _wait(predicate, timeout: float = 90.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
 
 
-def test_page_steps_and_redraws() -> None:
-    _, rc = _render(_InLayout())
-    assert "Step: 0" in _texts(rc)
-    before = _images(rc)
+def test_levers_are_named_as_in_the_script_and_ranged() -> None:
+    _, rc = _render(Presentation())
+    text = _html(rc)
+    labels = {s.label for s in rc.find(v.Switch).widgets}
+    for name in MAIN_LEVERS:
+        p = PARAMS[name]
+        if p.kind == "bool":
+            assert any(lab.startswith(lever_label(p) + ":") for lab in labels)
+        else:
+            assert lever_label(p) in text
+    for n, name in enumerate(
+        ["prior_history", "navigator", "community_stages", "data_use", "joint_problem_solving"]
+    ):
+        assert lever_label(PARAMS[name]).startswith(f"{n + 1}. ")
+    turnover = [s for s in rc.find(v.Slider).widgets if s.max == 0.9]
+    assert len(turnover) == 1, "the turnover slider stops short of replacing everyone weekly"
+
+
+def test_step_and_reset_update_monitors_and_figures() -> None:
+    _, rc = _render(Presentation())
+    before = [img.value for img in rc.find(w.Image).widgets]
     assert len(before) == 3
-    for _ in range(3):
-        _click(rc, "Step")
-    assert "Step: 3" in _texts(rc)
-    assert any(t.startswith("A: week 3 of 156") for t in _texts(rc))
-    after = _images(rc)
-    assert len(after) == 3
-    assert all(a != b for a, b in zip(before, after, strict=True)), "a view did not redraw"
+    _click(rc, "Step")
+    assert _monitor_week(rc) == 1
+    after = [img.value for img in rc.find(w.Image).widgets]
+    assert all(a != b for a, b in zip(before, after, strict=True))
+    rc.find(v.BtnToggle, class_="collabsim-weeks").widget.v_model = 2  # 13 weeks per step
+    _click(rc, "Step")
+    assert _monitor_week(rc) == 14
+    assert "nothing yet" not in _html(rc)  # the log follows the steps
+    assert "The table agreed on" in _html(rc)
+    _click(rc, "Reset")
+    assert _monitor_week(rc) == 0
 
 
-def test_scenario_moves_the_levers_and_reset_applies_them() -> None:
-    _, rc = _render(_InLayout())
+def test_bad_seed_is_flagged_in_place_and_reset_shows_a_banner() -> None:
+    _, rc = _render(Presentation())
+    seed = rc.find(v.TextField, label="Seed").widget
+    for bad in ("-1", "99999999999999", "", "abc"):
+        seed.v_model = bad
+        seed.fire_event("keyup.enter", bad)
+        field = rc.find(v.TextField, label="Seed").widget
+        assert field.error is True and "0 to" in str(field.messages), bad
+        _click(rc, "Reset")
+        alerts = [a for a in rc.find(v.Alert).widgets if a.type == "error"]
+        assert alerts and "seed" in str(alerts[0].children).lower()
+        _click(rc, "Step")  # the old run still steps: the page is alive
+    seed.v_model = "7"
+    seed.fire_event("keyup.enter", "7")
+    _click(rc, "Reset")
+    assert not [a for a in rc.find(v.Alert).widgets if a.type == "error"]
+
+
+def test_a_failing_step_is_a_banner_not_a_crash(monkeypatch) -> None:
+    _, rc = _render(Presentation())
+
+    def boom(self, weeks=1):
+        raise RuntimeError("the model broke")
+
+    monkeypatch.setattr(TrainerRun, "step", boom)
+    _click(rc, "Step")
+    alerts = [a for a in rc.find(v.Alert).widgets if a.type == "error"]
+    assert alerts and "the model broke" in str(alerts[0].children)
+    monkeypatch.undo()
+    _click(rc, "Dismiss")
+    _click(rc, "Step")
+    assert _monitor_week(rc) == 1
+
+
+def test_pending_settings_note_and_side_by_side() -> None:
+    _, rc = _render(Presentation())
+    assert "press Reset" not in _html(rc)
     rc.find(v.Select, label="Scenario").widget.v_model = "louisville"
-    want = scenario_levers("louisville")
-    assert _slider(rc, param_label(PARAMS["turnover_rate"])).v_model == want["turnover_rate"]
-    assert rc.find(v.Switch, label="Navigator").widget.v_model is True
-    assert rc.find(v.Alert).widgets, "no hint that Reset applies the new settings"
-    _click(rc, "Step")
-    assert "A: baseline" in _texts(rc)  # the run does not change before Reset
-    _click(rc, "Reset")
-    assert "Step: 0" in _texts(rc)
-    assert "A: louisville" in _texts(rc)
-    assert not rc.find(v.Alert).widgets
-
-
-def test_a_moved_slider_reaches_the_model() -> None:
-    _, rc = _render(_InLayout())
-    _slider(rc, param_label(PARAMS["loyalty"])).v_model = 0.9
+    assert "press Reset" in _html(rc)
     rc.find(v.Switch, label="Run B beside A (same seed)").widget.v_model = True
-    rc.find(v.Select, label="B differs from A in").widget.v_model = param_label(PARAMS["loyalty"])
-    assert _slider(rc, "B: " + param_label(PARAMS["loyalty"])).v_model == pytest.approx(0.25)
     _click(rc, "Reset")
-    texts = _texts(rc)
-    assert "A: baseline, loyalty = 0.9" in texts
-    assert "B: loyalty = 0.25" in texts
-    assert len(_images(rc)) == 4  # two networks, outcomes, triangle
+    assert "press Reset" not in _html(rc)
+    assert "A: louisville, turnover rate = 0.25" in _html(rc)
+    assert "B: turnover rate = 0.75" in _html(rc)
+    assert len(rc.find(w.Image).widgets) == 3  # network A, network B, outcomes
     _click(rc, "Step")
-    texts = _texts(rc)
-    assert any(t.startswith("A: week 1 of") for t in texts)
-    assert any(t.startswith("B: week 1 of") for t in texts)
+    assert _monitor_week(rc, 0) == _monitor_week(rc, 1) == 1
+
+
+def test_typical_button_runs_seeds_in_the_background() -> None:
+    _, rc = _render(Presentation())
+    _click(rc, "How typical is this?")
+    _wait(lambda: "beats" in _html(rc))
+    assert "of 30 runs" in _html(rc)
 
 
 def test_each_session_builds_its_own_run() -> None:
     with _session() as one, _session() as two:
         with one:
-            _, rc1 = _render(_InLayout())
+            _, rc1 = _render(Presentation())
         with two:
-            _, rc2 = _render(_InLayout())
+            _, rc2 = _render(Presentation())
         with one:
             _click(rc1, "Step")
-            assert "Step: 1" in _texts(rc1)
+            assert _monitor_week(rc1) == 1
         with two:
-            assert "Step: 0" in _texts(rc2)
+            assert _monitor_week(rc2) == 0
 
 
 @pytest.mark.parametrize("name", ["navigator", "governance", "community_stages", "loyalty"])
-def test_param_input_fits_the_kind(name: str) -> None:
+def test_lever_input_fits_the_kind_and_shows_its_value(name: str) -> None:
     p = PARAMS[name]
     got = []
-    _, rc = _render(ParamInput(p, p.default, got.append))
+    _, rc = _render(LeverInput(p, p.default, got.append))
     widget_type = {"bool": v.Switch, "choice": v.Select, "int": v.Slider, "float": v.Slider}
     widget = rc.find(widget_type[p.kind]).widget
-    assert widget.label == param_label(p)
     new = {"bool": True, "choice": "nao", "int": 3, "float": 0.8}[p.kind]
     widget.v_model = new
     assert got and got[-1] == new
+    if p.kind in ("int", "float"):
+        assert lever_label(p) in _html(rc)
+
+
+def test_layout_fits_the_window() -> None:
+    for width, height in ((1280, 720), (1920, 1080), (1024, 768)):
+        c = layout(width, height)
+        assert 300 + 36 + 3 * c.fig_width + 24 <= width
+        assert c.fig_height + c.log_height < height
+    assert layout(1920, 1080).fig_width > 1.5 * layout(1280, 720).fig_width
+    assert layout(1280, 720).scale == 1.0 and layout(1920, 1080).scale == 1.5
 
 
 @pytest.fixture(scope="module")
 def stepped() -> TrainerRun:
     run = TrainerRun(scenario="louisville", seed=7, compare=True, compare_key="navigator")
-    for _ in range(40):
-        run.step()
+    run.step(40)
     return run
 
 
-@pytest.mark.parametrize("component", [NetworkView, OutcomePlots, TriangleView])
-def test_figure_components_render_a_png(component, stepped: TrainerRun) -> None:
-    _, rc = _render(component(stepped))
-    (img,) = rc.find(w.Image).widgets
-    assert img.format == "png"
-    assert img.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(img.value) > 5_000
+def test_figures_render_at_the_cell_size(stepped: TrainerRun) -> None:
+    from PIL import Image
+
+    views = stepped.views()
+    for png in (
+        render_network(views[0], stepped.layouts[0], 306, 380),
+        render_outcomes(views, 306, 380),
+        render_triangle(views, 306, 380),
+        render_typical(typical_runs(stepped, 5), views, 306, 380),
+    ):
+        with Image.open(__import__("io").BytesIO(png)) as im:
+            assert im.size == (306, 380)
 
 
-def test_network_views_of_a_and_b_differ(stepped: TrainerRun) -> None:
-    _, rc_a = _render(NetworkView(stepped, 0))
-    _, rc_b = _render(NetworkView(stepped, 1))
-    assert rc_a.find(w.Image).widget.value != rc_b.find(w.Image).widget.value
-    assert stepped.labels[1] in _texts(rc_b)
+def test_monitor_and_log_html(stepped: TrainerRun) -> None:
+    view = stepped.views()[0]
+    text = monitor_html(view, "A: <b>", "#000")
+    assert "&lt;b&gt;" in text and f">{view.week}<" in text
+    last = view.series.iloc[-1]
+    assert f"{int(last['learning'])} : {int(last['blame'])}" in text
+    log = log_html(stepped.entries(0), "#000", 5)
+    assert log.count("<tr>") == min(5, len(stepped.entries(0)))
+    assert "organization " not in log
 
 
-def test_event_log_lists_the_latest_events(stepped: TrainerRun) -> None:
-    _, rc = _render(EventLog(stepped))
-    (html_a, html_b) = [h.unsafe_innerHTML for h in rc.find(v.VuetifyTemplate).widgets]
-    for model, html in ((stepped.a, html_a), (stepped.b, html_b)):
-        events = model.events()
-        assert len(events) > 0
-        _week, kind, text = events.iloc[-1]
-        assert text.replace("'", "&#x27;") in html
-        assert f"collabsim-event-{kind}" in html
-
-
-def test_run_status_names_week_and_counts(stepped: TrainerRun) -> None:
-    _, rc = _render(RunStatus(stepped))
-    texts = _texts(rc)
-    assert len(texts) == 2
-    wins = int(stepped.a.timeseries()["wins"].iloc[-1])
-    assert texts[0].startswith(f"A: week {stepped.a.week} of")
-    assert f"{wins} wins" in texts[0]
-
-
-def test_controls_and_side_by_side_render_alone() -> None:
-    settings = solara.reactive(initial_settings("hartford", 3))
-    run = TrainerRun(scenario="hartford", seed=3)
-    _, rc = _render(Controls(settings, run))
-    assert rc.find(v.Select, label="Scenario").widget.v_model == "hartford"
-    assert rc.find(v.TextField, label="Seed").widget.v_model in (3, "3")
-    _, rc = _render(SideBySide(settings))
-    assert not rc.find(v.Select, label="B differs from A in").widgets
-    rc.find(v.Switch).widget.v_model = True
-    assert settings.value["compare"] is True
-    assert rc.find(v.Select, label="B differs from A in").widgets
+def test_initial_settings_follow_the_scenario() -> None:
+    s = initial_settings("hartford", 3)
+    assert s["seed"] == 3 and s["scenario"] == "hartford"
+    assert {k: s[k] for k in scenario_levers("hartford")} == scenario_levers("hartford")
+    assert {p.name for p in lever_params()} <= set(s)

@@ -124,3 +124,94 @@ def test_labels_read_well() -> None:
     assert param_label(PARAMS["turnover_rate"]) == "Turnover rate (per year)"
     assert param_label(PARAMS["navigator"]) == "Navigator"
     assert param_label(PARAMS["community_stages"]) == "Community stages"
+
+
+def test_seed_is_checked() -> None:
+    from collabsim.app.runs import MAX_SEED
+
+    for bad in (-1, MAX_SEED + 1, 1.5, "3", True):
+        with pytest.raises(ParamError, match="seed"):
+            TrainerRun(seed=bad)
+    assert TrainerRun(seed=MAX_SEED, weeks=2).seed == MAX_SEED
+
+
+def test_check_settings_names_each_problem() -> None:
+    from collabsim.app.runs import check_settings
+
+    good = {"scenario": "baseline", "seed": 5, **scenario_levers("baseline")}
+    assert check_settings(good) == {}
+    assert check_settings({**good, "seed": "12"}) == {}
+    bad = {
+        **good,
+        "scenario": "../../etc/passwd",
+        "seed": "",
+        "turnover_rate": 1.0,
+        "navigator": "maybe",
+        "compare": True,
+        "compare_key": "loyalty",
+        "compare_value": 2.0,
+    }
+    problems = check_settings(bad)
+    assert set(problems) == {"scenario", "seed", "turnover_rate", "navigator", "compare_value"}
+    assert "0.9" in problems["turnover_rate"] and "loyalty" in problems["compare_value"]
+
+
+@pytest.mark.parametrize("name", [p.name for p in lever_params() if p.kind in ("int", "float")])
+def test_every_slider_end_gives_a_meaningful_run(name: str) -> None:
+    from collabsim.app.runs import app_range
+
+    for value in app_range(PARAMS[name]):
+        run = TrainerRun(seed=3, weeks=26, **{name: value})
+        run.step(26)
+        ts = run.a.timeseries()
+        assert len(ts) == 27 or run.a.state.perished
+        # nobody is replaced every week: most of the founders are still there after a month
+        assert ts["founders_share"].iloc[min(4, len(ts) - 1)] > 0.5
+
+
+def test_narrated_steps_match_plain_steps() -> None:
+    run = TrainerRun(seed=9, compare=True)
+    run.step(60)
+    plain = CollaborationModel(rng=9, **load_scenario("baseline").params)
+    for _ in range(60):
+        plain.step()
+    assert run.a.timeseries().equals(plain.timeseries())
+    assert len(run.narrators[0].entries) == len(run.a.events())
+    assert sum(e.count for e in run.entries(0) if e.kind == "turnover") >= 1
+
+
+def test_typical_runs_are_reproducible_and_cancellable() -> None:
+    from collabsim.app.runs import typical_runs
+
+    run = TrainerRun(seed=4, compare=True, weeks=30)
+    one, two = typical_runs(run, 6), typical_runs(run, 6)
+    assert one is not None and two is not None
+    assert one.seeds == two.seeds and all(
+        (a == b).all() for a, b in zip(one.impact, two.impact, strict=True)
+    )
+    assert one.impact[0].shape == (6, 31)
+    lo, mid, hi = one.band(0, 30)
+    assert lo <= mid <= hi
+    assert 0.0 <= one.rank(0, 30, mid) <= 1.0
+    assert one.b_beats_a()[1] == 6
+    assert typical_runs(run, 6, cancelled=lambda: True) is None
+    with pytest.raises(ValueError, match="seeds"):
+        typical_runs(run, 0)
+
+
+def test_closed_runs_refuse_to_step() -> None:
+    run = TrainerRun(weeks=3)
+    run.close()
+    run.close()
+    with pytest.raises(RuntimeError, match="Reset"):
+        run.step()
+
+
+def test_show_value_and_steps() -> None:
+    from collabsim.app.runs import show_value, slider_step
+
+    assert show_value(PARAMS["turnover_rate"], 0.15) == "15% a year"
+    assert show_value(PARAMS["community_stages"], 2) == "2 of 4"
+    assert show_value(PARAMS["navigator"], True) == "on"
+    assert slider_step(PARAMS["turnover_rate"]) == 0.01
+    assert slider_step(PARAMS["prior_history"]) == 0.05

@@ -9,6 +9,9 @@ same pictures, so they live here, free of any web framework. Drawing works in tw
 2. ``draw_*`` functions draw a view (or several, for a side-by-side comparison) on a
    matplotlib ``Axes`` and return it; callers make the figure and save or show it.
 
+Text sizes come from a :class:`TextSizes` (:data:`SMALL` for the GIF, :data:`SCREEN` for the
+app on a projector, :data:`SLIDE` for 1920 x 1080 slides).
+
 The people layout (:func:`people_layout`) is computed once per model from its founding network
 with a seed derived from the run's seed, so it is deterministic and never draws from the
 model's generator (drawing a picture must not change a run). Only the ``max_edges`` ties that
@@ -37,10 +40,14 @@ __all__ = [
     "EVENT_STYLE",
     "MAX_EDGES",
     "RUN_COLORS",
+    "SCREEN",
     "SECTOR_COLORS",
     "SECTOR_LABELS",
+    "SLIDE",
+    "SMALL",
     "TRIANGLE_LABELS",
     "RunView",
+    "TextSizes",
     "draw_network",
     "draw_series",
     "draw_triangle",
@@ -78,6 +85,39 @@ EVENT_STYLE: dict[str, tuple[str, str]] = {
     "perished": ("dissolved", "#111827"),
 }
 _NAVIGATOR_COLOR = "#f5b700"
+
+
+@dataclass(frozen=True)
+class TextSizes:
+    """Font sizes (points) of the pictures' texts.
+
+    Attributes:
+        title: Axes titles.
+        label: Axis labels and the triangle's corner names.
+        tick: Tick labels.
+        legend: Legend entries.
+        note: Small annotations (the navigator's name).
+        banner: The "dissolved" stamp across a network.
+    """
+
+    title: float = 9
+    label: float = 8
+    tick: float = 7
+    legend: float = 7
+    note: float = 8
+    banner: float = 26
+
+    def scaled(self, k: float) -> TextSizes:
+        """Every size times ``k``."""
+        return TextSizes(*(k * getattr(self, f) for f in self.__dataclass_fields__))
+
+
+#: Sizes for small figures (the GIF export at 720 px wide).
+SMALL = TextSizes()
+#: Sizes for the app on a projector: at 96 dpi, 11 points are 14.7 pixels.
+SCREEN = TextSizes(title=12, label=11, tick=11, legend=11, note=11, banner=30)
+#: Sizes for 1920 x 1080 slides (at 100 dpi: 24 points are 33 pixels).
+SLIDE = TextSizes(title=26, label=22, tick=20, legend=20, note=20, banner=60)
 
 
 def trust_colormap() -> Colormap:
@@ -215,6 +255,7 @@ def draw_network(
     *,
     legend: bool = True,
     title: str | None = None,
+    text: TextSizes = SMALL,
 ) -> Axes:
     """Draw the people network of ``view`` at positions ``pos``.
 
@@ -263,7 +304,7 @@ def draw_network(
             star,
             xytext=(12, -4),
             textcoords="offset points",
-            fontsize=8,
+            fontsize=text.note,
             color="#7a5a00",
         )
     colors = np.array(SECTOR_COLORS)[view.sector]
@@ -304,7 +345,7 @@ def draw_network(
             transform=ax.transAxes,
             ha="center",
             va="center",
-            fontsize=26,
+            fontsize=text.banner,
             color="#b91c1c",
             alpha=0.55,
             rotation=20,
@@ -315,7 +356,7 @@ def draw_network(
         if title is not None
         else f"week {view.week}: {view.n_people} people, "
         f"{view.n_edges} ties, {_count(int(view.newcomer.sum()), 'newcomer')}",
-        fontsize=9,
+        fontsize=text.title,
     )
     if legend:
         handles = [
@@ -342,7 +383,7 @@ def draw_network(
             loc="upper center",
             bbox_to_anchor=(0.5, -0.01),
             ncol=3,
-            fontsize=7,
+            fontsize=text.legend,
             frameon=False,
             handletextpad=0.3,
             columnspacing=0.9,
@@ -362,6 +403,7 @@ def draw_series(
     labels: Sequence[str] | None = None,
     ylabel: str = "",
     ylim: tuple[float, float] | None = None,
+    text: TextSizes = SMALL,
 ) -> Axes:
     """Plot one outcome series of each run so far (one line per run) on a fixed week axis."""
     top = 0.0
@@ -385,14 +427,18 @@ def draw_series(
         ax.set_ylim(0, max(top, target, 1e-9) * 1.15)
         if target:
             ax.axhline(target, color="#9ca3af", lw=1, ls=":")
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_ylabel(ylabel, fontsize=text.label)
+    ax.tick_params(labelsize=text.tick)
     ax.grid(alpha=0.3)
     return ax
 
 
 def draw_triangle(
-    views: Sequence[RunView], ax: Axes, *, labels: Sequence[str] | None = None
+    views: Sequence[RunView],
+    ax: Axes,
+    *,
+    labels: Sequence[str] | None = None,
+    text: TextSizes = SMALL,
 ) -> Axes:
     """Draw the strategic triangle of each run now (filled) and at founding (dotted).
 
@@ -407,7 +453,8 @@ def draw_triangle(
         ax.plot(frac * ring[:, 0], frac * ring[:, 1], color="#e5e7eb", lw=0.8)
     for (x, y), (_, name) in zip(corners, TRIANGLE_LABELS, strict=True):
         ax.plot([0, x], [0, y], color="#e5e7eb", lw=0.8)
-        ax.text(1.12 * x, 1.12 * y, name, ha="center", va="center", fontsize=8)
+        name = name.replace(" & ", "\n& ").replace("Operational ", "Operational\n")
+        ax.text(1.12 * x, 1.12 * y, name, ha="center", va="center", fontsize=text.label)
     for i, view in enumerate(views):
         color = RUN_COLORS[i % len(RUN_COLORS)]
         first = view.series.iloc[0]

@@ -25,13 +25,17 @@ from typing import Any
 
 __all__ = [
     "CHROMIUM_ARGS",
+    "SMALL_TEXT_JS",
     "choose",
     "chromium_path",
+    "figure_scales",
     "is_local",
     "launch",
     "reset",
     "save_png",
+    "scrolls",
     "serve",
+    "small_text",
     "step",
     "step_count",
     "switch",
@@ -51,7 +55,6 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
 )
 _READY = re.compile(r"ready at (http://\S+)")
-_STEP = re.compile(r"Step: (\d+)")
 
 
 def chromium_path() -> str | None:
@@ -72,14 +75,26 @@ def is_local(url: str) -> bool:
 
 @contextlib.contextmanager
 def serve(
-    scenario: str | None = None, seed: int | None = None, timeout: float = 90.0
+    scenario: str | None = None,
+    seed: int | None = None,
+    timeout: float = 90.0,
+    extra: tuple[str, ...] = (),
+    pid: list[int] | None = None,
 ) -> Iterator[tuple[str, float]]:
     """Run ``collabsim app --port 0`` and yield ``(url, seconds to ready)``; stop it after.
+
+    Args:
+        scenario: Scenario the page opens with.
+        seed: Seed the page opens with.
+        timeout: Seconds to wait for the address.
+        extra: More arguments of ``collabsim app`` (e.g. ``("--workshop", "--join-code",
+            "123456")``).
+        pid: If given, the server's process id is appended to it (to measure its memory).
 
     Raises:
         RuntimeError: the app did not print its address within ``timeout`` seconds.
     """
-    cmd = [sys.executable, "-m", "collabsim.cli", "app", "--port", "0"]
+    cmd = [sys.executable, "-m", "collabsim.cli", "app", "--port", "0", *extra]
     if scenario is not None:
         cmd += ["--scenario", scenario]
     if seed is not None:
@@ -90,6 +105,8 @@ def serve(
     )
     lines: list[str] = []
     found: list[str] = []
+    if pid is not None:
+        pid.append(proc.pid)
     ready = threading.Event()
 
     def read() -> None:
@@ -130,13 +147,23 @@ def launch(playwright: Any, executable: str | None = None) -> Any:
 
 
 def wait_rendered(page: Any, images: int, timeout_ms: float = 30_000) -> None:
-    """Wait until the page shows the Step button and ``images`` loaded plot images, at rest."""
+    """Wait until the page shows the Step button and ``images`` loaded plot images, at rest.
+
+    At rest also means: the figures were drawn for this window's size (the page reports the
+    size it laid out for in a hidden ``.collabsim-size`` element), and every figure has the
+    natural size of its cell.
+    """
     page.wait_for_selector("#loader-container", state="detached", timeout=timeout_ms)
     page.get_by_role("button", name="Step").wait_for(timeout=timeout_ms)
     page.wait_for_function(
         """n => {
             const im = [...document.querySelectorAll('img.widget-image')];
-            return im.length === n && im.every(i => i.complete && i.naturalWidth > 0)
+            const size = document.querySelector('.collabsim-size');
+            const [win, fig] = size ? size.textContent.split(' ') : ['', '0'];
+            const sized = !size || (win ===
+                `${Math.max(window.innerWidth, 1024)}x${Math.max(window.innerHeight, 600)}`
+                && im.every(i => i.naturalWidth === Number(fig)));
+            return sized && im.length === n && im.every(i => i.complete && i.naturalWidth > 0)
                 && !document.querySelector('[class*="solara-transition-"]');
         }""",
         arg=images,
@@ -144,13 +171,10 @@ def wait_rendered(page: Any, images: int, timeout_ms: float = 30_000) -> None:
     )
 
 
-def step_count(page: Any) -> int:
-    """The step counter Mesa shows ("Step: N")."""
-    text = page.get_by_text(_STEP).first.inner_text()
-    m = _STEP.search(text)
-    if m is None:  # pragma: no cover - the locator matched on the same pattern
-        raise ValueError(f"no step counter in {text!r}")
-    return int(m.group(1))
+def step_count(page: Any, run: int = 0) -> int:
+    """The week on run ``run``'s monitor (0 is A, 1 is B)."""
+    text = page.locator(".collabsim-monitors").nth(run).locator(".collabsim-monitor-value").first
+    return int(text.inner_text())
 
 
 def choose(page: Any, label: str, option: str) -> None:
@@ -164,14 +188,69 @@ def choose(page: Any, label: str, option: str) -> None:
 def switch(page: Any, label: str, on: bool = True) -> None:
     """Turn the switch labelled ``label`` on (or off)."""
     box = page.locator(".v-input", has_text=label).locator("input")
-    if box.is_checked() != on:
+    for _ in range(3):
+        if box.is_checked() == on:
+            return
         box.click(force=True)
+        page.wait_for_timeout(1500)  # let the server's answer come back (it may reset it)
+    if box.is_checked() != on:
+        raise RuntimeError(f"the switch {label!r} did not turn {'on' if on else 'off'}")
+
+
+#: Text elements whose computed font size is under ``min_px`` (visible ones only), as
+#: ``[tag, class, px, text]``; CSS transforms of an element and its parents are applied.
+SMALL_TEXT_JS = """min_px => {
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own.length) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.opacity === '0') continue;
+    let px = parseFloat(st.fontSize);
+    for (let e = el; e; e = e.parentElement) {
+      const t = getComputedStyle(e).transform;
+      if (t && t !== 'none') {
+        const m = t.match(/matrix\\(([^,]+)/);
+        if (m) px *= parseFloat(m[1]);
+      }
+    }
+    if (px < min_px - 0.01) out.push([el.tagName, String(el.className), px,
+      own.map(n => n.textContent.trim()).join(' ').slice(0, 40)]);
+  }
+  return out;
+}"""
+
+
+def small_text(page: Any, min_px: float = 14.0) -> list[list]:
+    """Visible texts of the page smaller than ``min_px`` pixels (see :data:`SMALL_TEXT_JS`)."""
+    return page.evaluate(SMALL_TEXT_JS, min_px)
+
+
+def figure_scales(page: Any) -> list[float]:
+    """Displayed width over natural width of every figure (1: drawn at its shown size)."""
+    return page.eval_on_selector_all(
+        "img.widget-image", "ims => ims.map(i => i.getBoundingClientRect().width / i.naturalWidth)"
+    )
+
+
+def scrolls(page: Any) -> bool:
+    """True when the page itself scrolls (its content is larger than the window)."""
+    return page.evaluate(
+        """() => document.documentElement.scrollHeight > innerHeight + 1
+            || document.documentElement.scrollWidth > innerWidth + 1"""
+    )
 
 
 def reset(page: Any, images: int) -> None:
-    """Press Reset and wait for the new run: counter back at 0 and ``images`` plots drawn."""
+    """Press Reset and wait for the new run: week 0, nothing pending, ``images`` plots drawn."""
     page.get_by_role("button", name="Reset").click()
-    page.get_by_text("Step: 0", exact=True).wait_for()
+    page.get_by_text("press Reset to apply").wait_for(state="detached")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.collabsim-monitors')].every(
+            m => m.querySelector('.collabsim-monitor-value').textContent === '0')"""
+    )
     wait_rendered(page, images=images)
 
 
@@ -187,9 +266,9 @@ def step(page: Any, times: int = 1) -> int:
         page.get_by_role("button", name="Step").click()
         page.wait_for_function(
             """([n, old]) => {
-                const m = document.body.innerText.match(/Step: (\\d+)/);
+                const w = document.querySelector('.collabsim-monitors .collabsim-monitor-value');
                 const ims = [...document.querySelectorAll('img.widget-image')];
-                return m && Number(m[1]) > n && ims.length === old.length
+                return w && Number(w.textContent) > n && ims.length === old.length
                     && ims.every(i => !old.includes(i.src) && i.complete && i.naturalWidth > 0);
             }""",
             arg=[before, sources],

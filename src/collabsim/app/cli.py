@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import ipaddress
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,6 +36,7 @@ __all__ = [
     "app_env",
     "cmd_animate",
     "cmd_app",
+    "cmd_snapshot",
     "free_port",
 ]
 
@@ -42,6 +45,9 @@ OFFLINE_ENV: dict[str, str] = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
     "SOLARA_ASSETS_PROXY": "true",
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/npm/",
+    # no "This website runs on Solara" banner over the content, no branded loader
+    "SOLARA_THEME_SHOW_BANNER": "false",
+    "SOLARA_THEME_LOADER": "plain",
 }
 #: Environment that keeps a trainer's terminal free of developer warnings (Mesa 3.3.1's own
 #: components trip Solara's hook checker; Solara warns about cookies on plain http).
@@ -53,6 +59,8 @@ QUIET_ENV: dict[str, str] = {
 DEFAULT_PORT = 8765
 #: The Solara app module served.
 APP_MODULE = "collabsim.app.app"
+#: How long a workshop session whose page vanished without closing is kept (Solara's syntax).
+WORKSHOP_CULL = "10m"
 
 
 def add_parser(sub: Any) -> None:
@@ -80,6 +88,17 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--seed", type=seed_int, default=None, help="seed the page opens with")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument(
+        "--workshop",
+        action="store_true",
+        help="workshop mode: every participant's browser gets its own collaboration; the "
+        "facilitator's page (/facilitator) needs the join code printed at start",
+    )
+    p.add_argument(
+        "--join-code",
+        default=None,
+        help="the facilitator's join code (default: a random one, printed at start)",
+    )
     p.add_argument(
         "--timeout",
         type=positive_int,
@@ -111,6 +130,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--fps", type=_fps, default=6.0, help="frames per second (default 6)")
     p.add_argument(
+        "--small",
+        action="store_true",
+        help="small frames (720 x 375) instead of slide size (1920 x 1080, large text)",
+    )
+    p.add_argument(
         "--max-edges",
         type=positive_int,
         default=None,
@@ -125,6 +149,36 @@ def add_parser(sub: Any) -> None:
         help="override a parameter (repeatable), e.g. --set turnover_rate=0.3",
     )
     p.set_defaults(func=cmd_animate)
+
+    p = sub.add_parser(
+        "snapshot",
+        help="write one week of a run as a slide (1920 x 1080, PNG and SVG)",
+        description="Run one collaboration of a scenario to a week and write its network "
+        "beside its curves as a slide: FILE.png and FILE.svg at 1920 x 1080 with large text.",
+    )
+    p.add_argument("scenario", metavar="CONFIG_OR_SCENARIO")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="where to write: FILE.png and FILE.svg (a .png or .svg suffix is replaced)",
+    )
+    p.add_argument("--seed", type=seed_int, default=2025, help="the run's seed (default 2025)")
+    p.add_argument(
+        "--week", type=_week, default=None, help="the week shown (default: the run's last)"
+    )
+    p.add_argument("--small", action="store_true", help="720 x 375 instead of slide size")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (repeatable), e.g. --set navigator=true",
+    )
+    p.set_defaults(func=cmd_snapshot)
 
 
 def _ranged(kind: type, low: float, high: float, what: str) -> Callable[[str], Any]:
@@ -146,6 +200,7 @@ def _ranged(kind: type, low: float, high: float, what: str) -> Callable[[str], A
 
 _port = _ranged(int, 0, 65535, "a port")
 _fps = _ranged(float, 0.1, 50, "a number")
+_week = _ranged(int, 0, 2080, "a week")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -167,14 +222,44 @@ def _check_port(host: str, port: int) -> None:
             ) from None
 
 
-def app_env(scenario: str | None = None, seed: int | None = None) -> dict[str, str]:
-    """The server's environment: :data:`QUIET_ENV` (unless set), this one, :data:`OFFLINE_ENV`."""
+def app_env(
+    scenario: str | None = None,
+    seed: int | None = None,
+    *,
+    workshop: bool = False,
+    join_code: str | None = None,
+) -> dict[str, str]:
+    """The server's environment: :data:`QUIET_ENV` (unless set), this one, :data:`OFFLINE_ENV`.
+
+    In workshop mode the join code is passed to the server, and a session whose page has gone
+    without closing (a laptop lid shut) is let go after :data:`WORKSHOP_CULL` instead of
+    Solara's 24 hours, so the server's memory stays bounded.
+    """
     env = {**QUIET_ENV, **os.environ, **OFFLINE_ENV}
+    env.pop("COLLABSIM_APP_WORKSHOP", None)
+    env.pop("COLLABSIM_JOIN_CODE", None)
     if scenario is not None:
         env["COLLABSIM_APP_SCENARIO"] = scenario
     if seed is not None:
         env["COLLABSIM_APP_SEED"] = str(seed)
+    if workshop:
+        env["COLLABSIM_APP_WORKSHOP"] = "1"
+        env["COLLABSIM_JOIN_CODE"] = join_code or new_join_code()
+        env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", WORKSHOP_CULL)
     return env
+
+
+def new_join_code() -> str:
+    """A random join code of six digits (``secrets``, not the model's generator)."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only listens on this machine."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _missing_app_extra() -> str | None:
@@ -198,9 +283,17 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise UsageError(f"the app needs {missing!r} from the 'app' extra: pip install -e '.[app]'")
     if args.scenario is not None:
         load_scenario(args.scenario)  # a bad scenario fails here, in one line
+    if not is_loopback(args.host):
+        print(
+            f"collabsim app: warning: listening on {args.host}, beyond this machine: anyone "
+            "on this network can open the app. Use it on a trusted network only.",
+            file=sys.stderr,
+            flush=True,
+        )
     port = args.port or free_port(args.host)
     _check_port(args.host, port)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
+    env = app_env(args.scenario, args.seed, workshop=args.workshop, join_code=args.join_code)
     cmd = [
         sys.executable,
         "-m",
@@ -218,7 +311,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         "warning",
     ]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=app_env(args.scenario, args.seed))
+    proc = subprocess.Popen(cmd, env=env)
     signal.signal(signal.SIGTERM, _interrupt)  # stop the server too when asked to stop
     try:
         if not _wait_ready(url, proc, args.timeout):
@@ -229,6 +322,15 @@ def cmd_app(args: argparse.Namespace) -> int:
                 raise UsageError(f"the app did not answer at {url} within {args.timeout} s")
             print(f"collabsim app: error: the server stopped with status {code}", file=sys.stderr)
             return 2
+        if args.workshop:
+            where = url
+            if not is_loopback(args.host) and args.host in ("0.0.0.0", "::", ""):
+                where = f"http://<this computer's address>:{port}/ (hostname -I prints it)"
+            print(
+                f"collabsim app: workshop: participants open {where}; the facilitator opens "
+                f"{url}facilitator with join code {env['COLLABSIM_JOIN_CODE']}",
+                flush=True,
+            )
         print(
             f"collabsim app: ready at {url} (started in {time.perf_counter() - t0:.1f} s; "
             "offline; Ctrl+C stops it)",
@@ -291,11 +393,37 @@ def cmd_animate(args: argparse.Namespace) -> int:
         fps=args.fps,
         title=sc.name,
         max_edges=args.max_edges or MAX_EDGES,
+        size="small" if args.small else "slide",
     )
-    w, h = frame_size()
+    w, h = frame_size("small" if args.small else "slide")
     size = out.stat().st_size
     print(
         f"wrote {out}: {n} frames of {w}x{h} px, {size / 1e6:.2f} MB, seed {args.seed} "
         f"({time.perf_counter() - t0:.1f} s)"
     )
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """``collabsim snapshot``: write one week of a run as a slide (PNG and SVG)."""
+    from collabsim.animate import frame_size, snapshot_files
+    from collabsim.cli_options import UsageError
+    from collabsim.config import apply_overrides, load_scenario
+    from collabsim.results import check_writable
+
+    out: Path = args.output
+    if out.is_dir():
+        raise UsageError(f"output {str(out)!r} is a directory: give a file name")
+    stem = out.with_suffix("") if out.suffix.lower() in (".png", ".svg") else out
+    sc = apply_overrides(load_scenario(args.scenario), args.overrides)
+    weeks = int(sc.resolved()["weeks"])
+    if args.week is not None and args.week > weeks:
+        raise UsageError(f"--week {args.week} is not valid: expected a week in [0, {weeks}]")
+    check_writable(stem.parent if str(stem.parent) else Path("."))
+    size = "small" if args.small else "slide"
+    paths = snapshot_files(
+        sc.params, stem, seed=args.seed, week=args.week, title=sc.name, size=size
+    )
+    w, h = frame_size(size)
+    print(f"wrote {', '.join(str(p) for p in paths)}: {w}x{h} px, seed {args.seed}")
     return 0
