@@ -4,8 +4,8 @@
 :func:`launch` starts the system chromium (never a downloaded browser) through Playwright with
 the flags that keep it from reaching the network by itself; :func:`wait_rendered` waits until
 the page has really drawn (loader gone, Step button shown, every plot image loaded, no
-transition under way). Flags and readiness conditions are the ones verified in
-``shared/design/STACK.md``.
+transition under way). Flags and readiness conditions were verified on this project's machine
+(Debian chromium, headless, offline).
 """
 
 from __future__ import annotations

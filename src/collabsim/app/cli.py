@@ -40,7 +40,7 @@ __all__ = [
     "free_port",
 ]
 
-#: Environment that keeps the Solara server offline (see ``shared/design/STACK.md``).
+#: Environment that keeps the Solara server offline (no telemetry, bundled assets).
 OFFLINE_ENV: dict[str, str] = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
     "SOLARA_ASSETS_PROXY": "true",
