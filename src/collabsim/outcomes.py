@@ -278,7 +278,7 @@ class Recorder:
     row; :attr:`data` maps each series to its column (a view).
     """
 
-    def __init__(self, weeks: int, n_people: int = 0) -> None:
+    def __init__(self, weeks: int, n_people: int) -> None:
         self.rows = weeks + 1
         self._edge_rows = np.empty((2, 64))
         self._people_rows = np.empty((3, n_people))
