@@ -65,3 +65,25 @@ def value_strategy(p: Param, capped: bool = True) -> st.SearchStrategy:
     if p.kind == "int":
         return st.integers(int(p.low), int(high))
     return st.floats(p.low, high, allow_nan=False, allow_infinity=False)
+
+
+_EXIT: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Remember the suite's exit status (see :func:`pytest_unconfigure`)."""
+    _EXIT.append(int(exitstatus))
+
+
+def pytest_unconfigure(config) -> None:
+    """End the process once pytest is done, even if a thread of solara's in-process kernels lingers.
+
+    Rendering the app in process (tests of workshop pages) leaves solara's kernel event-loop
+    threads alive; they are not daemon threads, so the interpreter would wait for them forever.
+    """
+    if _EXIT and os.environ.get("PYTEST_XDIST_WORKER") is None:
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT[0])

@@ -18,7 +18,14 @@ from collabsim.app.runs import (
 )
 from collabsim.params import get
 
-__all__ = ["ENV_SCENARIO", "ENV_SEED", "initial_settings", "session_connected", "session_probe"]
+__all__ = [
+    "ENV_SCENARIO",
+    "ENV_SEED",
+    "in_server_session",
+    "initial_settings",
+    "session_connected",
+    "session_probe",
+]
 
 #: Environment variables through which ``collabsim app`` chooses the opening scenario and seed.
 ENV_SCENARIO = "COLLABSIM_APP_SCENARIO"
@@ -67,3 +74,14 @@ def session_probe() -> Callable[[], bool]:
 def session_connected() -> bool:
     """True while a browser page of the current session is connected (True outside a server)."""
     return session_probe()()
+
+
+def in_server_session() -> bool:
+    """True when called inside a served browser session (False in tests and scripts)."""
+    try:
+        from solara.server import kernel_context
+
+        kernel_context.get_current_context()
+    except Exception:
+        return False
+    return True

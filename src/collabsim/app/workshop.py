@@ -422,15 +422,16 @@ def _room_html(tables: list[Table]) -> str:
 @solara.component
 def Facilitator() -> None:
     """Every table side by side and the room chart, behind the join code."""
-    from collabsim.app.session import session_connected
+    from collabsim.app.session import in_server_session, session_connected
 
+    served = solara.use_memo(in_server_session, [])  # no page to refresh outside a server
     typed = solara.use_reactive("")
     tries = solara.use_reactive(0)
     allowed = solara.use_reactive(False)
     tick = solara.use_reactive(0)
 
     def refresh_loop() -> None:
-        while allowed.value and session_connected():
+        while served and allowed.value and session_connected():
             time.sleep(REFRESH_SECONDS)
             tick.value += 1
 
