@@ -18,7 +18,7 @@ TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,app,dask,cluster,research]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,app,dask,cluster,research,calibration]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -55,6 +55,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "collabsim.app.cli",
     "collabsim.sweep.cli",
     "collabsim.replication.cli",
+    "collabsim.calibration.cli",
     "collabsim.discovery",
 )
 
@@ -121,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--concept", default=None, help="only this concept group")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    p.add_argument(
+        "--posterior",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a calibration result folder or its posterior.toml: show each calibrated "
+        "weight's posterior interval (default: configs/posterior.toml when committed)",
+    )
     p.set_defaults(func=cmd_params)
 
     p = sub.add_parser(
@@ -379,16 +388,35 @@ def cmd_params(args) -> int:
             )
         items = [p for p in items if p.concept == args.concept]
     rows = table_rows(items)
+    intervals = _posterior_intervals(getattr(args, "posterior", None))
     if args.markdown:
         print(markdown_table(items))
         return 0
     cols = ["name", "concept", "status", "default", "range", "unit", "description"]
     df = pd.DataFrame(rows)[cols]
+    if intervals:
+        level = next(iter(intervals.values()))["level"]
+        column = f"posterior {100 * level:g}%"
+        df.insert(
+            4,
+            column,
+            [
+                f"[{intervals[n]['low']:.4g}, {intervals[n]['high']:.4g}]" if n in intervals else ""
+                for n in df["name"]
+            ],
+        )
     with pd.option_context(
         "display.max_colwidth", 70, "display.width", 250, "display.max_rows", None
     ):
         print(df.to_string(index=False))
     return 0
+
+
+def _posterior_intervals(path: Path | None) -> dict[str, dict[str, Any]]:
+    """Calibrated weights' posterior intervals: of ``path``, else the committed ones, else {}."""
+    from collabsim.calibration.posterior import committed_intervals
+
+    return committed_intervals(path)
 
 
 def cmd_scenarios(args) -> int:
@@ -414,10 +442,11 @@ _PRELOAD: dict[str, tuple[str, ...]] = {
     "sweep": ("collabsim.runner", "collabsim.sweep", "tqdm"),
     "sensitivity": ("collabsim.runner", "collabsim.sweep", "collabsim.sensitivity", "tqdm"),
     "replicate": ("collabsim.runner", "collabsim.replication.replicate", "tqdm"),
+    "calibrate": ("collabsim.runner", "collabsim.replication.replicate", "tqdm"),
     "animate": ("collabsim.runner", "collabsim.animate"),
 }
 #: Commands for which SIGTERM (a batch system's time limit, ``kill``) acts like Ctrl-C.
-_TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity", "replicate"})
+_TERM_AS_INTERRUPT = frozenset({"run", "compare", "sweep", "sensitivity", "replicate", "calibrate"})
 
 
 def _term_to_interrupt(signum: int, frame: Any) -> NoReturn:

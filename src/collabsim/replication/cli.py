@@ -9,6 +9,11 @@ Results go to a new tagged folder under ``--out`` (default ``results/replication
 in a temporary folder and renamed into place when complete. Each pattern's finished runs are
 checkpointed under ``<out>/.checkpoints``, so an interrupted replication resumes on the next
 identical command; the checkpoints are removed once the report is written.
+
+``--posterior FILE`` (a ``collabsim calibrate`` result) instead runs every held-out pattern at
+``--sets`` parameter sets drawn from the posterior (:mod:`collabsim.calibration.predictive`)
+and reports per part the share of sets where it holds, with a Wilson interval, and whether it
+holds across the plausible region, only in part of it, or nowhere.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ DEFAULT_OUT = Path("results") / "replication"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``replicate`` sub-command."""
-    from collabsim.cli_options import add_execution_options
+    from collabsim.cli_options import add_execution_options, positive_int
     from collabsim.replication.patterns import PATTERNS
 
     p = subparsers.add_parser(
@@ -72,6 +77,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="change a declared parameter under every pattern's design (repeatable), "
         "e.g. --set turnover_rate=0.3",
     )
+    g = p.add_argument_group("posterior-predictive replication (after collabsim calibrate)")
+    g.add_argument(
+        "--posterior",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a calibration result folder or its posterior.csv: run the HELD-OUT patterns over "
+        "parameter sets drawn from the posterior and report, per part, the share of sets "
+        "where it holds",
+    )
+    g.add_argument(
+        "--sets",
+        type=positive_int,
+        default=None,
+        help="posterior parameter sets to draw (default: [posterior] sets of "
+        "configs/calibration.toml)",
+    )
+    g.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        help="calibration file for the posterior defaults (configs/calibration.toml)",
+    )
     p.set_defaults(func=cmd_replicate)
     return p
 
@@ -88,6 +116,10 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     from collabsim.results import check_writable, result_folder
 
     crit = load_criteria(args.config)
+    if args.posterior is not None:
+        return _cmd_posterior(args, crit)
+    if args.sets is not None or args.calibration is not None:
+        raise UsageError("--sets and --calibration go with --posterior")
     if args.seed is not None:
         crit = dataclasses.replace(crit, root_seed=args.seed)
     scenario, overrides, base = assumptions(args.scenario, args.overrides)
@@ -158,6 +190,86 @@ def cmd_replicate(args: argparse.Namespace) -> int:
     if rep.resumed:
         print(f"runs read from checkpoints (an earlier interrupted run): {', '.join(rep.resumed)}")
     print(f"report: {folder.final / 'REPORT.md'}  (HTML: {folder.final / 'REPORT.html'})")
+    return 0
+
+
+def _cmd_posterior(args: argparse.Namespace, crit: Any) -> int:
+    """``replicate --posterior``: the held-out patterns over posterior parameter sets."""
+    from collabsim.calibration.config import load_calibration
+    from collabsim.calibration.posterior import load_posterior
+    from collabsim.calibration.predictive import (
+        planned_runs,
+        posterior_replication,
+        report_markdown,
+    )
+    from collabsim.cli_options import UsageError, engine_options
+    from collabsim.engine import EngineError, progress_bar, running
+    from collabsim.results import atomic_write_bytes, check_writable, provenance, result_folder
+    from collabsim.results import write_json as _write_json
+
+    if args.quick or args.only or args.scenario or args.overrides:
+        raise UsageError(
+            "--posterior runs every held-out pattern at the posterior's weights: it does not "
+            "go with --quick, --only, --scenario or --set"
+        )
+    cal = load_calibration(crit, args.calibration)
+    post = load_posterior(args.posterior)
+    sets = args.sets or cal.posterior_sets
+    seed = args.seed if args.seed is not None else crit.root_seed
+    check_writable(args.out)
+    total = planned_runs(crit, cal.posterior_seeds, sets)
+    try:
+        with (
+            running(**engine_options(args), tasks=total) as engine,
+            progress_bar(total, "posterior replication runs", enabled=not args.no_progress) as bar,
+        ):
+            pred = posterior_replication(
+                crit, post, sets=sets, seed=seed, seeds=cal.posterior_seeds, level=cal.level,
+                engine=engine, progress=bar.update,
+                more_runs=lambda n: setattr(bar, "total", bar.total + n),
+            )  # fmt: skip
+            described = engine.describe()
+    except EngineError as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        print("collabsim replicate: interrupted; nothing partial was kept", file=sys.stderr)
+        return 130
+    prov = provenance()
+    header = {
+        "criteria": f"{crit.path} (revision {crit.revision})",
+        "collabsim": f"{prov['collabsim_version']} at commit {prov['git_commit']}",
+        "engine": str(described),
+    }
+    with result_folder(args.out, "posterior") as folder:
+        atomic_write_bytes(folder.path / "REPORT.md", report_markdown(pred, header).encode())
+        atomic_write_bytes(folder.path / "shares.csv", pred.shares.to_csv(index=False).encode())
+        atomic_write_bytes(folder.path / "sets.csv", pred.sets.to_csv(index=False).encode())
+        _write_json(
+            folder.path / "metadata.json",
+            {
+                **prov,
+                "posterior": pred.posterior,
+                "sets": len(pred.sets),
+                "seed": pred.seed,
+                "seed_scheme": "sets drawn by systematic resampling with "
+                "numpy.random.default_rng(seed); set k runs from root seed "
+                "SeedSequence(seed, spawn_key=(k,)) (column 'seed' of sets.csv)",
+                "seeds_per_cell": pred.seeds,
+                "level": pred.level,
+                "criteria_file": crit.path,
+                "engine": described,
+                "seconds": pred.seconds,
+                "runs": pred.runs,
+            },
+        )
+    assert folder.final is not None
+    for _, r in pred.shares.iterrows():
+        print(
+            f"{r['pattern']} ({r['part']}): holds at {r['holds']} of {r['sets']} sets, share "
+            f"{r['share']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]: {r['statement']}"
+        )
+    print(f"{pred.runs:,} runs in {pred.seconds:.0f} s on {described.get('workers')} worker(s)")
+    print(f"report: {folder.final / 'REPORT.md'}")
     return 0
 
 

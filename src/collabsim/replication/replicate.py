@@ -152,12 +152,18 @@ def quick_subset(p: Plan, data: PatternRuns) -> PatternRuns:
     return PatternRuns(runs.iloc[keep].reset_index(drop=True), series, data.resumed)
 
 
-def analyze(criteria: Criteria, p: Plan, data: PatternRuns) -> PatternResult:
-    """Analyze one plan's runs (bootstrap draws seeded from the root seed)."""
+def analyze(
+    criteria: Criteria, p: Plan, data: PatternRuns, *, figures: bool = True
+) -> PatternResult:
+    """Analyze one plan's runs (bootstrap draws seeded from the root seed).
+
+    ``figures`` False skips the pattern's figure (``result.figure`` is None).
+    """
     ctx = Context(
         criteria.confidence,
         criteria.bootstrap_resamples,
         bootstrap_rng(criteria.root_seed, p.label),
+        figures,
     )
     return p.module.analyze(p.spec, p.cells, data, ctx)
 
@@ -187,6 +193,7 @@ def replicate(
     base: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
     scenario: str = "",
+    figures: bool = True,
 ) -> Replication:
     """Run and analyze the selected patterns.
 
@@ -202,6 +209,7 @@ def replicate(
         base: Parameter values under every cell (``--scenario`` then ``--set``).
         overrides: The ``--set`` values (recorded in the report).
         scenario: The ``--scenario`` file (recorded in the report).
+        figures: Draw each pattern's figure (False when only the statistics are read).
     """
     crit = criteria if criteria is not None else load_criteria()
     plans = plan(crit, names, quick=quick, base=base)
@@ -243,11 +251,11 @@ def replicate(
     subset: dict[str, PatternResult] = {}
     for p in plans:
         if p.size2:
-            size2[p.spec.name] = analyze(crit, p, data[p.label])
+            size2[p.spec.name] = analyze(crit, p, data[p.label], figures=figures)
             continue
-        results[p.spec.name] = analyze(crit, p, data[p.label])
+        results[p.spec.name] = analyze(crit, p, data[p.label], figures=figures)
         if not quick:
-            subset[p.spec.name] = analyze(crit, p, quick_subset(p, data[p.label]))
+            subset[p.spec.name] = analyze(crit, p, quick_subset(p, data[p.label]), figures=figures)
     return Replication(
         criteria=crit,
         plans=plans,

@@ -97,11 +97,15 @@ class Check:
 
 @dataclass
 class Context:
-    """What every analysis needs besides its runs: the level, resamples and bootstrap draws."""
+    """What every analysis needs besides its runs: the level, resamples and bootstrap draws.
+
+    ``figures`` False skips drawing the figure (the calibration reads only the statistics).
+    """
 
     level: float
     resamples: int
     rng: object  # numpy.random.Generator
+    figures: bool = True
 
     @property
     def pct(self) -> str:
@@ -116,7 +120,7 @@ class PatternResult:
     Attributes:
         spec: The pattern as declared.
         checks: One per part of the criterion.
-        figure: The pattern's figure (saved by the report).
+        figure: The pattern's figure (saved by the report); None when not drawn.
         table: Descriptive statistics per group (saved as CSV).
         runs: One row per run with its cell labels, seed and outcomes (saved as CSV).
         interpretation: A few sentences in plain language.
@@ -126,7 +130,7 @@ class PatternResult:
 
     spec: PatternSpec
     checks: list[Check]
-    figure: Figure
+    figure: Figure | None
     table: pd.DataFrame
     runs: pd.DataFrame
     interpretation: str

@@ -112,6 +112,20 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
             for w in (52, 104, at, 208, horizon)
         ]
     )
+    fig = _figure(km, table, lv, level, (lo_t, hi_t), len(df)) if ctx.figures else None
+    summary = f"{lv['scenario']} scenario, {len(df)} runs of {horizon} weeks"
+    text = (
+        f"{100 * share[0]:.0f}% of typical collaborations reach the impact target by week {at} "
+        f"(CI {100 * share[1]:.0f}-{100 * share[2]:.0f}%); the median time to impact is "
+        + (f"{med:.0f} weeks." if np.isfinite(med) else f"beyond {horizon} weeks.")
+        + " Both are calibration targets: they describe the model's level, not a finding."
+    )
+    return PatternResult(spec, [check_a, check_b], fig, table, df, text, summary)
+
+
+def _figure(km, table, lv, level, band, n):
+    horizon, at = int(lv["weeks"]), int(lv["at_week"])
+    lo_t, hi_t = band
     fig, ax = plt.subplots(figsize=(7, 4.5))
     if km.events:
         tt = np.concatenate([[0.0], km.times, [float(horizon)]])
@@ -139,14 +153,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(f"{lv['scenario']} scenario, {len(df)} runs")
+    ax.set_title(f"{lv['scenario']} scenario, {n} runs")
     fig.suptitle("Base rate: time to the impact target (never reached: censored)")
     fig.tight_layout()
-    summary = f"{lv['scenario']} scenario, {len(df)} runs of {horizon} weeks"
-    text = (
-        f"{100 * share[0]:.0f}% of typical collaborations reach the impact target by week {at} "
-        f"(CI {100 * share[1]:.0f}-{100 * share[2]:.0f}%); the median time to impact is "
-        + (f"{med:.0f} weeks." if np.isfinite(med) else f"beyond {horizon} weeks.")
-        + " Both are calibration targets: they describe the model's level, not a finding."
-    )
-    return PatternResult(spec, [check_a, check_b], fig, table, df, text, summary)
+    return fig

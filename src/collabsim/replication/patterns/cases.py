@@ -146,7 +146,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
             }
         )
     table = pd.DataFrame(rows)
-    fig = _figure(data, df, lv, level, grid_weeks, (y0, y1))
+    fig = None if not ctx.figures else _figure(data, df, lv, level, grid_weeks, (y0, y1))
     summary = (
         f"{' and '.join(lv['scenarios'])} scenarios x {len(df) // max(1, len(cells))} seeds"
         f" = {len(df)} runs of {horizon} weeks with weekly time series"

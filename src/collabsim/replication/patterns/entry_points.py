@@ -131,7 +131,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         row["perished_share"] = float(g["perished"].mean())
         rows.append(row)
     table = pd.DataFrame(rows)
-    fig = _figure(df, level, lv)
+    fig = None if not ctx.figures else _figure(df, level, lv)
     summary = (
         f"entry points (off, on) x {len(TRAITS)} traits (low, high) = {len(cells)} cells x "
         f"{len(df) // max(1, len(cells))} teams (seeds) = {len(df)} teams followed for "

@@ -217,7 +217,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
             }
         )
     table = pd.DataFrame(table_rows)
-    fig = _figure(df, rates, lv, level, v, diff)
+    fig = None if not ctx.figures else _figure(df, rates, lv, level, v, diff)
     mh_table = pd.DataFrame(mh_rows)
     n_cells = len(cells)
     seeds = len(df) // max(1, n_cells)

@@ -348,7 +348,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
     )
     table = pd.DataFrame(rows)
     split = _split_table(full, level)
-    fig = _figure(names, est_a, est_b, est_c, table, split, level)
+    fig = None if not ctx.figures else _figure(names, est_a, est_b, est_c, table, split, level)
     seeds = len(full) // 2 ** len(names) if len(full) else 0
     n_med = int(table["paired_seeds"].iloc[0]) if len(table) else 0
     summary = (

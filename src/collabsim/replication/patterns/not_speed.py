@@ -210,7 +210,11 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
         row["consensus_losses_mean"] = float(losses[sel].mean())
         rows.append(row)
     table = pd.DataFrame(rows)
-    fig = _figure(curves, sorted(df["turnover_rate"].unique()), hrs, rr, table, horizon, per)
+    fig = (
+        _figure(curves, sorted(df["turnover_rate"].unique()), hrs, rr, table, horizon, per)
+        if ctx.figures
+        else None
+    )
     summary = (
         f"{lv['scenario']} scenario at {len(cells)} turnover rates x "
         f"{len(df) // max(1, len(cells))} seeds = {len(df)} runs of {horizon} weeks"

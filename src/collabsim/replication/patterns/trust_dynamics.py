@@ -381,7 +381,7 @@ def analyze(spec: PatternSpec, cells: list[Cell], data: PatternRuns, ctx: Contex
             },
         ]
     )
-    fig = _figure(ser, nat, trust, level, r, diff, p, d, forced)
+    fig = None if not ctx.figures else _figure(ser, nat, trust, level, r, diff, p, d, forced)
     summary = (
         f"{lv['scenario']} scenario, {int(natural.sum())} runs of {lv['weeks']} weeks with "
         f"weekly time series, and each seed again with its first outcome forced to a win and "
