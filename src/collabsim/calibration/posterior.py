@@ -96,8 +96,9 @@ def weighted_quantile(
     """
     v = np.asarray(values, dtype=float)
     w = np.asarray(weights, dtype=float)
-    order = np.argsort(v)
-    v, w = v[order], w[order]
+    keep = w > 0  # a particle without weight is not part of the distribution
+    order = np.argsort(v[keep])
+    v, w = v[keep][order], w[keep][order]
     cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
     return np.interp(np.asarray(q, dtype=float), cdf, v)
 

@@ -1,0 +1,419 @@
+"""Calibration as inference: declaration, statistics, ABC-SMC machinery, recovery, posterior."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+pytest.importorskip("pyabc")
+
+from collabsim.calibration.config import (  # noqa: E402
+    held_out_patterns,
+    load_calibration,
+    target_patterns,
+)
+from collabsim.calibration.posterior import (  # noqa: E402
+    Posterior,
+    committed_intervals,
+    identifiability,
+    load_posterior,
+    read_intervals,
+    sample_sets,
+    weighted_quantile,
+)
+from collabsim.calibration.predictive import (  # noqa: E402
+    held_out_criteria,
+    posterior_replication,
+    statement,
+)
+from collabsim.calibration.smc import (  # noqa: E402
+    TargetModel,
+    generations,
+    particle_seeds,
+    populations,
+    run_abc,
+)
+from collabsim.calibration.statistics import (  # noqa: E402
+    observed_statistics,
+    statistics,
+    target_criteria,
+    target_results,
+)
+from collabsim.cli import main  # noqa: E402
+from collabsim.config import ConfigError, configs_dir  # noqa: E402
+from collabsim.engine import SerialEngine, running  # noqa: E402
+from collabsim.params import get  # noqa: E402
+from collabsim.replication.criteria import load_criteria  # noqa: E402
+from collabsim.replication.replicate import replicate  # noqa: E402
+from collabsim.replication.result import Check, Estimate, PatternResult  # noqa: E402
+
+CRIT = load_criteria()
+RECOVERY = configs_dir() / "calibration_recovery.toml"
+
+# A calibration small enough to run in a second or two: one weight, the base-rate pattern at 4
+# seeds, 4 particles.
+TINY = """
+[calibration]
+root_seed = 5
+weights = ["public_value_rate"]
+patterns = ["base_rate"]
+population = 4
+generations = {generations}
+batch = 1
+
+[seeds]
+base_rate = 4
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "cal.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _relabel(crit, labels: dict[str, str]):
+    patterns = {
+        name: dataclasses.replace(
+            spec,
+            parts=tuple(
+                dataclasses.replace(p, calibration=labels.get(name, p.calibration))
+                for p in spec.parts
+            ),
+        )
+        for name, spec in crit.patterns.items()
+    }
+    return dataclasses.replace(crit, patterns=patterns)
+
+
+# ------------------------------------------------------------------------------- declaration
+@pytest.mark.parametrize("name", ["calibration.toml", "calibration_recovery.toml"])
+def test_every_weight_in_the_shipped_configs_is_declared_and_its_prior_inside_its_range(name):
+    cfg = load_calibration(CRIT, configs_dir() / name)
+    assert cfg.priors
+    for prior in cfg.priors:
+        param = get(prior.name)  # raises for an undeclared name
+        assert param.kind in ("float", "int")
+        assert param.low <= prior.low < prior.high <= param.high
+    assert set(cfg.patterns) <= set(target_patterns(CRIT))
+
+
+def test_priors_are_the_declared_ranges_unless_narrowed(tmp_path):
+    cfg = load_calibration(CRIT, _write(tmp_path, TINY.format(generations=1)))
+    p = get("public_value_rate")
+    assert (cfg.priors[0].low, cfg.priors[0].high) == (p.low, p.high)
+    text = TINY.format(generations=1) + "\n[priors]\npublic_value_rate = [0.05, 0.5]\n"
+    cfg = load_calibration(CRIT, _write(tmp_path, text))
+    assert (cfg.priors[0].low, cfg.priors[0].high) == (0.05, 0.5)
+
+
+def test_targets_and_held_out_patterns_come_from_the_labels():
+    expected = [
+        n for n, s in CRIT.patterns.items() if any(p.calibration == "target" for p in s.parts)
+    ]
+    assert target_patterns(CRIT) == expected
+    assert not set(target_patterns(CRIT)) & set(held_out_patterns(CRIT))
+    relabelled = _relabel(CRIT, {"not_speed": "target", "base_rate": "held_out"})
+    assert "not_speed" in target_patterns(relabelled)
+    assert "base_rate" not in target_patterns(relabelled)
+    assert "base_rate" in held_out_patterns(relabelled)
+    assert "base_rate" in held_out_criteria(relabelled).patterns
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("public_value_rate", "public_value_rat"), ["public_value_rat", "did you mean"]),
+        (('["public_value_rate"]', '["navigator"]'), ["navigator", "only numeric"]),
+        (('["base_rate"]', '["not_speed"]'), ["not_speed", "held out"]),
+        (('["base_rate"]', '["no_such"]'), ["no_such", "not a declared pattern"]),
+        (("population = 4", "population = 0"), ["population = 0", "[2, 100000]"]),
+        (("batch = 1", "batch = 1\nbatches = 2"), ["unknown key 'batches'"]),
+        (("base_rate = 4", "base_rate = 0"), ["seeds.base_rate = 0", "[1, 100000]"]),
+    ],
+)
+def test_bad_declarations_name_key_value_and_range(tmp_path, change, words):
+    text = TINY.format(generations=1).replace(*change)
+    with pytest.raises(ConfigError) as err:
+        load_calibration(CRIT, _write(tmp_path, text))
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_bad_priors_and_distances_are_refused(tmp_path):
+    base = TINY.format(generations=1)
+    cases = [
+        (
+            "\n[priors]\npublic_value_rate = [0.5, 2.0]\n",
+            ["priors.public_value_rate", "[0.5, 2.0]", "[0, 1]"],
+        ),
+        ("\n[distance]\nkind = 'observed'\n", ["needs [observed] truth"]),
+        ("\n[distance]\nkind = 'fuzzy'\n", ["distance.kind = 'fuzzy'"]),
+        ("\n[distance.scale]\n'base_rate.z' = 1.0\n", ["unknown key 'base_rate.z'"]),
+        ("\n[epsilon]\nkind = 'list'\n", ["non-empty list 'values'"]),
+    ]
+    for extra, words in cases:
+        with pytest.raises(ConfigError) as err:
+            load_calibration(CRIT, _write(tmp_path, base + extra))
+        for w in words:
+            assert w in str(err.value), (extra, str(err.value))
+
+
+def test_the_command_exits_2_with_one_line_on_a_bad_declaration(tmp_path, capsys):
+    bad = _write(tmp_path, TINY.format(generations=1).replace("population = 4", "population = 1"))
+    assert main(["calibrate", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "population = 1" in err and len(err.splitlines()) == 1
+
+
+# -------------------------------------------------------------------------------- statistics
+def _result(spec, checks):
+    return PatternResult(spec, checks, None, pd.DataFrame(), pd.DataFrame(), "", "")
+
+
+def test_criteria_statistics_are_scaled_shortfalls_from_the_replications_margins(tmp_path):
+    spec = CRIT.patterns["entry_points"]
+    text = TINY.format(generations=1).replace('["base_rate"]', '["entry_points"]')
+    text = text.replace("base_rate = 4", "entry_points = 4")
+    cfg = load_calibration(
+        CRIT, _write(tmp_path, text + "\n[distance.scale]\n'entry_points.b' = 0.2\n")
+    )
+    checks = [
+        Check("a", "", "", [Estimate("x", 0.9)], True, margin=0.1),
+        Check("b", "", "", [Estimate("x", 0.1)], False, margin=-0.1),
+        Check("c", "", "", [Estimate("x", math.nan)], False, margin=math.nan),
+    ]
+    stats = statistics({"entry_points": _result(spec, checks)}, cfg)
+    assert stats == {
+        "entry_points.a": 0.0,
+        "entry_points.b": pytest.approx(0.1 / 0.2),
+        "entry_points.c": cfg.undefined_shortfall,
+    }
+    observed = dataclasses.replace(cfg, distance="observed")
+    checks[1].estimates.append(Estimate("y", 0.3))
+    stats = statistics({"entry_points": _result(spec, checks)}, observed)
+    assert stats == {
+        "entry_points.a.0": 0.9,
+        "entry_points.b.0": 0.1,
+        "entry_points.b.1": 0.3,
+        "entry_points.c.0": math.inf,
+    }
+
+
+def test_statistics_follow_the_weights_and_match_the_replication(tmp_path):
+    cfg = load_calibration(CRIT, RECOVERY)
+    crit = target_criteria(CRIT, cfg)
+    low = statistics(target_results(crit, {"public_value_rate": 0.05}, 3), cfg)
+    high = statistics(target_results(crit, {"public_value_rate": 0.4}, 3), cfg)
+    assert low["base_rate.a.0"] < high["base_rate.a.0"]  # more value per week: more reach it
+    # the same numbers as the replication's own analysis (with its figure) at the same seeds
+    rep = replicate(dataclasses.replace(crit, root_seed=3), ["base_rate"], quick=True,
+                    base={"public_value_rate": 0.4})  # fmt: skip
+    assert rep.results["base_rate"].figure is not None
+    est = rep.results["base_rate"].check("a").estimates[0].value
+    assert high["base_rate.a.0"] == est
+
+
+def test_particle_seeds_are_reproducible_and_distinct():
+    a = particle_seeds(1, 0, 0)
+    assert a == particle_seeds(1, 0, 0)
+    seen = {particle_seeds(1, t, i) for t in (-1, 0, 1) for i in range(20)}
+    assert len(seen) == 60
+    assert particle_seeds(2, 0, 0) != a
+
+
+def test_the_model_refuses_to_run_outside_the_sampler():
+    cfg = load_calibration(CRIT, RECOVERY)
+    with pytest.raises(RuntimeError, match="no run seed"):
+        TargetModel(cfg, CRIT)({"public_value_rate": 0.1})
+
+
+# ----------------------------------------------------------------------------- the machinery
+def _tiny(tmp_path, generations=2):
+    return load_calibration(CRIT, _write(tmp_path, TINY.format(generations=generations)))
+
+
+def test_the_posterior_does_not_depend_on_the_engine(tmp_path):
+    cfg = _tiny(tmp_path)
+    obs, _ = observed_statistics(CRIT, cfg)
+    runs = {}
+    for label, engine in (("serial", "serial"), ("pool", "pool")):
+        with running(engine, workers=2) as eng:
+            run = run_abc(cfg, CRIT, obs, tmp_path / label, engine=eng)
+        runs[label] = populations(run.db, cfg.names)
+    pd.testing.assert_frame_equal(runs["serial"], runs["pool"])
+    assert runs["serial"]["generation"].nunique() == 2
+    assert runs["serial"]["seed"].nunique() == len(runs["serial"])  # one run seed per particle
+
+
+def test_an_interrupted_calibration_resumes_to_the_same_result(tmp_path):
+    cfg1 = _tiny(tmp_path, generations=1)
+    cfg2 = _tiny(tmp_path, generations=2)
+    obs, _ = observed_statistics(CRIT, cfg2)
+    eng = SerialEngine()
+    first = run_abc(cfg1, CRIT, obs, tmp_path / "a", engine=eng)
+    assert (first.resumed_from, first.generations_run) == (0, 1)
+    resumed = run_abc(cfg2, CRIT, obs, tmp_path / "a", engine=eng)
+    assert (resumed.resumed_from, resumed.generations_run) == (1, 1)
+    whole = run_abc(cfg2, CRIT, obs, tmp_path / "b", engine=eng)
+    pd.testing.assert_frame_equal(
+        populations(resumed.db, cfg2.names), populations(whole.db, cfg2.names)
+    )
+    gens = generations(resumed.db)
+    assert list(gens["generation"]) == [0, 1]
+    assert (gens["acceptance_rate"] <= 1).all() and (gens["ess"] <= cfg2.population + 1e-9).all()
+
+
+def test_the_command_writes_a_complete_result_and_params_shows_its_intervals(tmp_path, capsys):
+    cfg = _write(tmp_path, TINY.format(generations=1))
+    out = tmp_path / "out"
+    assert main(["calibrate", "--config", str(cfg), "--out", str(out), "--serial",
+                 "--no-progress"]) == 0  # fmt: skip
+    (folder,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    for name in ("REPORT.md", "posterior.csv", "populations.csv", "generations.csv",
+                 "identifiability.csv", "posterior.toml", "statistics.json", "abc.db",
+                 "metadata.json", "figures/marginals.png", "figures/diagnostics.png"):  # fmt: skip
+        assert (folder / name).is_file(), name
+    assert not (out / ".running").exists()  # the working folder is removed once written
+    post = load_posterior(folder)
+    assert post.names == ["public_value_rate"] and len(post.particles) == 4
+    rows = read_intervals(folder / "posterior.toml")
+    lo, hi = post.interval("public_value_rate", 0.9)
+    assert rows["public_value_rate"]["low"] == pytest.approx(lo, rel=1e-5)
+    capsys.readouterr()
+    assert main(["params", "--concept", "dynamics (calibrated)", "--posterior", str(folder)]) == 0
+    text = capsys.readouterr().out
+    assert "posterior 90%" in text
+    line = next(x for x in text.splitlines() if x.strip().startswith("public_value_rate"))
+    assert f"[{lo:.4g}, {hi:.4g}]" in line
+
+
+def test_params_has_no_posterior_column_without_a_result(capsys):
+    if (configs_dir() / "posterior.toml").is_file():
+        pytest.skip("a posterior summary is committed")
+    assert committed_intervals() == {}
+    assert main(["params", "--concept", "dynamics (calibrated)"]) == 0
+    assert "posterior" not in capsys.readouterr().out
+
+
+# ----------------------------------------------------------- parameter recovery (CI-sized)
+def _calibrate(tmp_path, cfg):
+    obs, _ = observed_statistics(CRIT, cfg)
+    with running("pool", workers=2) as eng:
+        run = run_abc(cfg, CRIT, obs, tmp_path, engine=eng)
+    pops = populations(run.db, cfg.names)
+    last = pops[pops["generation"] == pops["generation"].max()]
+    post = Posterior(last, cfg.names, {p.name: (p.low, p.high) for p in cfg.priors})
+    return identifiability(post, cfg.interval).set_index("weight")
+
+
+@pytest.mark.slow
+def test_parameter_recovery_puts_the_truth_inside_the_90_percent_interval(tmp_path):
+    cfg = load_calibration(CRIT, RECOVERY)
+    table = _calibrate(tmp_path, cfg)
+    for name, truth in cfg.truth.items():
+        row = table.loc[name]
+        assert truth != get(name).default  # the truth is not where a broken machinery sits
+        assert row["low"] <= truth <= row["high"], row.to_dict()
+        assert row["width_ratio"] < 0.5, row.to_dict()  # the targets pin it down
+        assert not row["at_prior_edge"]
+
+
+@pytest.mark.slow
+def test_a_prior_that_excludes_the_truth_is_detected(tmp_path):
+    cfg = load_calibration(CRIT, RECOVERY)
+    ((name, truth),) = cfg.truth.items()
+    prior = dataclasses.replace(cfg.prior(name), low=0.0, high=truth / 2)
+    cfg = dataclasses.replace(cfg, priors=(prior,), population=10, generations=2)
+    row = _calibrate(tmp_path, cfg).loc[name]
+    assert not row["low"] <= truth <= row["high"]
+    assert row["at_prior_edge"], row.to_dict()  # the posterior piles against the upper bound
+
+
+# -------------------------------------------------------------------------------- posterior
+def test_weighted_quantiles_and_systematic_resampling():
+    v = np.array([3.0, 1.0, 2.0])
+    assert weighted_quantile(v, np.ones(3), 0.5) == pytest.approx(2.0)
+    assert weighted_quantile(v, np.array([0.0, 0.0, 1.0]), [0.05, 0.95]) == pytest.approx([2, 2])
+    post = Posterior(
+        pd.DataFrame({"weight": [0.5, 0.5, 0.0], "public_value_rate": [0.1, 0.2, 0.9]}),
+        ["public_value_rate"],
+        {"public_value_rate": (0.0, 1.0)},
+    )
+    sets = sample_sets(post, 4, seed=3)
+    assert sorted(sets["particle"]) == [0, 0, 1, 1]  # each half-weight particle twice
+    assert sets.equals(sample_sets(post, 4, seed=3))
+    table = identifiability(post).set_index("weight")
+    assert table.loc["public_value_rate", "width_ratio"] < 0.2
+
+
+def test_edge_flag_separates_a_piled_up_posterior_from_a_free_one():
+    x = np.linspace(0.0, 1.0, 101)
+    free = Posterior(pd.DataFrame({"weight": 1.0, "w": x}), ["w"], {"w": (0.0, 1.0)})
+    piled = Posterior(pd.DataFrame({"weight": 1.0, "w": x * 0.08}), ["w"], {"w": (0.0, 1.0)})
+    t_free = identifiability(free).iloc[0]
+    t_piled = identifiability(piled).iloc[0]
+    assert t_free["width_ratio"] > 0.85 and not t_free["at_prior_edge"]
+    assert t_piled["at_prior_edge"]
+
+
+def test_load_posterior_refuses_what_it_can_not_use(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_posterior(tmp_path / "nope.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(ConfigError, match="weight"):
+        load_posterior(bad)
+    bad.write_text("weight,no_such_param\n1,2\n")
+    with pytest.raises(ConfigError, match="no_such_param"):
+        load_posterior(bad)
+
+
+# ------------------------------------------------------------ posterior-predictive replication
+def test_statement_is_plain():
+    assert statement(50, 50) == "holds across the plausible region"
+    assert statement(0, 50) == "holds nowhere in the plausible region"
+    assert statement(7, 50) == "holds only in part of the plausible region"
+
+
+def test_posterior_replication_counts_where_each_held_out_part_holds():
+    # base_rate made the only held-out pattern: cheap, and its parts have known answers
+    crit = _relabel(
+        CRIT, {n: ("held_out" if n == "base_rate" else "target") for n in CRIT.patterns}
+    )
+    particles = pd.DataFrame({"weight": [0.5, 0.5], "public_value_rate": [0.0, 0.1]})
+    post = Posterior(particles, ["public_value_rate"], {})
+    pred = posterior_replication(crit, post, sets=4, seed=9, seeds={"base_rate": 6})
+    assert list(pred.shares["part"]) == ["a", "b"]
+    assert len(pred.sets) == 4 and pred.sets["seed"].nunique() == 4
+    zero = pred.sets[pred.sets["public_value_rate"] == 0.0]
+    assert len(zero) == 2 and not zero["base_rate.a"].any()  # no public value: nobody gets there
+    for _, r in pred.shares.iterrows():
+        assert r["holds"] == pred.sets[f"base_rate.{r['part']}"].sum()
+        assert r["ci_low"] <= r["share"] <= r["ci_high"]
+        assert r["statement"] == statement(r["holds"], r["sets"])
+    again = posterior_replication(crit, post, sets=4, seed=9, seeds={"base_rate": 6})
+    pd.testing.assert_frame_equal(pred.sets, again.sets)
+    nowhere = Posterior(particles.assign(public_value_rate=0.0), ["public_value_rate"], {})
+    pred0 = posterior_replication(crit, nowhere, sets=2, seed=9, seeds={"base_rate": 6})
+    assert pred0.shares.set_index("part").loc["a", "statement"] == statement(0, 2)
+
+
+def test_replicate_posterior_refuses_bad_input(tmp_path, capsys):
+    out = ["--out", str(tmp_path / "o")]
+    assert main(["replicate", "--posterior", str(tmp_path / "missing.csv"), *out]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    good = tmp_path / "p.csv"
+    good.write_text("weight,public_value_rate\n1,0.1\n")
+    assert main(["replicate", "--posterior", str(good), "--quick", *out]) == 2
+    assert "--quick" in capsys.readouterr().err
+    assert main(["replicate", "--sets", "3", *out]) == 2
+    assert "--posterior" in capsys.readouterr().err
