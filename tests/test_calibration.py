@@ -15,12 +15,12 @@ matplotlib.use("Agg")
 
 pytest.importorskip("pyabc")
 
-from collabsim.calibration.config import (  # noqa: E402
+from collabsim.calibration.config import (
     held_out_patterns,
     load_calibration,
     target_patterns,
 )
-from collabsim.calibration.posterior import (  # noqa: E402
+from collabsim.calibration.posterior import (
     Posterior,
     committed_intervals,
     identifiability,
@@ -29,31 +29,31 @@ from collabsim.calibration.posterior import (  # noqa: E402
     sample_sets,
     weighted_quantile,
 )
-from collabsim.calibration.predictive import (  # noqa: E402
+from collabsim.calibration.predictive import (
     held_out_criteria,
     posterior_replication,
     statement,
 )
-from collabsim.calibration.smc import (  # noqa: E402
+from collabsim.calibration.smc import (
     TargetModel,
     generations,
     particle_seeds,
     populations,
     run_abc,
 )
-from collabsim.calibration.statistics import (  # noqa: E402
+from collabsim.calibration.statistics import (
     observed_statistics,
     statistics,
     target_criteria,
     target_results,
 )
-from collabsim.cli import main  # noqa: E402
-from collabsim.config import ConfigError, configs_dir  # noqa: E402
-from collabsim.engine import SerialEngine, running  # noqa: E402
-from collabsim.params import get  # noqa: E402
-from collabsim.replication.criteria import load_criteria  # noqa: E402
-from collabsim.replication.replicate import replicate  # noqa: E402
-from collabsim.replication.result import Check, Estimate, PatternResult  # noqa: E402
+from collabsim.cli import main
+from collabsim.config import ConfigError, configs_dir
+from collabsim.engine import SerialEngine, running
+from collabsim.params import get
+from collabsim.replication.criteria import load_criteria
+from collabsim.replication.replicate import replicate
+from collabsim.replication.result import Check, Estimate, PatternResult
 
 CRIT = load_criteria()
 RECOVERY = configs_dir() / "calibration_recovery.toml"
@@ -355,14 +355,17 @@ def test_weighted_quantiles_and_systematic_resampling():
     assert table.loc["public_value_rate", "width_ratio"] < 0.2
 
 
-def test_edge_flag_separates_a_piled_up_posterior_from_a_free_one():
+def test_edge_flag_separates_a_piled_up_posterior_from_a_free_or_pinned_one():
     x = np.linspace(0.0, 1.0, 101)
-    free = Posterior(pd.DataFrame({"weight": 1.0, "w": x}), ["w"], {"w": (0.0, 1.0)})
-    piled = Posterior(pd.DataFrame({"weight": 1.0, "w": x * 0.08}), ["w"], {"w": (0.0, 1.0)})
-    t_free = identifiability(free).iloc[0]
-    t_piled = identifiability(piled).iloc[0]
-    assert t_free["width_ratio"] > 0.85 and not t_free["at_prior_edge"]
-    assert t_piled["at_prior_edge"]
+
+    def row(values):
+        post = Posterior(pd.DataFrame({"weight": 1.0, "w": values}), ["w"], {"w": (0.0, 1.0)})
+        return identifiability(post).iloc[0]
+
+    free, piled, pinned = row(x), row(0.9 + 0.1 * x), row(0.15 + 0.1 * x)
+    assert free["width_ratio"] > 0.85 and not free["at_prior_edge"]
+    assert piled["at_prior_edge"]
+    assert pinned["width_ratio"] < 0.1 and not pinned["at_prior_edge"]
 
 
 def test_load_posterior_refuses_what_it_can_not_use(tmp_path):

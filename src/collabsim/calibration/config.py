@@ -56,7 +56,7 @@ _TOP = {
 _TABLES = {"calibration", "priors", "seeds", "distance", "epsilon", "observed", "posterior"}
 _DISTANCE = {"kind", "p", "default_scale", "undefined_shortfall", "scale"}
 _EPSILON = {"kind", "alpha", "values"}
-_OBSERVED = {"truth", "seed"}
+_OBSERVED = {"truth", "seed", "seeds"}
 _POSTERIOR = {"sets", "seeds", "level", "interval"}
 
 
@@ -116,6 +116,8 @@ class CalibrationConfig:
         epsilon_values: The tolerances of a list schedule.
         truth: Observed distance: the weights that make the pseudo-data.
         observed_seed: Observed distance: root seed of the pseudo-data's runs.
+        observed_seeds: Observed distance: seeds per cell of each pattern in the pseudo-data
+            (a larger study than one particle's runs; default: ``seeds``).
         posterior_sets: Posterior parameter sets the posterior-predictive replication runs.
         posterior_seeds: Seeds per cell of each held-out pattern per set ({}: seeds_quick).
         level: Confidence level of the posterior-predictive shares' intervals.
@@ -143,6 +145,7 @@ class CalibrationConfig:
     epsilon_values: tuple[float, ...]
     truth: dict[str, Any] = field(default_factory=dict)
     observed_seed: int = 0
+    observed_seeds: dict[str, int] = field(default_factory=dict)
     posterior_sets: int = 50
     posterior_seeds: dict[str, int] = field(default_factory=dict)
     level: float = 0.95
@@ -311,6 +314,7 @@ def load_calibration(
 
     truth: dict[str, Any] = {}
     observed_seed = 0
+    observed_seeds = dict(seeds)
     obs = _keys(where, data.get("observed", {}), _OBSERVED, "[observed]")
     if kind == "observed":
         if "truth" not in obs:
@@ -321,6 +325,9 @@ def load_calibration(
         except ParamError as exc:
             raise ConfigError(f"{where}: observed.truth: {exc}") from None
         observed_seed = int(_number(where, "observed.seed", obs.get("seed", 0), 0, 2**63, True))
+        given_seeds = _keys(where, obs.get("seeds", {}), set(patterns), "observed.seeds")
+        for n, v in given_seeds.items():
+            observed_seeds[n] = int(_number(where, f"observed.seeds.{n}", v, 1, 100000, True))
     elif obs:
         raise ConfigError(f"{where}: [observed] is only read when distance.kind = 'observed'")
 
@@ -379,6 +386,7 @@ def load_calibration(
         epsilon_values=values,
         truth=truth,
         observed_seed=observed_seed,
+        observed_seeds=observed_seeds,
         posterior_sets=int(_number(where, "posterior.sets", post.get("sets", 50), 1, 100000, True)),
         posterior_seeds={
             k: int(_number(where, f"posterior.seeds.{k}", v, 1, 100000, True))

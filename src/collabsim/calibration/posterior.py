@@ -26,12 +26,11 @@ from collabsim.config import ConfigError, configs_dir
 
 __all__ = [
     "EDGE",
-    "EDGE_MASS",
     "POSTERIOR_CSV",
     "POSTERIOR_FILE",
     "Posterior",
+    "at_prior_edge",
     "committed_intervals",
-    "edge_mass",
     "identifiability",
     "load_posterior",
     "read_intervals",
@@ -146,25 +145,25 @@ def load_posterior(path: str | os.PathLike[str]) -> Posterior:
     return Posterior(df, names, priors, str(csv))
 
 
-#: Share of the prior's width at each end that :func:`identifiability` checks for piled-up mass.
+#: An interval end within this share of the prior's width from a bound touches the bound.
 EDGE = 0.1
-#: Posterior mass in one end zone above which a weight is flagged as piled against its prior.
-EDGE_MASS = 0.5
 
 
-def edge_mass(post: Posterior, name: str) -> float:
-    """The larger posterior mass within :data:`EDGE` of the prior's width from either bound.
+def at_prior_edge(low: float, high: float, prior: tuple[float, float]) -> bool:
+    """Whether a posterior interval runs into one prior bound (the prior may cut the fit off).
 
-    About ``EDGE`` for a weight the targets leave free; near 1 when the posterior piles up
-    against a bound: the best fit may lie outside the prior (or on its edge).
+    True when exactly one end of the interval lies within :data:`EDGE` of the prior's width
+    from the bound on its side. A weight the targets leave free spans the prior (both ends
+    touch); a weight they pin down inside the prior touches neither; a posterior that piles up
+    against one bound touches that one.
     """
-    if name not in post.priors:
-        return math.nan
-    lo, hi = post.priors[name]
-    x = post.particles[name].to_numpy(dtype=float)
-    w = post.weights
-    zone = EDGE * (hi - lo)
-    return float(max(w[x <= lo + zone].sum(), w[x >= hi - zone].sum()))
+    lo_p, hi_p = prior
+    width = hi_p - lo_p
+    if not width > 0:
+        return False
+    touch_low = low - lo_p <= EDGE * width
+    touch_high = hi_p - high <= EDGE * width
+    return bool(touch_low != touch_high)
 
 
 def identifiability(post: Posterior, level: float = 0.9) -> pd.DataFrame:
@@ -172,15 +171,14 @@ def identifiability(post: Posterior, level: float = 0.9) -> pd.DataFrame:
 
     A width ratio (interval width / prior width) near 1 means the calibration targets leave
     the weight free (it is not identified by them); a small ratio means they pin it down.
-    ``at_prior_edge`` is True when more than :data:`EDGE_MASS` of the posterior lies within
-    :data:`EDGE` of the prior's width from one bound: the prior may cut off the best fit.
+    ``at_prior_edge`` (:func:`at_prior_edge`) flags an interval that runs into one prior
+    bound: the prior may cut off the best fit.
     """
     rows = []
     for name in post.names:
         lo, hi = post.interval(name, level)
         plo, phi = post.priors.get(name, (math.nan, math.nan))
         width = phi - plo
-        edge = edge_mass(post, name)
         rows.append(
             {
                 "weight": name,
@@ -190,8 +188,7 @@ def identifiability(post: Posterior, level: float = 0.9) -> pd.DataFrame:
                 "low": lo,
                 "high": hi,
                 "width_ratio": (hi - lo) / width if width > 0 else math.nan,
-                "edge_mass": edge,
-                "at_prior_edge": bool(edge > EDGE_MASS),
+                "at_prior_edge": at_prior_edge(lo, hi, (plo, phi)),
             }
         )
     return pd.DataFrame(rows)

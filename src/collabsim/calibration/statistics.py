@@ -137,7 +137,8 @@ def observed_statistics(
     For the criteria distance every statistic is 0 (every target part passes); the labels come
     from one analysis at the declared defaults. For the observed distance they are the
     statistics of pseudo-data: the target patterns run at the declared ``truth`` (other
-    weights at their defaults) from root seed ``observed_seed``.
+    weights at their defaults) from root seed ``observed_seed``, at ``observed_seeds`` seeds per
+    cell.
 
     Raises:
         ValueError: a statistic of the pseudo-data is undefined (it could not be matched).
@@ -146,7 +147,8 @@ def observed_statistics(
     if config.distance == "criteria":
         res = target_results(crit, {}, config.root_seed, engine=engine)
         return {k: 0.0 for k in statistics(res, config)}, statistic_labels(res, config)
-    res = target_results(crit, config.truth, config.observed_seed, engine=engine)
+    study = target_criteria(criteria, dataclasses.replace(config, seeds=config.observed_seeds))
+    res = target_results(study, config.truth, config.observed_seed, engine=engine)
     stats = statistics(res, config)
     bad = [k for k, v in stats.items() if not math.isfinite(v)]
     if bad:
