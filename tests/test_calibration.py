@@ -272,6 +272,19 @@ def test_an_interrupted_calibration_resumes_to_the_same_result(tmp_path):
     assert (gens["acceptance_rate"] <= 1).all() and (gens["ess"] <= cfg2.population + 1e-9).all()
 
 
+def test_the_simulation_budget_is_a_hard_cap(tmp_path):
+    text = TINY.format(generations=5).replace("batch = 1\n", "batch = 1\nmax_simulations = 12\n")
+    cfg = load_calibration(CRIT, _write(tmp_path, text))
+    assert cfg.max_simulations == 12
+    obs, _ = observed_statistics(CRIT, cfg)
+    seen = []
+    run = run_abc(cfg, CRIT, obs, tmp_path / "w", engine=SerialEngine(),
+                  on_particle=seen.append)  # fmt: skip
+    gens = generations(run.db)
+    assert len(seen) <= 12  # the calibration sample (4) and every proposal after it
+    assert len(gens) < 5 and gens["evaluations"].sum() <= 12 - cfg.population
+
+
 def test_the_command_writes_a_complete_result_and_params_shows_its_intervals(tmp_path, capsys):
     cfg = _write(tmp_path, TINY.format(generations=1))
     out = tmp_path / "out"

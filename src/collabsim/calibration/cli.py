@@ -317,6 +317,7 @@ def _report(cfg, crit, gens, table, labels, seconds, engine, run) -> str:
         *[f"- `{k}`: {v}" for k, v in labels.items()],
         "",
         "Figures: figures/marginals.png (posterior against prior, earlier generations in grey), "
-        "figures/pairs.png, figures/identifiability.png, figures/diagnostics.png.",
+        + ("figures/pairs.png, " if len(cfg.names) > 1 else "")
+        + "figures/identifiability.png, figures/diagnostics.png.",
     ]
     return "\n".join(lines) + "\n"

@@ -127,6 +127,10 @@ class EngineSampler(Sampler):
         on_particle: Called after each proposal is counted, with whether it was accepted.
         on_start: Called at the start of each generation with ``(t, n)``: its index (-1 for
             the calibration sample from the prior) and the particles it needs.
+        max_total: Most proposals to evaluate over the whole calibration (a hard budget: a
+            generation that would exceed it stops early and ends the run; the calibration
+            sample from the prior is always completed).
+        done: Proposals already evaluated (by the run being resumed).
     """
 
     def __init__(
@@ -136,9 +140,13 @@ class EngineSampler(Sampler):
         batch: int = 1,
         on_particle: Callable[[bool], None] | None = None,
         on_start: Callable[[int, int], None] | None = None,
+        max_total: float = np.inf,
+        done: int = 0,
     ) -> None:
         super().__init__()
         self.on_start = on_start
+        self.max_total = max_total
+        self.total = int(done)
         self.engine = engine
         self.root_seed = int(root_seed)
         self.batch = int(batch)
@@ -174,6 +182,8 @@ class EngineSampler(Sampler):
     ) -> Any:
         if self.on_start:
             self.on_start(t, n)
+        if t >= 0:
+            max_eval = min(max_eval, self.max_total - self.total)
         blob = cloudpickle.dumps(simulate_one)
         sample = self._create_empty_sample()
         evaluated = 0
@@ -189,6 +199,7 @@ class EngineSampler(Sampler):
         finally:
             results.close()  # stops the stream: tasks not yet started are cancelled
         self.nr_evaluations_ = evaluated
+        self.total += evaluated
         if sample.n_accepted < n:
             sample.ok = False
         return sample
@@ -267,7 +278,10 @@ def run_abc(
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / DB_NAME
     url = f"sqlite:///{db}"
-    sampler = EngineSampler(engine, config.root_seed, config.batch, on_particle, on_start)
+    budget = config.max_simulations or np.inf
+    sampler = EngineSampler(
+        engine, config.root_seed, config.batch, on_particle, on_start, max_total=budget
+    )
     abc = build_abc(config, criteria, sampler)
     done = 0
     if db.is_file():
@@ -275,6 +289,7 @@ def run_abc(
         if history.n_populations > 0:
             done = history.n_populations
             abc.load(url, history.id)
+            sampler.total = int(history.total_nr_simulations)
     if not done:
         if db.is_file():
             db.unlink()
@@ -285,7 +300,7 @@ def run_abc(
             minimum_epsilon=config.minimum_epsilon,
             max_nr_populations=remaining,
             min_acceptance_rate=config.min_acceptance_rate,
-            max_total_nr_simulations=config.max_simulations or np.inf,
+            max_total_nr_simulations=budget,
         )
     n = pyabc.History(url).n_populations
     return AbcRun(db, done, n - done)
