@@ -10,6 +10,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 matplotlib.use("Agg")
 
@@ -165,6 +167,26 @@ def test_bad_priors_and_distances_are_refused(tmp_path):
             load_calibration(CRIT, _write(tmp_path, base + extra))
         for w in words:
             assert w in str(err.value), (extra, str(err.value))
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None)
+@given(data=st.data())
+def test_a_damaged_declaration_fails_with_a_config_error_or_loads(tmp_path_factory, data):
+    text = (configs_dir() / "calibration.toml").read_bytes()
+    at = data.draw(st.integers(0, len(text)))
+    how = data.draw(st.sampled_from(["cut", "insert", "flip"]))
+    if how == "cut":
+        text = text[:at]
+    elif how == "insert":
+        text = text[:at] + data.draw(st.binary(min_size=1, max_size=6)) + text[at:]
+    elif at < len(text):
+        text = text[:at] + bytes([text[at] ^ data.draw(st.integers(1, 255))]) + text[at + 1 :]
+    path = tmp_path_factory.mktemp("fuzz") / "cal.toml"
+    path.write_bytes(text)
+    try:
+        load_calibration(CRIT, path)
+    except ConfigError as exc:
+        assert "\n" not in str(exc) and str(exc)
 
 
 def test_the_command_exits_2_with_one_line_on_a_bad_declaration(tmp_path, capsys):

@@ -277,7 +277,7 @@ def load_calibration(
     if not isinstance(names, list) or not names:
         raise ConfigError(f"{where}: patterns must be a non-empty list of pattern names")
     for n in names:
-        if n not in criteria.patterns:
+        if not isinstance(n, str) or n not in criteria.patterns:
             raise ConfigError(
                 f"{where}: patterns: {n!r} is not a declared pattern "
                 f"(declared: {', '.join(criteria.patterns)})"
