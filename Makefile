@@ -3,6 +3,7 @@
 #   make test   creates .venv, installs collabsim with every extra, runs every test
 #   make app    serves the trainers' app on http://127.0.0.1:8765 (offline)
 #   make replicate-quick / make replicate   the six published patterns, PASS/FAIL report
+#   make calibrate-quick / make calibrate   parameter recovery / ABC-SMC of the free weights
 #   make notebooks   opens JupyterLab on notebooks/ (installs the 'notebooks' extra once)
 #   make wheel   builds dist/collabsim-*.whl (scenarios and configs inside)
 PYTHON ?= python3.11
@@ -13,7 +14,7 @@ STAMP  := $(VENV)/.installed
 TAG     = $(shell date -u +%Y%m%d-%H%M%S)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
 
 .PHONY: demo test lint format docs coverage clean-cache bench bench-sweep bench-memory reliability app clean-venv \
-	replicate replicate-quick bench-replication notebooks wheel load-test app-screenshots
+	replicate replicate-quick calibrate calibrate-quick bench-replication notebooks wheel load-test app-screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +61,14 @@ replicate: $(STAMP)
 
 replicate-quick: $(STAMP)
 	$(BIN)/collabsim replicate --quick
+
+# Calibration as inference (docs/calibration.md): ABC-SMC of the free weights (about 30 minutes
+# on 2 cores), and the parameter-recovery check that CI runs (minutes).
+calibrate: $(STAMP)
+	$(BIN)/collabsim calibrate
+
+calibrate-quick: $(STAMP)
+	$(BIN)/collabsim calibrate --quick
 
 bench-replication: $(STAMP)
 	$(BIN)/python benchmarks/bench_replication.py

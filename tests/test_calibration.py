@@ -272,6 +272,9 @@ def test_the_posterior_does_not_depend_on_the_engine(tmp_path):
             run = run_abc(cfg, CRIT, obs, tmp_path / label, engine=eng)
         runs[label] = populations(run.db, cfg.names)
     pd.testing.assert_frame_equal(runs["serial"], runs["pool"])
+    with running("dask", dask="local", workers=2) as eng:  # a LocalCluster on 127.0.0.1
+        run = run_abc(cfg, CRIT, obs, tmp_path / "dask", engine=eng)
+    pd.testing.assert_frame_equal(runs["serial"], populations(run.db, cfg.names))
     assert runs["serial"]["generation"].nunique() == 2
     assert runs["serial"]["seed"].nunique() == len(runs["serial"])  # one run seed per particle
 

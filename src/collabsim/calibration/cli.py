@@ -117,6 +117,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     crit, cfg = _config(args)
     check_writable(args.out)
+    if not args.no_progress:  # the bar shows the progress; pyabc's per-generation log is kept
+        import logging  # in REPORT.md and generations.csv, and shown with --no-progress
+
+        logging.getLogger("ABC").setLevel(logging.WARNING)
     workdir = args.out / ".running" / _key(cfg, crit)
     start = time.perf_counter()
     counts = {"evaluated": 0, "accepted": 0}
