@@ -458,3 +458,32 @@ def test_replicate_posterior_refuses_bad_input(tmp_path, capsys):
     assert "--quick" in capsys.readouterr().err
     assert main(["replicate", "--sets", "3", *out]) == 2
     assert "--posterior" in capsys.readouterr().err
+
+
+def test_replicate_posterior_writes_the_report_of_the_held_out_patterns(tmp_path, capsys):
+    # a criteria file in which base_rate is the only held-out pattern keeps the run small
+    head, sep, body = (configs_dir() / "replication.toml").read_text().partition("[[pattern]]")
+    body = body.replace('calibration = "target"', 'calibration = "SWAP"')
+    body = body.replace('calibration = "held_out"', 'calibration = "target"')
+    body = body.replace('calibration = "SWAP"', 'calibration = "held_out"', 2)  # base_rate's
+    body = body.replace('calibration = "SWAP"', 'calibration = "target"')
+    criteria = _write(tmp_path, head + sep + body, "replication.toml")
+    assert held_out_patterns(load_criteria(criteria)) == ["base_rate"]
+    cal = _write(
+        tmp_path,
+        "[calibration]\nroot_seed = 1\nweights = ['public_value_rate']\npopulation = 4\n"
+        "generations = 1\n\n[posterior]\nseeds = { base_rate = 4 }\n",
+    )
+    post = _write(tmp_path, "weight,public_value_rate\n0.5,0.0\n0.5,0.2\n", "posterior.csv")
+    out = tmp_path / "out"
+    args = ["replicate", "--posterior", str(post), "--config", str(criteria), "--calibration",
+            str(cal), "--sets", "2", "--out", str(out), "--serial", "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "base_rate (a): holds at" in printed and "base_rate (b): holds at" in printed
+    (folder,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    shares = pd.read_csv(folder / "shares.csv")
+    sets = pd.read_csv(folder / "sets.csv")
+    assert list(shares["part"]) == ["a", "b"] and len(sets) == 2
+    assert sorted(sets["public_value_rate"]) == [0.0, 0.2]  # one set from each particle
+    assert "holds" in (folder / "REPORT.md").read_text()
