@@ -39,7 +39,7 @@ from collabsim.calibration.statistics import (
     target_criteria,
     target_results,
 )
-from collabsim.engine import Engine
+from collabsim.engine import Engine, SerialEngine
 from collabsim.model import resolve_seed
 from collabsim.replication.spec import Criteria
 
@@ -154,7 +154,7 @@ class EngineSampler(Sampler):
 
     def _results(self, t: int, blob: bytes) -> Iterator[Any]:
         digest = hashlib.sha256(blob).hexdigest()
-        if self.engine.workers <= 1:  # this process: evaluate exactly what is needed
+        if isinstance(self.engine, SerialEngine):  # this process: evaluate exactly what is needed
             i = 0
             while True:
                 yield from _evaluate((blob, digest, self.root_seed, t, [i]))
