@@ -78,6 +78,7 @@ def plot_marginals(
     for ax in flat[n:]:
         ax.set_visible(False)
     flat[0].legend(fontsize=7)
+    flat[0].figure.tight_layout()
     return axes
 
 
@@ -91,7 +92,7 @@ def plot_pairs(post: Posterior) -> Figure:
         numy=60,
     )  # fmt: skip
     fig = np.atleast_2d(arr)[0, 0].figure
-    fig.suptitle("Pairwise posteriors of the calibrated weights")
+    fig.suptitle("Pairwise posteriors of the calibrated weights", y=1.02)
     return fig
 
 
@@ -105,6 +106,7 @@ def plot_identifiability(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("posterior interval width / prior width (1: not identified by the targets)")
     ax.set_title("Identifiability")
+    ax.figure.tight_layout()
     return ax
 
 
@@ -125,4 +127,5 @@ def plot_diagnostics(gens: pd.DataFrame, axes: np.ndarray | None = None) -> np.n
         ax.grid(alpha=0.3)
     axes[2].plot(x, gens["particles"], ":", color=_PRIOR, label="particles")
     axes[2].legend(fontsize=7)
+    axes[0].figure.tight_layout()
     return axes
