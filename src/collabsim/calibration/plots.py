@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from collabsim.calibration.posterior import Posterior
 
@@ -122,6 +123,7 @@ def plot_diagnostics(gens: pd.DataFrame, axes: np.ndarray | None = None) -> np.n
     )
     for ax, (col, label) in zip(axes, panels, strict=True):
         ax.plot(x, gens[col], "o-", color=_POST)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("generation")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
