@@ -73,35 +73,39 @@ def test_every_part_of_every_criterion_is_tested(replication):
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("formal_structure", "b"): (
         "within contexts the Mantel-Haenszel odds ratios of the pairs of modes have CIs wider "
-        "than the equivalence margin [1/1.5, 1.5] at CI size (e.g. shared vs lead 1.18 "
-        "[0.81, 1.73])"
+        "than the equivalence margin [1/1.5, 1.5] at CI size"
+    ),
+    ("formal_structure", "c"): (
+        "the best mode hardly depends on the context at CI size (Breslow-Day p 0.015, 0.04, "
+        "0.38): fit reads cross-boundary trust density and shared understanding, which are "
+        "low and alike in every context, so only the size term tells the contexts apart"
     ),
     ("key_actions", "a"): (
-        "prior relationships and joint problem-solving do not clearly raise success (their "
-        "risk-difference CIs include 0 at CI and at full size; the navigator's too at CI size)"
+        "not every action clearly raises success at CI size (see the replication report)"
     ),
     ("key_actions", "b"): (
-        "data use helps as much without joint problem-solving as with it (interaction about 0)"
+        "data use does not clearly help more with joint problem-solving at CI size"
     ),
     ("key_actions", "c"): (
-        "at CI size the learning-share differences of prior relationships and joint "
-        "problem-solving have CIs that include 0"
+        "not every action's learning-share difference has a CI above 0 at CI size"
     ),
     ("key_actions", "d"): (
-        "holding the learning cycle at the action-off level clearly changes success for no "
-        "action at CI size (at full size for the navigator only): the actions work mostly "
-        "through other channels in this model"
+        "the indirect effect through the learning cycle is not clearly positive for every "
+        "action at CI size"
     ),
     ("key_actions", "e"): (
-        "the summed indirect effect through learning is far below half of the summed total effect"
+        "the summed indirect effect through learning is not clearly above half of the summed "
+        "total effect"
     ),
-    ("entry_points", "c"): (
-        "momentum of high-trait entry-point teams is below one half at CI size "
-        "(0.40 [0.26, 0.55]; criterion: point estimate >= 0.5)"
+    ("not_speed", "c"): (
+        "consensus (largest frame cluster >= 0.8) is lost no more often with more turnover "
+        "(rate ratio per +0.1 1.05 [0.90, 1.23]): at these rates a third of the seats or fewer "
+        "turn over a year and newcomers, with little effort on their learning curve, barely "
+        "move the largest cluster; losses come mostly from drift of the founders' frames"
     ),
-    ("not_speed", "b"): (
-        "turnover does not clearly delay the first small win (Cox HR per +0.1 turnover "
-        "0.93 [0.85, 1.02]): entry-point support ignores shared understanding in this model"
+    ("not_speed", "d"): (
+        "re-making consensus after a loss does not clearly take longer with more turnover "
+        "(HR 0.96 [0.82, 1.13]; 90 of 300 runs lost it)"
     ),
 }
 
