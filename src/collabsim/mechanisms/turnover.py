@@ -60,7 +60,8 @@ def turnover(s: State, p, rng: np.random.Generator, week: int) -> None:
         s.leadership_shocks += 1
         s.log(week, "shock", "leadership change: every city-agency seat turns over")
     s.tenure += 1
-    s.skill += (1.0 - s.skill) / p.learning_weeks  # the learning curve (founders stay at 1)
+    if s.leavers_total:  # the learning curve (while nobody has left, everyone is at 1)
+        s.skill += (1.0 - s.skill) / p.learning_weeks
     if rows is None or len(rows) == 0:
         s.left_this_week = 0
         return
