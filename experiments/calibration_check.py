@@ -32,7 +32,7 @@ ACTIONS = {
     "data_use": (False, True),
     "joint_problem_solving": (0.05, 0.5),
 }
-CUT = {"learning_trust_weight": 0, "learning_evidence_weight": 0, "learning_mediation_weight": 0}
+CUT = {"learning_trust_weight": 0, "learning_evidence_weight": 0, "learning_safety_weight": 0}
 
 
 def _job(args):

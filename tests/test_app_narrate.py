@@ -12,7 +12,8 @@ from collabsim.app.narrate import SECTOR_WORDS, Entry, Narrator, group_turnover,
 
 @pytest.fixture(scope="module")
 def narrated() -> tuple[CollaborationModel, Narrator]:
-    m = CollaborationModel(rng=2025)
+    # a navigator and a low learning bias, so that mediation and blame happen in this run
+    m = CollaborationModel(rng=2025, navigator=True, learning_bias=-1.0)
     n = Narrator(m)
     while m.running:
         n.before()

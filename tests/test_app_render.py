@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 solara = pytest.importorskip("solara")
@@ -112,7 +114,7 @@ def test_step_and_reset_update_monitors_and_figures() -> None:
     _click(rc, "Step")
     assert _monitor_week(rc) == 14
     assert "nothing yet" not in _html(rc)  # the log follows the steps
-    assert "The table agreed on" in _html(rc)
+    assert "was proposed" in _html(rc)  # (the default run's first proposals, weeks 4-6)
     _click(rc, "Reset")
     assert _monitor_week(rc) == 0
 
@@ -238,7 +240,7 @@ def test_monitor_and_log_html(stepped: TrainerRun) -> None:
     assert f"{int(last['learning'])} : {int(last['blame'])}" in text
     log = log_html(stepped.entries(0), "#000", 5)
     assert log.count("<tr>") == min(5, len(stepped.entries(0)))
-    assert "organization " not in log
+    assert not re.search(r"organization \d", log)  # sectors and roles, not numbers
 
 
 def test_initial_settings_follow_the_scenario() -> None:

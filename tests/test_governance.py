@@ -52,3 +52,23 @@ def test_only_an_adaptable_collaboration_changes_mode():
         gov.adapt(m.state, m.p, 10, fit)
         assert m.state.mode == expect
         assert m.state.governance_changes == expect
+
+
+def test_fit_is_smooth_in_size_and_trust():
+    # no breakpoints: small steps in the conditions make small steps in fit
+    sizes = np.arange(2.0, 60.0, 0.1)
+    f = np.array([gov.fits(k, 0.4, 0.5, 0.5) for k in sizes])
+    assert np.abs(np.diff(f, axis=0)).max() < 0.01
+    t = np.linspace(0, 1, 201)
+    g = np.array([gov.fits(12, float(x), 0.5, 0.5) for x in t])
+    assert np.abs(np.diff(g, axis=0)).max() < 0.01
+
+
+def test_a_change_of_mode_costs_a_transition_and_commitment():
+    m = make(1, adaptable=True)
+    s, p = m.state, m.p
+    c = s.commitment.copy()
+    gov.adapt(s, p, 20, np.array([0.1, 0.9, 0.1]))
+    assert s.mode == gov.LEAD and s.governance_changes == 1
+    assert s.transition_until == 20 + p.transition_weeks
+    assert np.all(s.commitment < c)

@@ -132,7 +132,7 @@ def test_invariants_hold_in_every_scenario(scenario):
         assert not ts.isna().any().any()
         for col in UNIT_SERIES:
             assert ts[col].between(0.0, 1.0).all(), col
-        assert (ts["public_value"].diff().dropna() >= 0).all()
+        assert (ts["public_value"] >= 0).all()  # (public value can fall: programs wither)
         s = m.state
         u, v, tuv, tvu = s.edges.views()
         assert np.all((tuv >= 0) & (tuv <= 1) & (tvu >= 0) & (tvu <= 1))

@@ -13,7 +13,7 @@ def with_project(m, size=0.3, lev=0.8):
 
 
 def test_success_rises_with_leverage_and_capacity_and_falls_with_size():
-    m = with_project(make(1))
+    m = with_project(make(1, success_base=0.5))  # (below the cap of 1)
     s, p = m.state, m.p
     base = pj.success_probability(s, p, 0.5, 0.5)
     s.project.leverage = 1.0
@@ -21,11 +21,21 @@ def test_success_rises_with_leverage_and_capacity_and_falls_with_size():
     assert pj.success_probability(s, p, 0.9, 0.5) > pj.success_probability(s, p, 0.5, 0.5)
     s.project.size = 1.0
     assert pj.success_probability(s, p, 0.9, 0.5) < pj.success_probability(
-        with_project(make(1), size=0.3, lev=1.0).state, p, 0.9, 0.5
+        with_project(make(1, success_base=0.5), size=0.3, lev=1.0).state, p, 0.9, 0.5
     )
 
 
-def test_learning_probability_rises_with_trust_evidence_and_mediation():
+def test_success_rises_with_members_backing():
+    m = with_project(make(1, success_base=0.5))
+    s, p = m.state, m.p
+    s.frame[:] = s.project.position  # everyone accepts the project
+    backed = pj.success_probability(s, p, 0.5, 0.5)
+    s.frame[:] = np.where(s.project.position > 0.5, 0.0, 1.0)  # nobody does
+    assert pj.backing(s, s.project.position) == 0.0
+    assert pj.success_probability(s, p, 0.5, 0.5) < backed
+
+
+def test_learning_probability_rises_with_trust_evidence_and_safety():
     p = make(1).p
     base = pj.learning_probability(p, 0.5, 0.0, 0.0)
     assert pj.learning_probability(p, 0.8, 0.0, 0.0) > base
@@ -40,7 +50,7 @@ def test_blame_breaks_trust_faster_than_a_win_builds_it():
             learning_bias=-5.0,
             learning_trust_weight=0.0,
             learning_evidence_weight=0.0,
-            learning_mediation_weight=0.0,
+            learning_safety_weight=0.0,
         )
     )
     s, p = m.state, m.p
@@ -73,7 +83,7 @@ def test_blame_lowers_trust_in_the_least_trusted_partner():
             learning_bias=-5.0,
             learning_trust_weight=0.0,
             learning_evidence_weight=0.0,
-            learning_mediation_weight=0.0,
+            learning_safety_weight=0.0,
         )
     )
     s, p = m.state, m.p
@@ -110,3 +120,29 @@ def test_learning_keeps_trust_and_moves_frames_toward_evidence():
     assert learned and s.learning == 1
     assert np.array_equal(t, s.edges.t_uv[: s.edges.n])
     assert np.abs(s.frame - s.theta).mean() < gap
+
+
+def test_navigator_mediation_raises_safety_as_often_as_it_is_trusted():
+    worked = []
+    for seed in range(200):
+        m = make(1, navigator=True, navigator_trust=0.7)
+        s, p = m.state, m.p
+        before = s.safety.copy()
+        pj.mediate(s, p, np.random.default_rng(seed), 3)
+        worked.append(bool(np.all(s.safety > before)))
+        assert np.all(s.nav_trust > 0.7) if worked[-1] else np.all(s.nav_trust < 0.7)
+    assert 0.6 < np.mean(worked) < 0.8
+
+
+def test_blame_destroys_safety_and_learning_builds_it():
+    out = {}
+    for learn in (True, False):
+        m = with_project(
+            make(1, learning_bias=5.0 if learn else -5.0, learning_trust_weight=0.0,
+                 learning_evidence_weight=0.0, learning_safety_weight=0.0)
+        )  # fmt: skip
+        s, p = m.state, m.p
+        before = s.safety.mean()
+        pj.resolve_setback(s, p, np.random.default_rng(0), 6, np.array([0.5, 0.5, 0.5]))
+        out[learn] = s.safety.mean() - before
+    assert out[True] > 0 > out[False]

@@ -76,12 +76,22 @@ def test_report_states_claims_criteria_and_verdicts(report, tiny):
     # the header: revision, the changed assumption, the in-sample statement, the summary line
     assert "criteria revision 2, declared 2026-11-29" in md
     assert "--set meeting_rate=0.9" in md
-    assert "No pattern is out of sample for this model" in md  # collabsim 0.1
-    assert re.search(r"\*\*0 of 0 validation parts pass on held-out patterns\.\*\*", md)
+    # collabsim 0.2 on: the revision's calibration labels apply
+    assert "The calibration labels declared in revision 2 apply to this model" in md
+    held = [
+        p for s in crit.patterns.values() for p in s.parts
+        if p.validation and p.calibration == "held_out"
+    ]  # fmt: skip
+    assert re.search(
+        rf"\*\*\d+ of {len(held)} validation parts pass on held-out patterns\.\*\*", md
+    )
     # both labels on every part, and the second size where declared
-    assert md.count("validation; calibration target for this model") + md.count(
-        "verification (rule:"
-    ) >= sum(len(s.parts) for s in crit.patterns.values())
+    labelled = sum(
+        md.count(f"{check}; {cal}")
+        for check in ("validation", ")")  # ")" closes "verification (rule: ...)"
+        for cal in ("held out", "calibration target")
+    )
+    assert labelled >= sum(len(s.parts) for s in crit.patterns.values())
     assert md.count("**Second size (") == sum(bool(s.size2) for s in crit.patterns.values())
     assert md.count("data:image/png") == 0
     assert html.count("data:image/png;base64,") == len(crit.patterns)
@@ -95,7 +105,7 @@ def test_runs_csv_records_the_planned_seeds(report, tiny):
     assert meta["criteria"]["replication"]["root_seed"] == crit.root_seed
     assert meta["git_commit"] and meta["model_digest"]
     assert meta["assumptions"]["set"] == {"meeting_rate": 0.9}
-    assert meta["calibration_labels_apply"] is False
+    assert meta["calibration_labels_apply"] is True
     for p in plan(crit, quick=True, base={"meeting_rate": 0.9}):
         if p.size2:
             continue

@@ -141,18 +141,21 @@ def test_mode_tables_are_two_by_two_per_context():
 
 
 def test_held_learning_bias_sets_the_learning_probability():
+    import tomllib
+
+    from collabsim.config import configs_dir
     from collabsim.mechanisms.projects import learning_probability
     from collabsim.params import defaults
 
-    cut = dict.fromkeys(
-        ("learning_trust_weight", "learning_evidence_weight", "learning_mediation_weight"), 0.0
-    )
+    spec = tomllib.loads((configs_dir() / "replication.toml").read_text())
+    levels = next(q for q in spec["pattern"] if q["name"] == "key_actions")["levels"]
+    cut = levels["learning_cut"]  # the criteria file's own cut
     p = SimpleNamespace(**{**defaults(), **cut})
     for share in (0.2, 0.5, 0.9):
         p.learning_bias = held_learning_bias(share, (0.01, 0.99))
         # whatever the state, every setback is met by learning with this probability
-        for trust, precision, mediation in ((0.1, 0.0, 0.0), (0.9, 1.0, 1.0)):
-            assert learning_probability(p, trust, precision, mediation) == pytest.approx(share)
+        for trust, precision, safety in ((0.1, 0.0, 0.0), (0.9, 1.0, 1.0)):
+            assert learning_probability(p, trust, precision, safety) == pytest.approx(share)
     assert held_learning_bias(0.0, (0.01, 0.99)) == pytest.approx(np.log(0.01 / 0.99))
 
 

@@ -49,3 +49,24 @@ def test_programs_need_the_support_of_the_people_at_the_table():
         vals.append(s.public_value)
     assert vals[0] > vals[1] > 0.0
     assert np.isfinite(vals).all()
+
+
+def test_public_value_withers_without_capacity_legitimacy_or_backing():
+    m = make(1)
+    s, p = m.state, m.p
+    s.public_value, s.programs, s.plan, s.adopted = 2.0, 1.0, s.theta, 1
+    s.legitimacy, s.plan_support = 0.0, 0.0  # no legitimacy, nobody backs the plan
+    for w in range(1, 30):
+        triangle(s, p, None, w)
+    assert s.public_value < 2.0 and s.programs < 1.0
+
+
+def test_a_change_of_mode_costs_capacity_while_it_lasts():
+    m = make(1)
+    s, p = m.state, m.p
+    s.adopted = 1
+    triangle(s, p, None, 1)
+    full = s.capacity_oc
+    s.transition_until = 10
+    triangle(s, p, None, 2)
+    assert np.isclose(s.capacity_oc, full * (1 - p.transition_capacity))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from collabsim import mechanisms
 from collabsim.agents import Organization
+from collabsim.mechanisms.climate import founding_capital
 from collabsim.mechanisms.effort import effort
 from collabsim.mechanisms.turnover import draw_people
 from collabsim.network import prior_ties, ties_to_graph
@@ -115,7 +116,10 @@ class CollaborationModel(mesa.Model):
         div_index = float((1.0 - np.sum(counts**2)) / (1.0 - 1.0 / len(SECTORS)))
         theta = 0.2 + 0.6 * rng.random()
         centers = rng.random(len(SECTORS))
-        centers[4] = theta + p.community_frame_sd * rng.normal()
+        # residents' views centre near, not at, the leverage point; community groups share them
+        resident_center = float(np.clip(theta + p.resident_bias * rng.normal(), 0.0, 1.0))
+        centers[4] = resident_center
+        data_bias = p.data_bias * float(rng.normal())
         home = np.clip(centers[sector] + p.frame_spread * rng.normal(size=n_orgs), 0.0, 1.0)
         pressure = np.clip(
             p.home_pressure * SECTOR_PRESSURE[sector] * (0.75 + 0.5 * rng.random(n_orgs)), 0, 1
@@ -139,12 +143,17 @@ class CollaborationModel(mesa.Model):
             tenure=np.zeros(n, dtype=np.int64),
             founder=np.ones(n, dtype=bool),
             nav_trust=np.full(n, p.navigator_trust if p.navigator else 0.0),
+            safety=np.full(n, p.safety_initial),
+            skill=np.ones(n),
             seat_pressure=pressure[org],
             seat_sector=sector[org],
             weight_all=weight_all,
             weight_always=np.where(provider, 0.0, weight_all),
             edges=Edges(n),
+            capital=Edges(n_orgs),
             theta=float(theta),
+            resident_center=resident_center,
+            data_bias=data_bias,
             project_pos=rng.random(p.n_projects),
             project_size=0.5 + rng.random(p.n_projects),
             mode=GOVERNANCE_MODES.index(p.governance),
@@ -164,15 +173,14 @@ class CollaborationModel(mesa.Model):
             team_size=p.past_team_size,
         )
         self._graph: nx.Graph | None = None
-        u, v, t, _ = self._ties
+        u, v, t, kind = self._ties
         s.edges = Edges(n, capacity=max(64, 2 * len(u) + n))
         s.edges.add_many(u, v, t, t.copy())
+        s.capital = founding_capital(org[u], org[v], kind, n_orgs, p.capital_gain)
         effort(s, p, rng, 0)
+        # outward orientation reaches proposals only through community engagement (ODD 7.6)
         s.proposal_chance = (
-            p.proposal_rate
-            * (0.25 + 0.75 * div_index)
-            * (0.25 + 0.75 * p.kappa)
-            * (0.25 + 0.75 * p.initiative)
+            p.proposal_rate * (0.25 + 0.75 * div_index) * (0.25 + 0.75 * p.initiative)
         )
         return s
 

@@ -34,6 +34,7 @@ __all__ = [
     "Recorder",
     "consensus_share",
     "markdown_table",
+    "shared_understanding",
     "summarize",
 ]
 
@@ -93,6 +94,21 @@ SERIES_OUTCOMES: tuple[Outcome, ...] = (
     _O("trust_density", "share of all ordered pairs with trust above 0.5", "share"),
     _O("consensus", "share of people in the largest frame cluster", "share"),
     _O(
+        "shared_understanding",
+        "share of pairs of people whose frames of the problem differ by less than "
+        "understanding_gap (does not depend on group size)",
+        "share",
+    ),
+    _O(
+        "cross_trust",
+        "cross-boundary trust: mean over all cross-organization ordered pairs, pairs that "
+        "never met at stranger trust",
+        "share",
+    ),
+    _O("safety", "psychological safety: members' mean", "share"),
+    _O("social_capital", "mean social capital over all pairs of organizations", "share"),
+    _O("navigator_trust", "members' mean trust in the navigator (0 without one)", "share"),
+    _O(
         "plan_support",
         "share of members who can accept the adopted plan (0 without a plan)",
         "share",
@@ -133,6 +149,10 @@ SUMMARY_OUTCOMES: tuple[Outcome, ...] = (
        "flag", "bool"),
     _O("consensus", "share of people in the largest frame cluster at the end", "share"),
     _O("mean_trust", "mean trust on existing ties at the end", "share"),
+    _O("cross_trust", "cross-boundary trust at the end", "share"),
+    _O("safety", "psychological safety at the end", "share"),
+    _O("shared_understanding", "shared understanding at the end", "share"),
+    _O("social_capital", "mean social capital of organization pairs at the end", "share"),
     _O("working_trust", "trust met in meetings at the end", "share"),
     _O("trust_density", "share of ordered pairs with trust above 0.5 at the end", "share"),
     _O("learning_share", "share of setbacks met by learning", "share",
@@ -155,6 +175,12 @@ SUMMARY_OUTCOMES: tuple[Outcome, ...] = (
     _O("first_setback_week", "week of the first setback", "weeks", high=_INF, censored=_NEVER),
     _O("first_outcome_win", "the first project outcome was a win (1) or a setback (0)", "flag",
        censored="NaN when no project ended within the run"),
+    *(
+        _O(f"impact_by_{h}", f"public value reached impact_target by week {h}", "flag",
+           censored=f"NaN when the run was set to last fewer than {h} weeks and had not "
+                    "reached it (unknown)")
+        for h in (104, 156, 260)
+    ),
     _O("weeks_run", "weeks simulated (the horizon, or fewer if the collaboration perished)",
        "weeks", "int", high=_INF),
     _O("horizon", "weeks the run was set to last (the weeks parameter): the censoring time of "
@@ -208,20 +234,61 @@ def _consensus(frames: np.ndarray, gap: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def _measure(trust, n_edges, frame, openness, tenure, founder, plan, gap, newcomer, edge_rows, out):
+def _agreement(frames: np.ndarray, gap: float) -> float:
+    """Share of unordered pairs of ``frames`` closer than ``gap`` (1 with fewer than 2 people)."""
+    n = frames.shape[0]
+    if n < 2:
+        return 1.0
+    xs = np.sort(frames)
+    close = 0
+    hi = 0
+    for i in range(n):
+        hi = max(hi, i + 1)
+        while hi < n and xs[hi] - xs[i] < gap:
+            hi += 1
+        close += hi - i - 1
+    return close / (n * (n - 1) / 2.0)
+
+
+def shared_understanding(frames: np.ndarray, gap: float) -> float:
+    """Share of pairs of people whose frames differ by less than ``gap``.
+
+    Unlike the largest-cluster share (:func:`consensus_share`), its expected value does not
+    depend on the number of people: it is the probability that two members drawn at random
+    frame the problem alike.
+    """
+    return float(_agreement(np.asarray(frames, dtype=float), gap))
+
+
+@numba.njit(cache=True, nogil=True)
+def _measure(
+    trust, ends, n_edges, org, frame, openness, tenure, founder, plan, gap, agree_gap, newcomer,
+    edge_rows, out,
+):  # fmt: skip
     """The week's measures that are counts, or element-wise terms of sums (in place).
 
-    Writes ``edge_rows[0] = t_uv + t_vu`` and ``edge_rows[1]`` its square over the edges in
-    use (numpy then sums each row, with its own pairwise summation) and into ``out``:
-    strong ordered pairs (trust above 0.5), consensus, people who can accept the plan,
-    founders and newcomers.
+    Writes ``edge_rows[0] = t_uv + t_vu``, ``edge_rows[1]`` its square and ``edge_rows[2]``
+    the same pair sum on cross-organization edges only (0 elsewhere) over the edges in use
+    (numpy then sums each row, with its own pairwise summation) and into ``out``: strong
+    ordered pairs (trust above 0.5), consensus, people who can accept the plan, founders,
+    newcomers, cross-organization edges, strong cross-organization ordered pairs and the
+    shared understanding.
     """
     strong = 0
+    cross = 0
+    strong_cross = 0
     for j in range(n_edges):
         pair = trust[0, j] + trust[1, j]
         edge_rows[0, j] = pair
         edge_rows[1, j] = pair * pair
-        strong += int(trust[0, j] > 0.5) + int(trust[1, j] > 0.5)  # (np.bool_ + is or)
+        k = int(trust[0, j] > 0.5) + int(trust[1, j] > 0.5)  # (np.bool_ + is or)
+        strong += k
+        if org[ends[0, j]] != org[ends[1, j]]:
+            edge_rows[2, j] = pair
+            cross += 1
+            strong_cross += k
+        else:
+            edge_rows[2, j] = 0.0
     n = frame.shape[0]
     near = founders = newcomers = 0
     for i in range(n):
@@ -234,6 +301,9 @@ def _measure(trust, n_edges, frame, openness, tenure, founder, plan, gap, newcom
     out[2] = near
     out[3] = founders
     out[4] = newcomers
+    out[5] = cross
+    out[6] = strong_cross
+    out[7] = _agreement(frame, agree_gap)
 
 
 #: Series taken from the state's scalars, in the order of the recorder's table.
@@ -258,6 +328,11 @@ _MEASURED_SERIES = (
     "working_trust",
     "trust_density",
     "consensus",
+    "shared_understanding",
+    "cross_trust",
+    "safety",
+    "social_capital",
+    "navigator_trust",
     "plan_support",
     "frame_sd",
     "commitment",
@@ -280,9 +355,10 @@ class Recorder:
 
     def __init__(self, weeks: int, n_people: int) -> None:
         self.rows = weeks + 1
-        self._edge_rows = np.empty((2, 64))
-        self._people_rows = np.empty((3, n_people))
-        self._counts = np.empty(5)
+        self._edge_rows = np.empty((3, 64))
+        self._people_rows = np.empty((5, n_people))
+        self._counts = np.empty(8)
+        self._cross_pairs = -1  # cross-organization ordered pairs (set at the first week)
         self.table = np.zeros((self.rows, len(_COLUMN)))
         self.data = {k: self.table[:, _COLUMN[k]] for k in SERIES}
         self.n = 0
@@ -333,17 +409,32 @@ class Recorder:
         n = e.n
         npeople = s.n_people
         if self._edge_rows.shape[1] < n:
-            self._edge_rows = np.empty((2, 2 * n))
+            self._edge_rows = np.empty((3, 2 * n))
+        if self._cross_pairs < 0:
+            per_org = np.bincount(s.org, minlength=s.n_orgs)
+            self._cross_pairs = int(npeople * (npeople - 1) - np.sum(per_org * (per_org - 1)))
         edge_rows = self._edge_rows
         out = self._counts
         _measure(
-            e.trust, n, s.frame, s.openness, s.tenure, s.founder, s.plan, p.cluster_gap,
-            NEWCOMER_WEEKS, edge_rows, out,
+            e.trust, e.ends, n, s.org, s.frame, s.openness, s.tenure, s.founder, s.plan,
+            p.cluster_gap, p.understanding_gap, NEWCOMER_WEEKS, edge_rows, out,
         )  # fmt: skip
-        strong, c, near, founders, newcomers = out.tolist()
+        strong, c, near, founders, newcomers, cross, strong_cross, agree = out.tolist()
         row = self.table[week]
+        pairs = self._cross_pairs
+        tot = sq = cross_tot = 0.0
         if n:
-            tot, sq = _sum(edge_rows[:, :n], axis=1).tolist()
+            tot, sq, cross_tot = _sum(edge_rows[:, :n], axis=1).tolist()
+        if pairs > 0:
+            # cross-boundary trust: every cross-organization ordered pair, never-met ones at
+            # stranger trust
+            never = pairs - 2 * cross
+            s.cross_trust = (cross_tot + never * p.stranger_trust) / pairs
+            s.cross_density = (strong_cross + (never if p.stranger_trust > 0.5 else 0)) / pairs
+        else:
+            s.cross_trust = s.cross_density = 0.0
+        s.understanding = agree
+        if n:
             s.mean_trust = tot / (2 * n)
             # working trust: ties weighted as meetings choose them (tie_base_weight + trusts)
             base = p.tie_base_weight
@@ -357,7 +448,13 @@ class Recorder:
         people[0] = s.frame
         people[1] = s.commitment
         people[2] = s.effort
-        f_sum, c_sum, e_sum = _sum(people, axis=1).tolist()
+        people[3] = s.safety
+        people[4] = s.nav_trust
+        f_sum, c_sum, e_sum, safe_sum, nav_sum = _sum(people, axis=1).tolist()
+        s.team_safety = safe_sum / npeople
+        cap = s.capital
+        org_pairs = s.n_orgs * (s.n_orgs - 1) / 2
+        capital = float(_sum(cap.t_uv[: cap.n])) / org_pairs if cap.n and org_pairs else 0.0
         dev = people[0]
         dev -= f_sum / npeople
         dev *= dev
@@ -367,6 +464,11 @@ class Recorder:
             s.working_trust,
             row[_COLUMN["trust_density"]],
             s.consensus,
+            agree,
+            s.cross_trust,
+            s.team_safety,
+            capital,
+            nav_sum / npeople,
             s.plan_support,
             math.sqrt(_sum(dev) / npeople),  # the population s.d. of frames
             c_sum / npeople,
@@ -385,6 +487,17 @@ class Recorder:
             if o.kind == "int":
                 df[o.name] = df[o.name].astype(np.int64)
         return df
+
+
+def _reached_by(s: State, p: Any, h: int) -> float:
+    """Whether public value reached the impact target by week ``h`` (1.0 or 0.0).
+
+    A run that perished before ``h`` without reaching it counts as not reaching it; NaN when
+    the run was set to last fewer than ``h`` weeks and had not reached it (unknown).
+    """
+    if 0 <= s.impact_week <= h:
+        return 1.0
+    return float("nan") if p.weeks < h else 0.0
 
 
 def summarize(s: State, p: Any, rec: Recorder, weeks_run: int) -> dict[str, Any]:
@@ -406,6 +519,10 @@ def summarize(s: State, p: Any, rec: Recorder, weeks_run: int) -> dict[str, Any]
         "talk_only": bool(alive_at_window and no_adoption and weeks_run >= ENTRY_WINDOW),
         "consensus": float(d["consensus"][last]),
         "mean_trust": float(d["mean_trust"][last]),
+        "cross_trust": float(d["cross_trust"][last]),
+        "safety": float(d["safety"][last]),
+        "shared_understanding": float(d["shared_understanding"][last]),
+        "social_capital": float(d["social_capital"][last]),
         "working_trust": float(d["working_trust"][last]),
         "trust_density": float(d["trust_density"][last]),
         "learning_share": s.learning / s.setbacks if s.setbacks else nan,
@@ -433,6 +550,7 @@ def summarize(s: State, p: Any, rec: Recorder, weeks_run: int) -> dict[str, Any]
                 and (s.first_setback_week < 0 or s.first_win_week < s.first_setback_week)
             )
         ),
+        **{f"impact_by_{h}": _reached_by(s, p, h) for h in (104, 156, 260)},
         "weeks_run": int(weeks_run),
         "horizon": int(p.weeks),
     }

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-__all__ = ["Edges", "Project", "State", "pair_row"]
+__all__ = ["Edges", "Project", "State", "pair_find", "pair_row"]
 
 # murmur3's 64-bit finalizer: pair keys are far from random (a * n + b over colleagues and past
 # teams), and plain multiplicative hashing of them builds long probe chains
@@ -34,6 +34,16 @@ def _slot(key: int, mask: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
+def _probe(key: int, keys: np.ndarray) -> int:
+    """Slot of ``key`` in the table, or the empty slot where it would go (linear probing)."""
+    mask = keys.shape[0] - 1
+    i = _slot(key, mask)
+    while keys[i] != -1 and keys[i] != key:
+        i = (i + 1) & mask
+    return i
+
+
+@numba.njit(cache=True, nogil=True)
 def pair_row(
     a: int, b: int, n_people: int, keys: np.ndarray, slots: np.ndarray, ends: np.ndarray,
     trust: np.ndarray, n_edges: int, trust0: float,
@@ -46,12 +56,9 @@ def pair_row(
     """
     lo, hi = min(a, b), max(a, b)
     key = lo * n_people + hi
-    mask = keys.shape[0] - 1
-    i = _slot(key, mask)
-    while keys[i] != -1:
-        if keys[i] == key:
-            return slots[i]
-        i = (i + 1) & mask
+    i = _probe(key, keys)
+    if keys[i] == key:
+        return slots[i]
     keys[i] = key
     slots[i] = n_edges
     ends[0, n_edges] = lo
@@ -59,6 +66,20 @@ def pair_row(
     trust[0, n_edges] = trust0
     trust[1, n_edges] = trust0
     return n_edges
+
+
+@numba.njit(cache=True, nogil=True)
+def pair_find(a: int, b: int, n_people: int, keys: np.ndarray, slots: np.ndarray) -> int:
+    """Edge row of the pair ``(a, b)``, or -1 if the pair has no edge (nothing is added)."""
+    key = min(a, b) * n_people + max(a, b)
+    i = _probe(key, keys)
+    return slots[i] if keys[i] == key else -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _find_all(a: np.ndarray, b: np.ndarray, n_people: int, keys, slots, out: np.ndarray) -> None:
+    for k in range(a.shape[0]):
+        out[k] = pair_find(a[k], b[k], n_people, keys, slots)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -159,6 +180,15 @@ class Edges:
         )  # fmt: skip
         return rows
 
+    def find(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Row of each pair ``(a[k], b[k])``, or -1 where the pair has no edge."""
+        out = np.empty(len(a), dtype=np.int64)
+        _find_all(
+            np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n_people,
+            self.keys, self.slots, out,
+        )  # fmt: skip
+        return out
+
     def views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Views ``(u, v, t_uv, t_vu)`` of the rows in use."""
         n = self.n
@@ -205,13 +235,18 @@ class State:
     tenure: np.ndarray  # weeks at the table
     founder: np.ndarray  # bool, was at founding
     nav_trust: np.ndarray  # trust in the navigator
+    safety: np.ndarray  # psychological safety felt by each member
+    skill: np.ndarray  # effectiveness at the table (newcomers climb a learning curve)
     seat_pressure: np.ndarray  # home pressure on each seat (pressure of its organization)
     seat_sector: np.ndarray  # sector of each seat
     weight_all: np.ndarray  # capacity weight of each organization (sums to 1)
     weight_always: np.ndarray  # the same with providers zeroed (before any decision)
     edges: Edges
+    capital: Edges  # social capital of organization pairs (trust[0] holds it), from joint work
     # problem
     theta: float
+    resident_center: float  # where residents' views centre (theta plus their shared bias)
+    data_bias: float  # the data's systematic bias about where leverage lies
     project_pos: np.ndarray
     project_size: np.ndarray
     # collaboration
@@ -225,6 +260,12 @@ class State:
     div_index: float = 0.0  # diversity of sectors at the founding (0-1)
     proposal_chance: float = 0.0  # weekly chance of a proposal
     mean_trust: float = 0.0  # measured at the end of the previous week
+    cross_trust: float = 0.0  # cross-boundary trust (never-met pairs at stranger trust), likewise
+    cross_density: float = 0.0  # share of cross-organization ordered pairs above 0.5, likewise
+    team_safety: float = 0.0  # mean psychological safety, likewise
+    understanding: float = 0.0  # shared understanding (share of pairs in agreement), likewise
+    backing: float = 0.0  # residents' backing of the programs (co-production)
+    transition_until: int = 0  # a change of governance mode is under way until this week
     working_trust: float = 0.0  # trust weighted by tie use, measured likewise
     consensus: float = 0.0  # measured at the end of the previous week
     plan_support: float = 0.0  # share of members who can accept the plan, measured likewise

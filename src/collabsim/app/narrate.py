@@ -216,6 +216,14 @@ class Narrator:
             )
         if kind == "blame":
             return Entry(week, kind, self._blame(), week)
+        if kind == "mediation":
+            return Entry(
+                week,
+                kind,
+                "The navigator stepped in after the setback; people who trust the navigator "
+                "feel safer to talk about what went wrong.",
+                week,
+            )
         if kind == "governance":
             old = GOVERNANCE_MODES[b["mode"]] if b else None
             new = GOVERNANCE_MODES[int(s.mode)]

@@ -1,11 +1,13 @@
 """The model's submodels, one module each, run by the model in this fixed order every week.
 
-1. turnover 2. effort 3. dialogue 4. stat_meeting 5. community 6. entry_point 7. projects
-8. triangle 9. perish (one module each, holding a function of the same name). Each is a
-function ``(state, params, rng, week) -> None`` acting on arrays.
+1. turnover 2. effort 3. dialogue, then climate (psychological safety) 4. stat_meeting
+5. community 6. entry_point 7. projects 8. triangle 9. perish (one module each, holding a
+function of the same name). Each is a function ``(state, params, rng, week) -> None`` acting on
+arrays.
 """
 
 from collabsim.mechanisms import (
+    climate,
     community,
     dialogue,
     effort,
@@ -22,6 +24,7 @@ SCHEDULE = (
     turnover.turnover,
     effort.effort,
     dialogue.dialogue,
+    climate.climate,
     stat_meeting.stat_meeting,
     community.community,
     entry_point.entry_point,
@@ -30,8 +33,8 @@ SCHEDULE = (
     perish.perish,
 )
 
-#: The functions that compute the model's outcome probabilities (what the revised model's rule
-#: "no lever in an outcome probability" is checked on: tests/test_levers.py).
+#: The functions that compute the model's outcome probabilities: the rule "no lever in an
+#: outcome probability" (ODD 7.14) is checked on them by tests/test_levers.py.
 OUTCOME_PROBABILITIES = {
     "adoption": entry_point.adoption_odds,
     "project success": projects.success_probability,

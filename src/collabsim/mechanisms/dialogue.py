@@ -2,8 +2,10 @@
 
 Each week about ``meeting_rate * n / 2`` pairs meet. A share ``tie_share`` of the meetings
 follow existing ties, chosen with probability rising with the pair's trust; the rest happen at
-the table between people picked at random (strangers who meet get a tie at stranger trust). A
-navigator adds brokered meetings between people of different sectors, vouching for each side.
+the table between people picked at random (strangers who meet get a tie at stranger trust,
+warmer between organizations with social capital: ``stranger_trust + capital_warmth * capital
+* (1 - stranger_trust)``). A navigator adds brokered meetings between people of different
+sectors, vouching for each side as far as each trusts the navigator.
 
 In a meeting each side moves its frame toward the other's if the gap is within its reach
 (bounded confidence: Deffuant et al. 2000), by a step scaled by its trust in the partner. The
@@ -25,7 +27,7 @@ import numba
 import numpy as np
 
 from collabsim.mechanisms.trust import trust_after
-from collabsim.state import Edges, State, pair_row
+from collabsim.state import Edges, State, pair_find, pair_row
 
 __all__ = ["dialogue", "pick_ties", "uniform_pairs"]
 
@@ -106,9 +108,11 @@ def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
         p.broker_signal * 0.5,
         p.stranger_trust,
     )
-    people = (s.frame, s.openness, s.effort, s.seat_sector, s.nav_trust)
+    people = (s.frame, s.openness, s.effort, s.seat_sector, s.nav_trust, s.org)
     edges = (e.ends, e.trust, e.keys, e.slots)
-    e.n = _week(ties, r_table, r_nav, people, edges, e.n, coef)
+    c = s.capital
+    capital = (c.keys, c.slots, c.trust, s.n_orgs, p.capital_warmth)
+    e.n = _week(ties, r_table, r_nav, people, edges, e.n, coef, capital)
 
 
 # ------------------------------------------------------------------------------ compiled core
@@ -120,6 +124,24 @@ def _decode_pair(r0: float, r1: float, n: int) -> tuple[int, int]:
     if b >= a:
         b += 1
     return a, b
+
+
+@numba.njit(cache=True, nogil=True)
+def _meet(a, b, n, edges, n_edges, trust0, org, capital):
+    """Edge row of the pair ``(a, b)``, a new tie warmer where organizations have capital.
+
+    ``capital`` is ``(keys, slots, trust, n_orgs, warmth)`` of the organizations' social capital.
+    """
+    ends, trust, keys, slots = edges
+    row = pair_row(a, b, n, keys, slots, ends, trust, n_edges, trust0)
+    cap_keys, cap_slots, cap_trust, n_orgs, warmth = capital
+    if row == n_edges and org[a] != org[b] and warmth > 0.0:
+        c = pair_find(org[a], org[b], n_orgs, cap_keys, cap_slots)
+        if c >= 0:
+            t0 = trust0 + warmth * cap_trust[0, c] * (1.0 - trust0)
+            trust[0, row] = t0
+            trust[1, row] = t0
+    return row
 
 
 @numba.njit(cache=True, nogil=True)
@@ -141,14 +163,15 @@ def _accept_ties(r, c, n_edges, t_uv, t_vu, top, base, out, filled):
 
 
 @numba.njit(cache=True, nogil=True)
-def _week(tie_rows, r_table, r_nav, people, edges, n_edges, coef):
+def _week(tie_rows, r_table, r_nav, people, edges, n_edges, coef, capital):
     """One week of meetings (in place); return the new edge count.
 
-    ``people`` is ``(frame, openness, effort, seat_sector, nav_trust)``, ``edges`` is ``(ends,
-    trust, keys, slots)`` and ``coef`` the week's coefficients built by :func:`dialogue`. Side
-    0 of a meeting is the edge's ``u``, side 1 its ``v``.
+    ``people`` is ``(frame, openness, effort, seat_sector, nav_trust, org)``, ``edges`` is
+    ``(ends, trust, keys, slots)``, ``coef`` the week's coefficients built by :func:`dialogue`
+    and ``capital`` the organizations' social capital (see :func:`_meet`). Side 0 of a meeting
+    is the edge's ``u``, side 1 its ``v``.
     """
-    frame, openness, effort, seat_sector, nav_trust = people
+    frame, openness, effort, seat_sector, nav_trust, org = people
     ends, trust, keys, slots = edges
     reach_scale, reach_base, step_size, signal_base, penalty, gain, loss, broker, trust0 = coef
     n = frame.shape[0]
@@ -160,7 +183,7 @@ def _week(tie_rows, r_table, r_nav, people, edges, n_edges, coef):
     m = m_tie
     for j in range(k_table):  # strangers and acquaintances meeting at the table
         a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
-        row = pair_row(a, b, n, keys, slots, ends, trust, n_edges, trust0)
+        row = _meet(a, b, n, edges, n_edges, trust0, org, capital)
         n_edges = max(n_edges, row + 1)
         rows[m] = row
         m += 1
@@ -170,7 +193,7 @@ def _week(tie_rows, r_table, r_nav, people, edges, n_edges, coef):
         a = int(r_nav[j] * n)
         b = int(r_nav[k_nav + j] * n)
         if seat_sector[a] != seat_sector[b] and a != b:
-            row = pair_row(a, b, n, keys, slots, ends, trust, n_edges, trust0)
+            row = _meet(a, b, n, edges, n_edges, trust0, org, capital)
             n_edges = max(n_edges, row + 1)
             rows[m] = row
             m += 1

@@ -1,7 +1,9 @@
 """Effort split (submodel 2): accountability between the collaboration and the home organization.
 
-A representative gives the collaboration ``e_i = c_i / (c_i + l_i * pressure_o)``: commitment
-pulls effort in, loyalty times the home organization's pressure pulls it back home.
+A representative gives the collaboration ``e_i = skill_i * c_i / (c_i + l_i * pressure_o)``:
+commitment pulls effort in, loyalty times the home organization's pressure pulls it back home,
+and a newcomer's effectiveness (``skill``, climbing a learning curve) scales what the effort
+achieves at the table.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ __all__ = ["effort"]
 
 def effort(s: State, p, rng: np.random.Generator, week: int) -> None:
     """Recompute every representative's effort (in place)."""
-    _split(s.commitment, s.loyalty, s.seat_pressure, s.effort)
+    _split(s.commitment, s.loyalty, s.seat_pressure, s.skill, s.effort)
 
 
 @numba.njit(cache=True, nogil=True)
-def _split(commitment, loyalty, pressure, out):
-    """``out = c / (c + loyalty * pressure + 1e-12)``, element by element (compiled)."""
+def _split(commitment, loyalty, pressure, skill, out):
+    """``out = skill * c / (c + loyalty * pressure + 1e-12)``, element by element (compiled)."""
     for i in range(out.shape[0]):
         c = commitment[i]
-        out[i] = c / (c + loyalty[i] * pressure[i] + 1e-12)
+        out[i] = skill[i] * c / (c + loyalty[i] * pressure[i] + 1e-12)

@@ -1,19 +1,23 @@
 """Entry points and decisions (submodel 6): from talk to a first project.
 
 When no project is under way, a proposal appears with a weekly probability that rises with the
-team's diversity, outward orientation (community engagement) and initiative (Martinez Orbegozo
-et al. 2022). The proposer aims at the problem as they frame it; residents engaged in design
-steer the aim toward the real leverage point.
+team's diversity and initiative (Martinez Orbegozo et al. 2022; outward orientation reaches it
+only through community engagement, not again here). The proposer aims at the problem as they
+frame it; residents engaged in design steer the aim toward *their* view (a noisy, partly biased
+signal, weighed by trust in residents and the team's safety), not toward the true point.
 
 With entry points, the proposal is the candidate project nearest the aim, cut to the entry
 scope (actionable) and provisional: members accept it if it sits within their openness widened
 by its provisionality (acceptable) and they have effort to give. Without entry points, the
-proposal is a plan for the whole problem: members accept it only within their plain openness,
-and it can be adopted only if nearly everyone (90%) accepts it and 90% of members share one
-frame cluster (near-full consensus on the whole problem). The governance mode's rule then decides,
-and the mode's fit to the current conditions sets the odds that a decision is actually made.
-A failed decision is a small setback: an adaptable collaboration that learns from it (with the
-same state-dependent odds as after a failed project) reviews its governance mode.
+proposal is a plan for the whole problem, not provisional: members accept it only within their
+plain openness, and it can be adopted only if nearly everyone (``near_full_consensus``) accepts
+it and the shared understanding (share of pairs of members who frame the problem alike) is as
+high. The decision reads only the proposal and the state: whether the proposal is provisional
+is a property of the proposal, which the entry-points lever shaped. The governance mode's rule
+then decides, and the mode's fit to the current conditions sets the odds that a decision is
+actually made. A failed decision is a small setback: an adaptable collaboration that learns
+from it (with the same state-dependent odds as after a failed project) reviews its governance
+mode.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import math
 import numpy as np
 
 from collabsim.mechanisms import governance as gov
+from collabsim.mechanisms.climate import signal_weight
+from collabsim.mechanisms.community import resident_view
 from collabsim.mechanisms.projects import learning_odds
 from collabsim.state import Project, State
 
@@ -35,16 +41,17 @@ def leverage(z: float, theta: float, width: float) -> float:
 
 
 def adoption_odds(
-    s: State, p, support: np.ndarray, share: float, fit: np.ndarray
+    s: State, p, proposal: Project, support: np.ndarray, share: float, fit: np.ndarray
 ) -> tuple[bool, float]:
     """Whether the decision rule passes a proposal, and the chance the decision is then made.
 
-    The governance mode's rule (:func:`governance.decide`) must pass; without entry points a
-    whole-problem plan also needs near-full acceptance and consensus. The decision is then
-    made with probability ``adopt_floor + (1 - adopt_floor) * fit`` of the current mode.
+    The governance mode's rule (:func:`governance.decide`) must pass; a proposal that is not
+    provisional (a plan for the whole problem) also needs near-full acceptance and shared
+    understanding. The decision is then made with probability ``adopt_floor + (1 -
+    adopt_floor) * fit`` of the current mode.
     """
     passes = gov.decide(p, s.mode, support, s.org, share)
-    if not p.entry_points and min(share, s.consensus) < p.near_full_consensus:
+    if not proposal.entry_point and min(share, s.understanding) < p.near_full_consensus:
         passes = False
     return passes, p.adopt_floor + (1.0 - p.adopt_floor) * fit[s.mode]
 
@@ -62,7 +69,8 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
     proposer = min(proposer, len(eff) - 1)
     aim = float(s.frame[proposer])
     if p.community_stages >= 2:
-        aim += p.design_pull * (s.theta + 0.1 * rng.normal() - aim)
+        w = signal_weight(p, p.resident_trust, s.team_safety)
+        aim += p.design_pull * w * (float(resident_view(s, p, rng)) - aim)
     if p.entry_points:
         k = int(np.argmin(np.abs(s.project_pos - aim)))
         z = float(s.project_pos[k])
@@ -76,8 +84,17 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
     support = (np.abs(s.frame - z) < reach) & (eff > p.effort_min)
     count = np.count_nonzero(support)
     share = count / len(support)  # (support.mean(), without its overhead)
-    fit = gov.fits(s.n_orgs, s.working_trust, s.consensus, min(1.0, size))
-    passes, p_adopt = adoption_odds(s, p, support, share, fit)
+    fit = gov.fits(s.n_orgs, s.cross_density, s.understanding, min(1.0, size))
+    dur = max(p.min_project_weeks, round(p.project_weeks * size))
+    proposal = Project(
+        position=z,
+        size=size,
+        leverage=leverage(z, s.theta, p.leverage_width),
+        duration=dur,
+        started=week,
+        entry_point=bool(p.entry_points),
+    )
+    passes, p_adopt = adoption_odds(s, p, proposal, support, share, fit)
     if not passes or rng.random() >= p_adopt:
         why = (
             "too little support for the decision rule"
@@ -92,15 +109,7 @@ def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
         if p.adaptable and rng.random() < learning_odds(s, p):
             gov.adapt(s, p, week, fit)
         return
-    dur = max(p.min_project_weeks, round(p.project_weeks * size))
-    s.project = Project(
-        position=z,
-        size=size,
-        leverage=leverage(z, s.theta, p.leverage_width),
-        duration=dur,
-        started=week,
-        entry_point=bool(p.entry_points),
-    )
+    s.project = proposal
     s.adopted += 1
     s.plan = z if not math.isfinite(s.plan) else 0.5 * (s.plan + z)
     if s.first_adoption_week < 0:

@@ -11,10 +11,15 @@ Three modes follow Provan & Kenis (2008, JPART 18:229):
 - a **network administrative organization (NAO)** fits many members, moderate trust and a high
   need for competencies; a simple majority decides; it adds dedicated capacity at an overhead.
 
-:func:`fits` scores each mode against the current conditions in [0, 1]. Fit raises the odds of
-adoption and of execution. An adaptable collaboration that learns from a setback, or from a
-proposal it failed to decide on, moves to the best-fitting mode (:func:`adapt`); a rigid one
-keeps its mode.
+:func:`fits` scores each mode against the measured conditions in [0, 1], as smooth functions
+(logistic in the logarithm of size, Gaussian bumps elsewhere, no breakpoints) of the number of
+members, the density of cross-boundary trust (share of cross-organization ordered pairs whose
+trust is above 0.5), the shared understanding (goal consensus) and the need for network-level
+competencies. Fit raises the odds of adoption and of execution. An adaptable collaboration that
+learns from a setback, or from a proposal it failed to decide on, moves to the best-fitting
+mode (:func:`adapt`) when it fits clearly better; the change costs a transition of
+``transition_weeks`` with ``transition_capacity`` of operational capacity lost, and
+``transition_commitment`` of everyone's commitment. A rigid collaboration keeps its mode.
 """
 
 from __future__ import annotations
@@ -32,16 +37,22 @@ __all__ = ["LEAD", "NAO", "SHARED", "adapt", "decide", "fits"]
 SHARED, LEAD, NAO = 0, 1, 2
 
 
+def _bump(x: float, center: float) -> float:
+    """A smooth bump in [0, 1], 1 at ``center`` (Gaussian, s.d. 0.25)."""
+    return math.exp(-0.5 * ((x - center) / 0.25) ** 2)
+
+
 def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray:
     """Fit of each mode (shared, lead, NAO) to the conditions, each in [0, 1].
 
-    A weighted mean of how well the number of members (weight 2), trust (1), goal consensus
-    (0.5) and the need for network-level competencies (0.5) match what the mode needs.
+    A weighted mean of how well the number of members (weight 2), trust density (1), goal
+    consensus (0.5) and the need for network-level competencies (0.5) match what the mode
+    needs (Provan & Kenis 2008), every term a smooth function.
 
     Args:
         n_orgs: Number of member organizations.
-        trust: Working trust among members.
-        consensus: Goal consensus (share in the largest frame cluster).
+        trust: Trust density: share of cross-organization ordered pairs with trust above 0.5.
+        consensus: Goal consensus (shared understanding, 0-1).
         need: Need for network-level competencies (size of the task, 0-1).
     """
     few = 1.0 / (1.0 + (n_orgs / 7.0) ** 3)
@@ -53,14 +64,11 @@ def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray
     lead = (
         w[0] * moderate
         + w[1] * (1.0 - trust)
-        + w[2] * max(0.0, 1.0 - 2.0 * abs(consensus - 0.35))
-        + w[3] * max(0.0, 1.0 - 2.0 * abs(need - 0.5))
+        + w[2] * _bump(consensus, 0.35)
+        + w[3] * _bump(need, 0.5)
     ) / tot
     nao = (
-        w[0] * many
-        + w[1] * max(0.0, 1.0 - 2.0 * abs(trust - 0.5))
-        + w[2] * max(0.0, 1.0 - 2.0 * abs(consensus - 0.65))
-        + w[3] * need
+        w[0] * many + w[1] * _bump(trust, 0.5) + w[2] * _bump(consensus, 0.65) + w[3] * need
     ) / tot
     return np.array([shared, lead, nao])
 
@@ -94,4 +102,6 @@ def adapt(s: State, p, week: int, fit: np.ndarray) -> None:
         s.mode = best
         s.governance_changes += 1
         s.pause_until = week + p.switch_pause
+        s.transition_until = week + p.transition_weeks
+        s.commitment -= p.transition_commitment * s.commitment
         s.log(week, "governance", f"governance changed from {old} to {GOVERNANCE_MODES[best]}")

@@ -3,7 +3,8 @@
 - **Operational capacity** is the capacity-weighted effort organizations commit, scaled by the
   collaboration's resources. Service providers (nonprofits, businesses) commit only once a
   decision has been adopted: without decisions there is nothing to deliver (the Hartford
-  pattern: no providers to design programs). An NAO adds dedicated capacity.
+  pattern: no providers to design programs). An NAO adds dedicated capacity; during a change
+  of governance mode ``transition_capacity`` of it is lost.
 - **Legitimacy** gains from diverse representation and community engagement and decays while no
   visible result is recent (wins and stat-meeting transparency are handled where they happen).
 - **Public value** grows each week from the programs that work (won projects keep delivering),
@@ -12,7 +13,9 @@
   the current plan (Moore's triangle: value needs capacity, support, and something that works;
   programs keep running only while the people at the table back them, so turnover that brings
   in people who never agreed to the plan slows value until consensus is re-made). Each win also
-  adds a lump of value directly.
+  adds a lump of value directly. **Programs wither**: each week public value and the running
+  programs lose ``value_wither * (1 - health)`` of themselves, health being ``min(OC, L, plan
+  support)``; without capacity, legitimacy or backing, what was built decays.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ def triangle(s: State, p, rng: np.random.Generator, week: int) -> None:
     oc = committed * p.inv_reps * (0.4 + 0.6 * p.resources)
     if s.mode == gov.NAO:
         oc += p.nao_capacity * (1.0 - oc)
+    if week < s.transition_until:
+        oc *= 1.0 - p.transition_capacity
     s.capacity_oc = min(1.0, max(0.0, oc))
     L = s.legitimacy
     gain = p.diversity_legitimacy * s.div_index
@@ -45,6 +50,9 @@ def triangle(s: State, p, rng: np.random.Generator, week: int) -> None:
         flow = p.public_value_rate * min(s.capacity_oc, s.legitimacy) * s.plan_support * s.programs
         if s.mode == gov.NAO:
             flow *= 1.0 - p.nao_overhead
-        s.public_value += flow
+        health = min(s.capacity_oc, s.legitimacy, s.plan_support)
+        wither = p.value_wither * (1.0 - health)
+        s.programs -= wither * s.programs
+        s.public_value += flow - wither * s.public_value
     if s.impact_week < 0 and s.public_value >= p.impact_target:
         s.impact_week = week
