@@ -233,12 +233,12 @@ def test_criteria_statistics_are_scaled_shortfalls_from_the_replications_margins
 def test_statistics_follow_the_weights_and_match_the_replication(tmp_path):
     cfg = load_calibration(CRIT, RECOVERY)
     crit = target_criteria(CRIT, cfg)
-    low = statistics(target_results(crit, {"public_value_rate": 0.05}, 3), cfg)
-    high = statistics(target_results(crit, {"public_value_rate": 0.4}, 3), cfg)
-    assert low["base_rate.a.0"] < high["base_rate.a.0"]  # more value per week: more reach it
+    low = statistics(target_results(crit, {"success_base": 1.0}, 3), cfg)
+    high = statistics(target_results(crit, {"success_base": 8.0}, 3), cfg)
+    assert low["base_rate.a.0"] < high["base_rate.a.0"]  # more projects succeed: more reach it
     # the same numbers as the replication's own analysis (with its figure) at the same seeds
     rep = replicate(dataclasses.replace(crit, root_seed=3), ["base_rate"], quick=True,
-                    base={"public_value_rate": 0.4})  # fmt: skip
+                    base={"success_base": 8.0})  # fmt: skip
     assert rep.results["base_rate"].figure is not None
     est = rep.results["base_rate"].check("a").estimates[0].value
     assert high["base_rate.a.0"] == est
@@ -255,7 +255,7 @@ def test_particle_seeds_are_reproducible_and_distinct():
 def test_the_model_refuses_to_run_outside_the_sampler():
     cfg = load_calibration(CRIT, RECOVERY)
     with pytest.raises(RuntimeError, match="no run seed"):
-        TargetModel(cfg, CRIT)({"public_value_rate": 0.1})
+        TargetModel(cfg, CRIT)({"success_base": 1.0})
 
 
 # ----------------------------------------------------------------------------- the machinery
