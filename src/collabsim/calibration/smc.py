@@ -45,6 +45,7 @@ from collabsim.replication.spec import Criteria
 
 __all__ = [
     "DB_NAME",
+    "UNDEFINED_FACTOR",
     "EngineSampler",
     "TargetModel",
     "build_abc",
@@ -58,6 +59,10 @@ __all__ = [
 #: File name of pyabc's history in a calibration's working and result folders.
 DB_NAME = "abc.db"
 
+#: Observed distance: an estimate undefined in a particle's runs (a median when fewer than half
+#: get there) counts as this many times the observed value's magnitude (at least 1): far from
+#: it, but finite, so that pyabc's adaptive scales and the tolerance stay defined.
+UNDEFINED_FACTOR = 10.0
 #: The run seed of the particle being evaluated in this process (set by the sampler).
 _RUN_SEED: list[int] = []
 #: The last unpickled pyabc simulation function of this process, by digest.
@@ -79,9 +84,15 @@ class TargetModel:
     travels to the workers inside pyabc's simulation function.
     """
 
-    def __init__(self, config: CalibrationConfig, criteria: Criteria) -> None:
+    def __init__(
+        self,
+        config: CalibrationConfig,
+        criteria: Criteria,
+        observed: dict[str, float] | None = None,
+    ) -> None:
         self.config = config
         self.criteria = target_criteria(criteria, config)
+        self.observed = dict(observed or {})
 
     def weights(self, pars: Any) -> dict[str, Any]:
         """The model's parameter values of a pyabc parameter (integers rounded)."""
@@ -93,7 +104,11 @@ class TargetModel:
             raise RuntimeError("TargetModel runs only inside EngineSampler (no run seed set)")
         seed = _RUN_SEED[-1]
         res = target_results(self.criteria, self.weights(pars), seed)
-        return {**statistics(res, self.config), SEED_KEY: seed}
+        stats = statistics(res, self.config)
+        for key, value in stats.items():  # observed distance: an undefined estimate is far off
+            if not math.isfinite(value):
+                stats[key] = UNDEFINED_FACTOR * max(abs(self.observed.get(key, 1.0)), 1.0)
+        return {**stats, SEED_KEY: seed}
 
 
 def _evaluate(payload: tuple[bytes, str, int, int, list[int]]) -> list[Any]:
@@ -209,6 +224,7 @@ def build_abc(
     config: CalibrationConfig,
     criteria: Criteria,
     sampler: EngineSampler,
+    observed: dict[str, float] | None = None,
 ) -> Any:
     """The pyabc ABCSMC object of a calibration (priors, distance, tolerance, sampler)."""
     import pyabc
@@ -225,7 +241,7 @@ def build_abc(
     else:
         eps = pyabc.ListEpsilon(list(config.epsilon_values))
     return pyabc.ABCSMC(
-        TargetModel(config, criteria),
+        TargetModel(config, criteria, observed),
         prior,
         distance,
         population_size=config.population,
@@ -282,7 +298,7 @@ def run_abc(
     sampler = EngineSampler(
         engine, config.root_seed, config.batch, on_particle, on_start, max_total=budget
     )
-    abc = build_abc(config, criteria, sampler)
+    abc = build_abc(config, criteria, sampler, observed)
     done = 0
     if db.is_file():
         history = pyabc.History(url)
