@@ -212,7 +212,7 @@ def test_envelope_is_the_quantiles_of_each_level(serial_folder):
 def test_summary_embeds_one_envelope_figure_per_kept_series(serial_folder):
     import matplotlib.pyplot as plt
 
-    written = write_sweep_summary(serial_folder)
+    written = write_sweep_summary(serial_folder, force=True)
     text = (serial_folder / "summary.md").read_text()
     assert "weekly series kept** (weeks 0, 3, 6, ...)" in text
     for name in KEPT:
@@ -262,3 +262,17 @@ def _overlapping_texts(fig) -> list[tuple[str, str]]:
 def test_the_shipped_turnover_navigator_sweep_keeps_two_series():
     sweep = load_sweep("sweep_turnover_navigator")
     assert sweep.series == ("public_value", "cross_trust") and sweep.series_every == 4
+
+
+def test_a_large_sweep_draws_its_envelopes_from_a_seeded_sample(serial_folder, monkeypatch):
+    from collabsim.sweep import summary
+
+    monkeypatch.setattr(summary, "ENVELOPE_RUNS", 8)
+    first = summary._envelope_sample(12, seed=11)
+    assert len(first) == 8 and list(first) == sorted(set(first))
+    np.testing.assert_array_equal(first, summary._envelope_sample(12, seed=11))
+    assert summary._envelope_sample(8, seed=11) is None  # small enough: every run
+    write_sweep_summary(serial_folder, force=True)
+    text = (serial_folder / "summary.md").read_text()
+    assert "a random sample of 8 of the 12 runs (seeded by the root seed)" in text
+    assert "| 0 | 8 |" in text  # the table's runs are the sample's

@@ -27,7 +27,8 @@ import math
 import shutil
 import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +218,7 @@ def plot_envelope(
         ax.legend(
             loc="upper center",
             bbox_to_anchor=(0.5, -0.22),
-            ncol=min(len(levels), 3),
+            ncol=min(len(levels), 5 if max(len(str(v)) for v in levels) <= 5 else 2),
             fontsize=7,
             frameon=False,
             handlelength=1.2,
@@ -258,6 +259,13 @@ def _envelope_figure(wide: pd.DataFrame, runs: pd.DataFrame, factors: list[str],
     )
     fig.suptitle(textwrap.fill(title, width=int(width * 13)), fontsize=9)
     return fig
+
+
+def _envelope_plot(
+    folder: Path, name: str, sample: np.ndarray | None, runs: pd.DataFrame, factors: list[str]
+) -> Any:
+    """Read one kept series (the sampled runs) and draw its envelope figure."""
+    return _envelope_figure(load_series(folder, name, wide=True, runs=sample), runs, factors, name)
 
 
 def _envelope_sample(n_runs: int, seed: int) -> np.ndarray | None:
@@ -424,9 +432,9 @@ def _envelope_section(
     runs: pd.DataFrame,
     factors: list[str],
     series: list[str],
-    figures: list[tuple[str, Any]],
+    figures: list[tuple[str, Callable[[], Any]]],
 ) -> list[str]:
-    """The envelopes' part of ``summary.md``; their figures are appended to ``figures``."""
+    """The envelopes' part of ``summary.md``; their figure builders go into ``figures``."""
     sample = _envelope_sample(len(runs), int(meta.get("root_seed", 0)))
     used = runs if sample is None else runs.set_index("run").loc[sample].reset_index()
     drawn = (
@@ -458,15 +466,17 @@ def _envelope_section(
         "",
     ]
     for name in series:
-        wide = load_series(folder, name, wide=True, runs=sample)
-        figures.append((f"envelope_{name}", _envelope_figure(wide, used, factors, name)))
+        plot = partial(_envelope_plot, folder, name, sample, used, factors)
+        figures.append((f"envelope_{name}", plot))
         lines += [
             f"### {name}: {OUTCOMES['series'][name].label()}",
             "",
             f"![envelope of {name}](figures/envelope_{name}.png)",
             "",
         ]
+        wide = load_series(folder, name, wide=True, runs=sample)
         env = series_envelope(wide, pd.Series("all", index=wide.index))
+        del wide  # one series in memory at a time
         if env.empty:
             continue
         weeks = env["week"].to_numpy()
@@ -549,7 +559,7 @@ def write_sweep_summary(
             f"{_fmt(q[0])}-{_fmt(q[2])} | {1 - len(defined) / max(len(y), 1):.0%} |"
         )
     lines.append("")
-    figures: list[tuple[str, Any]] = []
+    figures: list[tuple[str, Callable[[], Any]]] = []
     ranks = []
     for o in outs:
         if not factors:
@@ -583,7 +593,8 @@ def write_sweep_summary(
         figures.append(
             (
                 "partial_dependence",
-                _grid(
+                partial(
+                    _grid,
                     runs,
                     plot_partial_dependence,
                     shown,
@@ -597,7 +608,8 @@ def write_sweep_summary(
             figures.append(
                 (
                     "distributions",
-                    _grid(
+                    partial(
+                        _grid,
                         runs,
                         plot_distribution,
                         numeric,
@@ -613,7 +625,8 @@ def write_sweep_summary(
     written: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix=".figures-", dir=folder))
     try:
-        for stem, fig in figures:
+        for stem, build in figures:  # one figure in memory at a time
+            fig = build()
             written += [f"figures/{n}" for n in save_figure(fig, tmp, stem)]
             plt.close(fig)
         if figures:
