@@ -25,7 +25,7 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
@@ -98,7 +98,7 @@ class Sweep:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     description: str = ""
     source: str = ""
-    series: tuple[str, ...] = ()
+    series: Sequence[str] = ()
     series_every: int = 1
 
     def __post_init__(self) -> None:
