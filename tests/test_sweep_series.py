@@ -141,6 +141,7 @@ def test_the_choice_of_series_is_part_of_the_fingerprint(tmp_path):
     [
         ({"series": ["public_valu"]}, ["series = ['public_valu']", "'public_valu' is not"]),
         ({"series": "everything"}, ["series = 'everything'", "'all'"]),
+        ({"series": 3}, ["series = 3 is not valid", "'all'"]),
         ({"series": ["wins", "wins"]}, ["'wins' is named twice"]),
         ({"series": ["wins"], "series_every": 0}, ["series_every = 0", ">= 1"]),
         ({"series_every": 4}, ["series_every = 4", "without series"]),

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "Sweep",
     "SweepRun",
+    "check_series",
     "execute",
     "run_record",
     "run_row",
@@ -196,16 +197,19 @@ def check_series(series: Any, key: str = "series") -> tuple[str, ...]:
     try:
         names = list(series)
     except TypeError:
-        names = [series]
+        raise DesignError(
+            f"{key} = {series!r} is not valid: expected a list of weekly series names or "
+            f"'all' (valid names: {valid})"
+        ) from None
     for name in names:
         if not isinstance(name, str) or name not in SERIES_NAMES:
             raise DesignError(
-                f"{key} = {names!r} is not valid: {name!r} is not a declared weekly series "
+                f"{key} = {series!r} is not valid: {name!r} is not a declared weekly series "
                 f"(valid names: {valid})"
             )
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise DesignError(f"{key} = {names!r} is not valid: {twice[0]!r} is named twice")
+        raise DesignError(f"{key} = {series!r} is not valid: {twice[0]!r} is named twice")
     return tuple(names)
 
 
