@@ -71,9 +71,8 @@ def _click(rc, label: str) -> None:
 
 
 def _monitor_week(rc, run: int = 0) -> int:
-    text = _html(rc)
-    parts = text.split('class="collabsim-monitor-value">')
-    return int(parts[1 + 4 * run].split("<")[0])
+    block = _html(rc).split('class="collabsim-monitors"')[1 + run]  # run's own monitors
+    return int(block.split('class="collabsim-monitor-value">')[1].split("<")[0])
 
 
 def _wait(predicate, timeout: float = 90.0) -> None:
