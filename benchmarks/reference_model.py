@@ -284,9 +284,9 @@ class ReferenceModel(mesa.Model):
         for o in orgs:
             o.home_frame = _clip(centers[o.sector] + p.frame_spread * r.gauss(0.0, 1.0))
             o.pressure = _clip(
-                p.home_pressure * SECTOR_PRESSURE[o.sector] * (0.75 + 0.5 * r.random())
+                p.home_pressure * float(SECTOR_PRESSURE[o.sector]) * (0.75 + 0.5 * r.random())
             )
-            o.capacity = SECTOR_CAPACITY[o.sector] * math.exp(0.2 * r.gauss(0.0, 1.0))
+            o.capacity = float(SECTOR_CAPACITY[o.sector]) * math.exp(0.2 * r.gauss(0.0, 1.0))
         total = sum(o.capacity for o in orgs)
         for o in orgs:
             o.weight = o.capacity / total
@@ -802,19 +802,28 @@ class ReferenceModel(mesa.Model):
         p = self.p
         people = self.people
         n = len(people)
+        base = p.tie_base_weight
         total = count = strong = 0
         cross_total = cross_count = cross_strong = 0
+        num = den = 0.0  # working trust: each tie's mean trust, weighted as meetings pick ties
         for q in people:
+            org, seat = q.org, q.seat
             for partner, t in q.trust.items():
                 total += t
                 count += 1
                 strong += t > 0.5
-                if partner.org is not q.org:
+                if partner.org is not org:
                     cross_total += t
                     cross_count += 1
                     cross_strong += t > 0.5
+                if seat < partner.seat:  # each tie once
+                    pair = t + partner.trust[q]
+                    w = base + pair
+                    num += w * 0.5 * pair
+                    den += w
         self.mean_trust = total / count if count else 0.0
         self.trust_density = strong / max(1, n * (n - 1))
+        self.working_trust = num / den if den else 0.0
         # cross-boundary trust: every cross-organization ordered pair, never-met ones at
         # stranger trust (so prior relationships raise it)
         pairs = self.cross_pairs
@@ -824,13 +833,6 @@ class ReferenceModel(mesa.Model):
             self.cross_density = (cross_strong + (never if p.stranger_trust > 0.5 else 0)) / pairs
         else:
             self.cross_trust = self.cross_density = 0.0
-        # working trust: each tie's mean trust, weighted as meetings choose ties
-        num = den = 0.0
-        for a, b in self.ties():
-            w = p.tie_base_weight + a.trust[b] + b.trust[a]
-            num += w * 0.5 * (a.trust[b] + b.trust[a])
-            den += w
-        self.working_trust = num / den if den else 0.0
         frames = sorted(q.frame for q in people)
         best = run = 1
         for a, b in itertools.pairwise(frames):
@@ -906,7 +908,7 @@ class ReferenceModel(mesa.Model):
         return float("nan") if self.p.weeks < h else 0.0
 
     def summary(self) -> dict[str, Any]:
-        """The key per-run outcomes, with the same names as ``CollaborationModel.summary``."""
+        """Every per-run outcome, with the names of ``CollaborationModel.summary``."""
         nan = float("nan")
         people = self.people
         n = len(people)
@@ -946,6 +948,19 @@ class ReferenceModel(mesa.Model):
             "consensus_remade": self.consensus_remade,
             "leadership_shocks": self.leadership_shocks,
             "leavers": self.leavers_total,
+            "first_setback_week": (
+                float(self.first_setback_week) if self.first_setback_week >= 0 else nan
+            ),
+            "first_outcome_win": (
+                nan
+                if self.first_win_week < 0 and self.first_setback_week < 0
+                else float(
+                    self.first_win_week >= 0
+                    and (
+                        self.first_setback_week < 0 or self.first_win_week < self.first_setback_week
+                    )
+                )
+            ),
             **{f"impact_by_{h}": self._reached_by(h) for h in (104, 156, 260)},
             "weeks_run": self.week,
             "horizon": self.p.weeks,
