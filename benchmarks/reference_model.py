@@ -1,11 +1,13 @@
-"""Reference implementation: the model's dynamics written the idiomatic Mesa way.
+"""Reference implementation: the model's dynamics (revision 2) written the idiomatic Mesa way.
 
-Every representative is a Mesa :class:`~mesa.Agent` that holds its own attributes and a dict
-of its directed trust in each partner it has met; every organization is an agent too. Each
-week the model activates the agents, and each agent loops over its partners in Python: the
-way a Mesa tutorial would write the model. The prior-relationship network is built with
-networkx, and agent-level draws come from the model's ``random`` (Python's generator, seeded
-with the run's seed).
+Every representative is a Mesa :class:`~mesa.Agent` that holds its own attributes (frame,
+openness, commitment, loyalty, effort, effectiveness, psychological safety, trust in the
+navigator) and a dict of its directed trust in each partner it has met; every organization is
+an agent too, with a dict of its social capital with each partner organization. Each week the
+model activates the agents, and each agent loops over its partners in Python: the way a Mesa
+tutorial would write the model. The prior-relationship network is built with networkx, and
+agent-level draws come from the model's ``random`` (Python's generator, seeded with the run's
+seed).
 
 It has two uses:
 
@@ -15,18 +17,21 @@ It has two uses:
   distribution on the key outcomes over many seeds.
 
 It implements the same submodels, in the same order, with the same equations and parameters
-(read from :mod:`collabsim.params`; calibrated constants are imported from the mechanism
-modules, so that retuning a constant changes both implementations). Collaboration-level
-scalar formulas (mode fit, learning and success odds, leverage) are shared with the package;
-everything about people and relationships (meetings, bounded confidence, trust signals and
-updates, turnover and hand-off, support, blame, effort, capacity, the measures) is written
-here again, agent by agent. Meetings in a week are synchronous: each agent reads the
-partners' state as it was at the start of the meetings, then all agents apply their updates
-(Mesa's two-phase ``do("converse")`` / ``do("advance")`` idiom).
+(read from :mod:`collabsim.params`). Collaboration-level scalar formulas (mode fit, learning
+odds, leverage, uptake, evidence noise, a signal's weight) are shared with the package;
+everything about people, organizations and relationships (turnover with its learning curve,
+newcomers' safety and hand-over, social capital at the founding, in new ties, after joint work
+and after departures; meetings, bounded confidence, trust signals and updates; the climate;
+residents' and data signals; support, members' backing, mediation, learning and blame; effort,
+capacity, governance transitions, and every measure) is written here again, agent by agent.
+Meetings in a week are synchronous: each agent reads the partners' state as it was at the
+start of the meetings, then all agents apply their updates (Mesa's two-phase
+``do("converse")`` / ``do("advance")`` idiom).
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from typing import Any
@@ -34,6 +39,7 @@ from typing import Any
 import mesa
 import networkx as nx
 
+from collabsim.mechanisms import climate as cl
 from collabsim.mechanisms import community as cm
 from collabsim.mechanisms import entry_point as ep
 from collabsim.mechanisms import governance as gov
@@ -63,7 +69,7 @@ def _asym(t: float, signal: float, gain: float, loss: float) -> float:
 
 
 class Organization(mesa.Agent):
-    """A member organization: sector, home frame, pressure, capacity and its seats."""
+    """A member organization: sector, home frame, pressure, capacity, seats, social capital."""
 
     def __init__(self, model: ReferenceModel, index: int, sector: int) -> None:
         super().__init__(model)
@@ -75,10 +81,28 @@ class Organization(mesa.Agent):
         self.provider = bool(PROVIDERS[sector])
         self.weight = 0.0
         self.seats: list[Person] = []
+        self.capital: dict[Organization, float] = {}  # prior joint work with each partner
 
     def mean_effort(self) -> float:
         """Mean effort of this organization's representatives."""
         return sum(p.effort for p in self.seats) / len(self.seats)
+
+    def capital_with(self, other: Organization) -> float:
+        """Social capital with ``other`` (0 with itself or without joint work)."""
+        return 0.0 if other is self else self.capital.get(other, 0.0)
+
+    def gain_capital(self, other: Organization, share: float) -> None:
+        """Close ``share`` of the gap to full social capital with ``other`` (both sides)."""
+        k = self.capital.get(other, 0.0)
+        k += share * (1.0 - k)
+        self.capital[other] = k
+        other.capital[self] = k
+
+    def lose_capital(self, factor: float) -> None:
+        """Multiply the social capital with every partner by ``factor`` (both sides)."""
+        for other in self.capital:
+            self.capital[other] *= factor
+            other.capital[self] *= factor
 
 
 class Person(mesa.Agent):
@@ -86,6 +110,7 @@ class Person(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, seat: int, org: Organization) -> None:
         super().__init__(model)
+        p = model.p
         self.seat = seat
         self.org = org
         self.frame = 0.0
@@ -95,7 +120,9 @@ class Person(mesa.Agent):
         self.effort = 0.0
         self.tenure = 0
         self.founder = True
-        self.nav_trust = 0.0
+        self.skill = 1.0  # effectiveness at the table (newcomers climb a learning curve)
+        self.safety = p.safety_initial
+        self.nav_trust = p.navigator_trust if p.navigator else 0.0
         self.trust: dict[Person, float] = {}
         self.meetings: list[tuple[Person, float]] = []
         self._move = 0.0
@@ -108,18 +135,31 @@ class Person(mesa.Agent):
         p, g = m.p, m.random.gauss
         frame = self.org.home_frame + 0.25 * p.frame_spread * g(0.0, 1.0)
         if p.navigator and math.isfinite(m.plan) and m.adopted > 0:
-            frame += p.onboarding * (m.plan - frame)
+            frame += p.onboarding * (m.plan - frame)  # institutional memory
         self.frame = _clip(frame)
         self.openness = _clip(p.openness * (1.0 + 0.25 * g(0.0, 1.0)), 0.01, 1.0)
         self.commitment = _clip(p.commitment + 0.1 * g(0.0, 1.0))
         self.loyalty = _clip(p.loyalty + 0.1 * g(0.0, 1.0))
         self.tenure = 0
 
+    def arrive(self, team_safety: float, nav_now: float) -> None:
+        """Become a newcomer: little commitment, safety and skill; some trust in the navigator."""
+        p = self.model.p
+        self.draw()
+        self.commitment *= p.newcomer_commitment
+        self.founder = False
+        self.skill = p.newcomer_skill
+        safe = p.newcomer_safety * team_safety
+        if p.navigator:  # onboarding closes part of the gap to the team's safety
+            safe += p.onboarding * (team_safety - safe)
+            self.nav_trust = p.newcomer_nav_trust * nav_now
+        self.safety = safe
+
     # --------------------------------------------------------------------- effort
     def split_effort(self) -> None:
-        """Effort to the collaboration: commitment against loyalty times home pressure."""
+        """Effort: commitment against loyalty times home pressure, scaled by effectiveness."""
         c = self.commitment
-        self.effort = c / (c + self.loyalty * self.org.pressure + 1e-12)
+        self.effort = self.skill * c / (c + self.loyalty * self.org.pressure + 1e-12)
 
     # --------------------------------------------------------------------- dialogue
     def converse(self) -> None:
@@ -143,10 +183,7 @@ class Person(mesa.Agent):
             if not within:  # conflict, softened by trust
                 signal -= pen * (1.0 - t)
             signal = _clip(signal, -1.0, 1.0)
-            if signal >= 0.0:
-                new[partner] = t + p.trust_gain * (1.0 - t) * signal
-            else:
-                new[partner] = t + p.trust_loss * t * signal
+            new[partner] = _asym(t, signal, p.trust_gain, p.trust_loss)
         self._move = move
         self._new_trust = new
 
@@ -157,9 +194,19 @@ class Person(mesa.Agent):
         self.meetings = []
         self._new_trust = {}
 
+    # --------------------------------------------------------------------- climate and signals
+    def feel_climate(self, target: float) -> None:
+        """Safety moves toward the team climate, as fast as this person takes part."""
+        rate = self.model.p.safety_rate
+        self.safety = _clip(self.safety + rate * self.effort * (target - self.safety))
+
     def pull(self, target: float, share: float) -> None:
         """Move the frame toward ``target`` by ``share`` of the gap times effort."""
         self.frame = _clip(self.frame + share * self.effort * (target - self.frame))
+
+    def accepts(self, position: float, widen: float = 1.0) -> bool:
+        """Whether ``position`` is within this person's openness (widened by ``widen``)."""
+        return abs(self.frame - position) < self.openness * widen
 
 
 class ReferenceModel(mesa.Model):
@@ -191,13 +238,16 @@ class ReferenceModel(mesa.Model):
         self.capacity_oc = 0.0
         self.public_value = 0.0
         self.evidence_precision = 0.0
+        self.backing = 0.0  # residents' backing of the programs (co-production)
         self.plan = float("nan")
-        self.mean_trust = 0.0
-        self.working_trust = 0.0
-        self.consensus = 0.0
-        self.plan_support = 0.0
         self.programs = 0.0
         self.project: Project | None = None
+        self.transition_until = 0
+        for name in (
+            "mean_trust working_trust trust_density consensus plan_support cross_trust "
+            "cross_density team_safety understanding social_capital navigator_trust"
+        ).split():
+            setattr(self, name, 0.0)
         for name in (
             "adopted wins setbacks learning blame proposals governance_changes "
             "leadership_shocks leavers_total weeks_below_floor consensus_remade"
@@ -225,14 +275,18 @@ class ReferenceModel(mesa.Model):
         shares = [sum(o.sector == k for o in orgs) / n_orgs for k in range(len(SECTORS))]
         self.div_index = (1.0 - sum(s * s for s in shares)) / (1.0 - 1.0 / len(SECTORS))
         self.theta = 0.2 + 0.6 * r.random()
+        # residents' views centre near, not at, the leverage point; community groups share
+        # them; the data carry their own systematic bias
+        self.resident_center = _clip(self.theta + p.resident_bias * r.gauss(0.0, 1.0))
+        self.data_bias = p.data_bias * r.gauss(0.0, 1.0)
         centers = [r.random() for _ in SECTORS]
-        centers[4] = self.theta + p.community_frame_sd * r.gauss(0.0, 1.0)
+        centers[4] = self.resident_center
         for o in orgs:
             o.home_frame = _clip(centers[o.sector] + p.frame_spread * r.gauss(0.0, 1.0))
             o.pressure = _clip(
-                p.home_pressure * SECTOR_PRESSURE[o.sector] * (0.75 + 0.5 * r.random())
+                p.home_pressure * float(SECTOR_PRESSURE[o.sector]) * (0.75 + 0.5 * r.random())
             )
-            o.capacity = SECTOR_CAPACITY[o.sector] * math.exp(0.2 * r.gauss(0.0, 1.0))
+            o.capacity = float(SECTOR_CAPACITY[o.sector]) * math.exp(0.2 * r.gauss(0.0, 1.0))
         total = sum(o.capacity for o in orgs)
         for o in orgs:
             o.weight = o.capacity / total
@@ -247,19 +301,28 @@ class ReferenceModel(mesa.Model):
         self.people = people
         for person in people:
             person.draw()
-            person.nav_trust = p.navigator_trust if p.navigator else 0.0
         g = self._prior_network()
-        for a, b, t in g.edges(data="trust"):
-            people[a].trust[people[b]] = t
-            people[b].trust[people[a]] = t
+        past_projects: dict[tuple[Organization, Organization], int] = {}
+        for a, b, d in g.edges(data=True):
+            pa, pb = people[a], people[b]
+            pa.trust[pb] = d["trust"]
+            pb.trust[pa] = d["trust"]
+            if d["kind"] == "prior" and pa.org is not pb.org:  # one past joint project
+                pair = (pa.org, pb.org) if pa.org.index < pb.org.index else (pb.org, pa.org)
+                past_projects[pair] = past_projects.get(pair, 0) + 1
+        for (oa, ob), count in past_projects.items():  # founding social capital (Gulati)
+            k = 1.0 - (1.0 - p.capital_gain) ** count
+            oa.capital[ob] = k
+            ob.capital[oa] = k
         for person in people:
             person.split_effort()
+        # outward orientation reaches proposals only through community engagement
         self.proposal_chance = (
-            p.proposal_rate
-            * (0.25 + 0.75 * self.div_index)
-            * (0.25 + 0.75 * p.kappa)
-            * (0.25 + 0.75 * p.initiative)
+            p.proposal_rate * (0.25 + 0.75 * self.div_index) * (0.25 + 0.75 * p.initiative)
         )
+        # cross-organization ordered pairs of people (never-met pairs count at stranger trust)
+        n = len(people)
+        self.cross_pairs = n * (n - 1) - sum(len(o.seats) * (len(o.seats) - 1) for o in orgs)
 
     def _prior_network(self) -> nx.Graph:
         """Colleague ties plus team assembly (Guimera et al. 2005), written with networkx."""
@@ -322,9 +385,51 @@ class ReferenceModel(mesa.Model):
         """Number of organizations."""
         return len(self.orgs)
 
+    def live_safety(self) -> float:
+        """Members' mean psychological safety now (events of this week included)."""
+        return sum(q.safety for q in self.people) / len(self.people)
+
+    def _learning_chance(self) -> float:
+        """Chance that a setback now is met by learning: state only (shared formula)."""
+        return pj.learning_probability(
+            self.p, self.cross_trust, self.evidence_precision, self.live_safety()
+        )
+
+    def _signal_weight(self, source_trust: float) -> float:
+        """Weight of a signal from a source trusted ``source_trust`` (shared formula)."""
+        return cl.signal_weight(self.p, source_trust, self.team_safety)
+
+    def _new_tie(self, a: Person, b: Person) -> float:
+        """Trust of a new tie: stranger trust, warmer between organizations with capital."""
+        p = self.p
+        t0 = p.stranger_trust
+        return t0 + p.capital_warmth * a.org.capital_with(b.org) * (1.0 - t0)
+
+    def _fits(self, size: float) -> Any:
+        """Fit of each governance mode to the measured conditions (shared formula)."""
+        return gov.fits(self.n_orgs, self.cross_density, self.understanding, min(1.0, size))
+
+    def _adapt(self, week: int, fit: Any) -> None:
+        """An adaptable collaboration moves to a clearly better-fitting mode, at a cost."""
+        p = self.p
+        if not p.adaptable:
+            return
+        best = max(range(len(fit)), key=lambda i: fit[i])
+        if best != self.mode and fit[best] > fit[self.mode] + p.switch_margin:
+            old = GOVERNANCE_MODES[self.mode]
+            self.mode = best
+            self.governance_changes += 1
+            self.pause_until = week + p.switch_pause
+            self.transition_until = week + p.transition_weeks
+            for q in self.people:
+                q.commitment -= p.transition_commitment * q.commitment
+            self.log(
+                week, "governance", f"governance changed from {old} to {GOVERNANCE_MODES[best]}"
+            )
+
     # ------------------------------------------------------------------ submodels
     def turnover(self, week: int) -> None:
-        """Submodel 1: leavers replaced by newcomers who keep only part of the trust."""
+        """Submodel 1: leavers replaced by newcomers; trust handed over in part; capital breaks."""
         p, r = self.p, self.random
         leaving = {person for person in self.people if r.random() < p.hazard}
         if p.shock_hazard > 0.0 and r.random() < p.shock_hazard:
@@ -337,26 +442,37 @@ class ReferenceModel(mesa.Model):
             self.log(week, "shock", "leadership change: every city-agency seat turns over")
         for person in self.people:
             person.tenure += 1
+            person.skill += (1.0 - person.skill) / p.learning_weeks  # the learning curve
         if not leaving:
             return
         leavers = sorted(leaving, key=lambda q: q.seat)
         self.leavers_total += len(leavers)
+        stayers = [q for q in self.people if q not in leaving]
+        if stayers:
+            team_safety = sum(q.safety for q in stayers) / len(stayers)
+            nav_now = sum(q.nav_trust for q in stayers) / len(stayers)
+        else:
+            team_safety, nav_now = p.safety_initial, p.navigator_trust
         for person in leavers:
-            person.draw()
-            person.commitment *= p.newcomer_commitment
-            person.founder = False
-            if p.navigator:
-                person.nav_trust = p.newcomer_nav_trust * p.navigator_trust
-        h = p.handoff + (p.onboarding * (1.0 - p.handoff) if p.navigator else 0.0)
+            person.arrive(team_safety, nav_now)
+        onboard = p.onboarding if p.navigator else 0.0
         t0 = p.stranger_trust
         for person in leavers:
             for partner in person.trust:
                 if partner in leaving and partner.seat < person.seat:
                     continue  # this tie was handed over already
+                # more trust survives between organizations that worked together
+                k = person.org.capital_with(partner.org)
+                h = p.handoff + p.capital_handoff * k * (1.0 - p.handoff)
+                h += onboard * (1.0 - h)
                 person.trust[partner] = h * person.trust[partner] + (1.0 - h) * t0
                 partner.trust[person] = h * partner.trust[person] + (1.0 - h) * t0
-        memory = p.onboarding if p.navigator else 0.0
-        self.evidence_precision *= 1.0 - (len(leavers) / len(self.people)) * (1.0 - memory)
+        # each departure takes capital_loss / reps of its organization's social capital along
+        for o in self.orgs:
+            gone = sum(q in leaving for q in o.seats)
+            if gone:
+                o.lose_capital((1.0 - p.capital_loss / p.reps_per_org) ** gone)
+        self.evidence_precision *= 1.0 - (len(leavers) / len(self.people)) * (1.0 - onboard)
         self.log(week, "turnover", f"{len(leavers)} newcomer(s) joined")
 
     def dialogue(self, week: int) -> None:
@@ -373,7 +489,6 @@ class ReferenceModel(mesa.Model):
         if m_tie:
             weights = [p.tie_base_weight + a.trust[b] + b.trust[a] for a, b in ties]
             meetings += [(a, b, 0.0) for a, b in r.choices(ties, weights=weights, k=m_tie)]
-        t0 = p.stranger_trust
         for _ in range(m - m_tie):
             i = r.randrange(n)
             j = r.randrange(n - 1)
@@ -387,40 +502,54 @@ class ReferenceModel(mesa.Model):
                     meetings.append((a, b, bonus))
         for a, b, bonus in meetings:
             if b not in a.trust:  # strangers who meet get a tie
-                a.trust[b] = t0
-                b.trust[a] = t0
+                t = self._new_tie(a, b)
+                a.trust[b] = t
+                b.trust[a] = t
             a.meetings.append((b, bonus))
             b.meetings.append((a, bonus))
         self.agents_by_type[Person].do("converse")
         self.agents_by_type[Person].do("advance")
 
+    def climate(self, week: int) -> None:
+        """Submodel 3 (end): each member's safety moves toward the team climate."""
+        p = self.p
+        target = min(1.0, self.cross_trust + p.jps_safety * p.joint_problem_solving)
+        for q in self.people:
+            q.feel_climate(target)
+
     def stat_meeting(self, week: int) -> None:
-        """Submodel 4: every ``stat_interval`` weeks, frames and plan move to the evidence."""
+        """Submodel 4: a noisy, biased reading, used as far as the team's safety allows."""
         p, r = self.p, self.random
         if not p.data_use or week % p.stat_interval:
             return
-        ev = self.theta + sm.evidence_noise(p, p.data_quality) * r.gauss(0.0, 1.0)
+        ev = self.theta + self.data_bias + sm.evidence_noise(p, p.data_quality) * r.gauss(0, 1)
+        w = self._signal_weight(p.data_quality)
         for person in self.people:
-            person.pull(ev, p.data_pull)
+            person.pull(ev, p.data_pull * w)
         if math.isfinite(self.plan):
-            self.plan += p.data_pull * (ev - self.plan)
+            self.plan += p.data_pull * w * (ev - self.plan)
         pr = self.project
         if pr is not None and pr.entry_point:
-            pr.position += 0.5 * p.provisionality * (ev - pr.position)
+            pr.position += 0.5 * p.provisionality * w * (ev - pr.position)
             pr.leverage = ep.leverage(pr.position, self.theta, p.leverage_width)
         if p.data_quality > self.evidence_precision:
             gap = p.data_quality - self.evidence_precision
-            self.evidence_precision += p.precision_step * gap
+            self.evidence_precision += p.precision_step * w * gap
         if self.adopted > 0:
             self.legitimacy += p.transparency_gain * (1.0 - self.legitimacy)
 
     def community(self, week: int) -> None:
-        """Submodel 5: residents pull each member's frame toward their (noisy) view."""
+        """Submodel 5: residents' backing; each member hears residents once per engaged stage."""
         p, r = self.p, self.random
-        if p.community_stages <= 0:
+        k = p.community_stages
+        target = min(1.0, k / 3.0) if k >= 3 else 0.0  # co-production needs implementation
+        self.backing += p.backing_rate * (target - self.backing)
+        if k <= 0:
             return
+        pull = min(1.0, p.community_pull * k * self._signal_weight(p.resident_trust))
+        spread = p.resident_spread / math.sqrt(k)  # the mean of k residents' views
         for person in self.people:
-            person.pull(self.theta + p.resident_spread * r.gauss(0.0, 1.0), p.community_pull)
+            person.pull(self.resident_center + spread * r.gauss(0.0, 1.0), pull)
         self.legitimacy += p.community_legitimacy * p.kappa * (1.0 - self.legitimacy)
         ceiling = p.community_evidence_ceiling * p.kappa
         if self.evidence_precision < ceiling:
@@ -444,29 +573,27 @@ class ReferenceModel(mesa.Model):
         people = self.people
         proposer = r.choices(people, weights=[q.effort for q in people])[0]
         aim = proposer.frame
-        if p.community_stages >= 2:
-            aim += p.design_pull * (self.theta + 0.1 * r.gauss(0.0, 1.0) - aim)
-        if p.entry_points:
+        if p.community_stages >= 2:  # residents help design: a resident's view, weighed
+            view = self.resident_center + p.resident_spread * r.gauss(0.0, 1.0)
+            aim += p.design_pull * self._signal_weight(p.resident_trust) * (view - aim)
+        if p.entry_points:  # a small, provisional project
             k = min(range(p.n_projects), key=lambda i: abs(self.project_pos[i] - aim))
             z, size, widen = self.project_pos[k], p.entry_scope * self.project_size[k], 1.0
             widen += p.provisionality
-        else:
+        else:  # a plan for the whole problem
             z, size, widen = aim, 1.0, 1.0
-        support = {
-            q: abs(q.frame - z) < q.openness * widen and q.effort > p.effort_min for q in people
-        }
+        support = {q: q.accepts(z, widen) and q.effort > p.effort_min for q in people}
         passes = self._decide(support)
         share = sum(support.values()) / len(people)
-        if not p.entry_points and min(share, self.consensus) < p.near_full_consensus:
+        provisional = bool(p.entry_points)
+        if not provisional and min(share, self.understanding) < p.near_full_consensus:
             passes = False
-        fit = gov.fits(self.n_orgs, self.working_trust, self.consensus, min(1.0, size))
+        fit = self._fits(size)
         if not passes or r.random() >= p.adopt_floor + (1.0 - p.adopt_floor) * fit[self.mode]:
             self.log(week, "proposal", f"proposal at {z:.2f} not adopted ({share:.0%} support)")
             # a failed decision is a small setback: an adaptable collaboration may learn from it
-            if p.adaptable and r.random() < pj.learning_probability(
-                p, self.working_trust, self.evidence_precision, self._mediation()
-            ):
-                gov.adapt(self, p, week, fit)
+            if p.adaptable and r.random() < self._learning_chance():
+                self._adapt(week, fit)
             return
         dur = max(p.min_project_weeks, round(p.project_weeks * size))
         self.project = Project(
@@ -475,7 +602,7 @@ class ReferenceModel(mesa.Model):
             leverage=ep.leverage(z, self.theta, p.leverage_width),
             duration=dur,
             started=week,
-            entry_point=bool(p.entry_points),
+            entry_point=provisional,
         )
         self.adopted += 1
         self.plan = z if not math.isfinite(self.plan) else 0.5 * (self.plan + z)
@@ -490,6 +617,22 @@ class ReferenceModel(mesa.Model):
             self.legitimacy -= p.lead_legitimacy * self.legitimacy
         self.log(week, "adopted", f"adopted at {z:.2f} ({share:.0%} support, {dur} wk)")
 
+    def members_backing(self, position: float) -> float:
+        """Effort-weighted share of members whose frames accept a project at ``position``."""
+        total = sum(q.effort for q in self.people)
+        if total <= 0.0:
+            return 0.0
+        return sum(q.effort for q in self.people if q.accepts(position)) / total
+
+    def success_chance(self, oc_mean: float, fit: float) -> float:
+        """Chance the ending project succeeds: leverage, delivery, fit, size, members' backing."""
+        p, pr = self.p, self.project
+        assert pr is not None
+        delivery = math.sqrt(max(oc_mean, 0.0) * max(cm.uptake(self, p), 0.0))
+        members = p.backing_floor + (1.0 - p.backing_floor) * self.members_backing(pr.position)
+        chance = p.success_base * pr.leverage * (0.4 + 0.6 * delivery) * (0.5 + fit)
+        return min(1.0, chance * math.exp(-pr.size) * members)
+
     def projects(self, week: int) -> None:
         """Submodel 7: the active project runs; at its end a win, or learning or blame."""
         pr = self.project
@@ -500,13 +643,27 @@ class ReferenceModel(mesa.Model):
         pr.oc_sum += self.capacity_oc
         if pr.weeks_run < pr.duration:
             return
-        fit = gov.fits(self.n_orgs, self.working_trust, self.consensus, min(1.0, pr.size))
-        prob = pj.success_probability(self, p, pr.oc_sum / pr.weeks_run, float(fit[self.mode]))
-        if r.random() < prob:
+        fit = self._fits(pr.size)
+        won = r.random() < self.success_chance(pr.oc_sum / pr.weeks_run, float(fit[self.mode]))
+        if p.first_outcome != "free" and self.wins + self.setbacks == 0:
+            won = p.first_outcome == "win"  # experiment control: the first outcome forced
+        if won:
             self._win(week)
         else:
             self._setback(week, fit)
         self.project = None
+
+    def _joint_work(self) -> None:
+        """Organizations whose people worked closely on the project gain social capital."""
+        p = self.p
+        close: set[tuple[Organization, Organization]] = set()
+        for a, b in self.ties():
+            if a.org is b.org or a.effort <= p.effort_min or b.effort <= p.effort_min:
+                continue
+            if a.trust[b] > 0.5 and b.trust[a] > 0.5:
+                close.add((a.org, b.org) if a.org.index < b.org.index else (b.org, a.org))
+        for oa, ob in close:
+            oa.gain_capital(ob, p.capital_gain)
 
     def _win(self, week: int) -> None:
         pr, p = self.project, self.p
@@ -517,18 +674,33 @@ class ReferenceModel(mesa.Model):
             self.first_win_week = week
         for q in self.people:
             q.commitment += p.win_commitment * (1.0 - q.commitment)
-            for partner, t in q.trust.items():
-                q.trust[partner] = _asym(t, p.win_signal, p.trust_gain, p.trust_loss)
         self.legitimacy += p.win_legitimacy * (1.0 - self.legitimacy)
         self.public_value += p.win_value * pr.leverage * pr.size * cm.uptake(self, p)
         self.programs += pr.leverage * pr.size
+        for q in self.people:
+            q.safety += p.win_safety * (1.0 - q.safety)
+            if p.navigator:
+                q.nav_trust = _asym(q.nav_trust, p.win_signal, p.trust_gain, p.trust_loss)
+        self._joint_work()
+        for q in self.people:
+            for partner, t in q.trust.items():
+                q.trust[partner] = _asym(t, p.win_signal, p.trust_gain, p.trust_loss)
         self.log(week, "win", f"small win at {pr.position:.2f}")
 
-    def _mediation(self) -> float:
-        """Navigator mediation: members' mean trust in the navigator (0 without one)."""
-        if not self.p.navigator:
-            return 0.0
-        return sum(q.nav_trust for q in self.people) / len(self.people)
+    def _mediate(self, week: int) -> None:
+        """The navigator mediates: it works as often as members trust it."""
+        p, r = self.p, self.random
+        if not p.navigator:
+            return
+        people = self.people
+        if r.random() < sum(q.nav_trust for q in people) / len(people):
+            for q in people:
+                q.safety += p.mediation_safety * (1.0 - q.safety)
+                q.nav_trust = _asym(q.nav_trust, p.win_signal, p.trust_gain, p.trust_loss)
+            self.log(week, "mediation", "the navigator's mediation restores some safety")
+        else:
+            for q in people:
+                q.nav_trust = _asym(q.nav_trust, p.blame_signal, p.trust_gain, p.trust_loss)
 
     def _setback(self, week: int, fit: Any) -> None:
         p, r = self.p, self.random
@@ -536,11 +708,9 @@ class ReferenceModel(mesa.Model):
         if self.first_setback_week < 0:
             self.first_setback_week = week
         self.legitimacy -= p.setback_legitimacy * self.legitimacy
+        self._mediate(week)
         people = self.people
-        p_learn = pj.learning_probability(
-            p, self.working_trust, self.evidence_precision, self._mediation()
-        )
-        if r.random() < p_learn:
+        if r.random() < self._learning_chance():
             self.learning += 1
             for q in people:
                 q.commitment += p.learn_commitment * (1.0 - q.commitment)
@@ -553,8 +723,11 @@ class ReferenceModel(mesa.Model):
             )
             gain = p.learn_precision + (p.evaluate_precision if p.community_stages >= 4 else 0)
             self.evidence_precision += gain * (1.0 - self.evidence_precision)
+            for q in people:
+                q.safety += p.learn_safety * (1.0 - q.safety)
+            self._joint_work()
             self.log(week, "learning", "setback met by learning")
-            gov.adapt(self, p, week, fit)
+            self._adapt(week, fit)
             return
         self.blame += 1
         # each organization's mean incoming trust (every tie into its people counts)
@@ -576,13 +749,16 @@ class ReferenceModel(mesa.Model):
             for partner, t in q.trust.items():
                 q.trust[partner] = _asym(t, p.blame_signal, p.trust_gain, p.trust_loss)
         for q in people:
+            q.safety -= p.blame_safety * q.safety
+            if p.navigator:
+                q.nav_trust = _asym(q.nav_trust, p.blame_signal, p.trust_gain, p.trust_loss)
             q.commitment -= p.blame_commitment * q.commitment
             q.loyalty += p.blame_loyalty * (1.0 - q.loyalty)
         self.legitimacy -= p.blame_legitimacy * self.legitimacy
         self.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
 
     def triangle(self, week: int) -> None:
-        """Submodel 8: operational capacity, legitimacy, public value."""
+        """Submodel 8: operational capacity, legitimacy, public value (which can wither)."""
         p = self.p
         oc = sum(
             o.mean_effort() * o.weight for o in self.orgs if self.adopted > 0 or not o.provider
@@ -590,6 +766,8 @@ class ReferenceModel(mesa.Model):
         oc *= 0.4 + 0.6 * p.resources
         if self.mode == gov.NAO:
             oc += p.nao_capacity * (1.0 - oc)
+        if week < self.transition_until:  # a change of governance mode under way
+            oc *= 1.0 - p.transition_capacity
         self.capacity_oc = _clip(oc)
         since = week - max(self.last_win_week, 0)
         decay = p.legitimacy_decay if since > p.visible_weeks else 0.0
@@ -601,7 +779,10 @@ class ReferenceModel(mesa.Model):
             flow *= self.plan_support * self.programs
             if self.mode == gov.NAO:
                 flow *= 1.0 - p.nao_overhead
-            self.public_value += flow
+            health = min(self.capacity_oc, self.legitimacy, self.plan_support)
+            wither = p.value_wither * (1.0 - health)
+            self.programs -= wither * self.programs
+            self.public_value += flow - wither * self.public_value
         if self.impact_week < 0 and self.public_value >= p.impact_target:
             self.impact_week = week
 
@@ -619,19 +800,40 @@ class ReferenceModel(mesa.Model):
     # ------------------------------------------------------------------ measures
     def _measure(self) -> None:
         p = self.p
-        total = count = 0
-        for q in self.people:
-            total += sum(q.trust.values())
-            count += len(q.trust)
+        people = self.people
+        n = len(people)
+        base = p.tie_base_weight
+        total = count = strong = 0
+        cross_total = cross_count = cross_strong = 0
+        num = den = 0.0  # working trust: each tie's mean trust, weighted as meetings pick ties
+        for q in people:
+            org, seat = q.org, q.seat
+            for partner, t in q.trust.items():
+                total += t
+                count += 1
+                strong += t > 0.5
+                if partner.org is not org:
+                    cross_total += t
+                    cross_count += 1
+                    cross_strong += t > 0.5
+                if seat < partner.seat:  # each tie once
+                    pair = t + partner.trust[q]
+                    w = base + pair
+                    num += w * 0.5 * pair
+                    den += w
         self.mean_trust = total / count if count else 0.0
-        # working trust: each tie's mean trust, weighted as meetings choose ties
-        num = den = 0.0
-        for a, b in self.ties():
-            w = p.tie_base_weight + a.trust[b] + b.trust[a]
-            num += w * 0.5 * (a.trust[b] + b.trust[a])
-            den += w
+        self.trust_density = strong / max(1, n * (n - 1))
         self.working_trust = num / den if den else 0.0
-        frames = sorted(q.frame for q in self.people)
+        # cross-boundary trust: every cross-organization ordered pair, never-met ones at
+        # stranger trust (so prior relationships raise it)
+        pairs = self.cross_pairs
+        if pairs > 0:
+            never = pairs - cross_count
+            self.cross_trust = (cross_total + never * p.stranger_trust) / pairs
+            self.cross_density = (cross_strong + (never if p.stranger_trust > 0.5 else 0)) / pairs
+        else:
+            self.cross_trust = self.cross_density = 0.0
+        frames = sorted(q.frame for q in people)
         best = run = 1
         for a, b in itertools.pairwise(frames):
             run = run + 1 if b - a <= p.cluster_gap else 1
@@ -646,16 +848,31 @@ class ReferenceModel(mesa.Model):
             self.consensus_reached = False
             self.consensus_lost = True
         self.consensus = c
+        # shared understanding: share of pairs of people who frame the problem alike
+        if n >= 2:
+            gap = p.understanding_gap
+            close = sum(
+                bisect.bisect_left(frames, x + gap, lo=i + 1) - i - 1 for i, x in enumerate(frames)
+            )
+            self.understanding = close / (n * (n - 1) / 2)
+        else:
+            self.understanding = 1.0
         if math.isfinite(self.plan):
-            near = sum(abs(q.frame - self.plan) < q.openness for q in self.people)
-            self.plan_support = near / len(self.people)
+            self.plan_support = sum(q.accepts(self.plan) for q in people) / n
         else:
             self.plan_support = 0.0
+        self.team_safety = sum(q.safety for q in people) / n
+        self.navigator_trust = sum(q.nav_trust for q in people) / n
+        org_pairs = self.n_orgs * (self.n_orgs - 1) / 2
+        capital = sum(
+            k for o in self.orgs for other, k in o.capital.items() if o.index < other.index
+        )
+        self.social_capital = capital / org_pairs if org_pairs else 0.0
         self.history.append(self.public_value)
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One week: the nine submodels in the ODD order, then the measures."""
+        """One week: the ten submodels in the ODD order, then the measures."""
         if not self.running:
             return
         week = self.steps
@@ -663,6 +880,7 @@ class ReferenceModel(mesa.Model):
         for q in self.people:
             q.split_effort()
         self.dialogue(week)
+        self.climate(week)
         self.stat_meeting(week)
         self.community(week)
         self.entry_point(week)
@@ -684,12 +902,18 @@ class ReferenceModel(mesa.Model):
         """Weeks simulated so far."""
         return len(self.history) - 1
 
+    def _reached_by(self, h: int) -> float:
+        if 0 <= self.impact_week <= h:
+            return 1.0
+        return float("nan") if self.p.weeks < h else 0.0
+
     def summary(self) -> dict[str, Any]:
-        """The key per-run outcomes, with the same names as ``CollaborationModel.summary``."""
+        """Every per-run outcome, with the names of ``CollaborationModel.summary``."""
         nan = float("nan")
         people = self.people
         n = len(people)
-        strong = sum(t > 0.5 for q in people for t in q.trust.values())
+        alive_at_window = (not self.perished) or self.perished_week > ENTRY_WINDOW
+        no_adoption = self.first_adoption_week < 0 or self.first_adoption_week > ENTRY_WINDOW
         return {
             "collective_impact": self.public_value,
             "success": (not self.perished) and self.public_value >= self.p.impact_target,
@@ -698,21 +922,47 @@ class ReferenceModel(mesa.Model):
             "weeks_to_impact": float(self.impact_week) if self.impact_week >= 0 else nan,
             "momentum": 0 <= self.first_win_week <= ENTRY_WINDOW,
             "perished": self.perished,
+            "perished_week": float(self.perished_week) if self.perished else nan,
+            "talk_only": alive_at_window and no_adoption and self.week >= ENTRY_WINDOW,
             "consensus": self.consensus,
             "mean_trust": self.mean_trust,
+            "cross_trust": self.cross_trust,
+            "safety": self.team_safety,
+            "shared_understanding": self.understanding,
+            "social_capital": self.social_capital,
             "working_trust": self.working_trust,
-            "trust_density": strong / max(1, n * (n - 1)),
+            "trust_density": self.trust_density,
             "learning_share": self.learning / self.setbacks if self.setbacks else nan,
             "founders_share": sum(q.founder for q in people) / n,
             "legitimacy": self.legitimacy,
             "operational_capacity": self.capacity_oc,
+            "uptake": cm.uptake(self, self.p),
+            "governance_changes": self.governance_changes,
+            "final_mode": self.mode,
             "wins": self.wins,
             "setbacks": self.setbacks,
             "learning": self.learning,
             "blame": self.blame,
             "proposals": self.proposals,
             "adopted": self.adopted,
+            "consensus_remade": self.consensus_remade,
+            "leadership_shocks": self.leadership_shocks,
             "leavers": self.leavers_total,
+            "first_setback_week": (
+                float(self.first_setback_week) if self.first_setback_week >= 0 else nan
+            ),
+            "first_outcome_win": (
+                nan
+                if self.first_win_week < 0 and self.first_setback_week < 0
+                else float(
+                    self.first_win_week >= 0
+                    and (
+                        self.first_setback_week < 0 or self.first_win_week < self.first_setback_week
+                    )
+                )
+            ),
+            **{f"impact_by_{h}": self._reached_by(h) for h in (104, 156, 260)},
             "weeks_run": self.week,
+            "horizon": self.p.weeks,
             "seed": self.seed,
         }

@@ -16,9 +16,20 @@ tries seeds 0..999, the integers a trainer can type in the app):
    (0 at the median, 0.5 beyond every reference run). No win by week 156 counts as a first win
    after the horizon; no setback at all counts as a learning share below every other value.
 3. The seed's score is the mean distance over all runs and outcomes, plus 1 for each of the
-   four A-vs-B differences (impact and mean trust, in the turnover and navigator scenes) whose
-   sign differs from the sign of the median paired difference over the reference seeds.
+   four A-vs-B differences (impact and cross-boundary trust, in the turnover and navigator
+   scenes) whose sign differs from the sign of the median paired difference over the reference
+   seeds.
+
+The outcomes are those the app shows (model revision 2): impact, dissolution, first win,
+cross-boundary trust (the app's trust picture), psychological safety (a monitor), agreement
+(consensus) and the learning share.
 4. The seed with the lowest score is chosen (ties: the smaller seed).
+
+With ``--scenes SEED`` it prints what the room sees in each scene of the script with that seed
+(the app's runs, stepped a quarter at a time): every event up to week 156 and, each quarter, the
+series the app draws (impact, cross-boundary trust, agreement, legitimacy), the monitors (wins,
+learning : blame, safety) and the hollow rings (newcomers of less than 13 weeks). The numbers
+docs/trainers.md quotes about the single runs come from this output.
 """
 
 from __future__ import annotations
@@ -47,7 +58,8 @@ COLUMNS = (
     "collective_impact",
     "perished",
     "weeks_to_first_win",
-    "mean_trust",
+    "cross_trust",
+    "safety",
     "consensus",
     "learning_share",
     "founders_share",
@@ -55,7 +67,7 @@ COLUMNS = (
 #: Outcomes by which a single run is compared with the typical run (all but founders' share).
 SCORED = tuple(c for c in COLUMNS if c != "founders_share")
 #: Outcomes whose A-vs-B sign must match the median paired difference.
-SIGNED = ("collective_impact", "mean_trust")
+SIGNED = ("collective_impact", "cross_trust")
 #: Week that stands for "no win by the horizon" (the horizon is week 156).
 NO_WIN = 157.0
 #: Learning share that stands for "no setback at all" (below every real share).
@@ -102,16 +114,23 @@ def summarize(df: pd.DataFrame) -> dict[str, float]:
     out["first_win_by_156"] = float(df["weeks_to_first_win"].notna().mean())
     out["agreed"] = float(df["agreed"].mean())
     out["remade"] = float((df["consensus_remade"] > 0).mean())
+    out["setbacks"] = float(df["setbacks"].mean())
+    setbacks = float(df["setbacks"].sum())
+    out["learning_pooled"] = float(df["learning"].sum()) / setbacks if setbacks else float("nan")
     return out
 
 
 def paired(ref: dict[Arm, pd.DataFrame]) -> pd.DataFrame:
-    """B - A over the same seeds in each side-by-side contrast: median, shares up and down."""
+    """B - A over the same seeds in each side-by-side contrast: median, shares up and down.
+
+    A seed where the outcome is undefined in A or B (a learning share without setbacks) counts
+    as neither higher nor lower; ``seeds_compared`` says how many seeds had both.
+    """
     rows = []
     for title, scenario, lever, a_value, b_value in CONTRASTS:
         if lever:
             (_, a), (_, b) = arms(scenario, lever, a_value, b_value)
-            for c in ("collective_impact", "mean_trust", "consensus"):
+            for c in ("collective_impact", "cross_trust", "safety", "consensus", "learning_share"):
                 d = ref[b][c].astype(float) - ref[a][c].astype(float)
                 rows.append(
                     {
@@ -120,6 +139,7 @@ def paired(ref: dict[Arm, pd.DataFrame]) -> pd.DataFrame:
                         "median_B_minus_A": d.median(),
                         "B_higher": (d > 0).mean(),
                         "B_lower": (d < 0).mean(),
+                        "seeds_compared": int(d.notna().sum()),
                     }
                 )
     return pd.DataFrame(rows)
@@ -177,13 +197,71 @@ def describe(seed: int, cand: dict[Arm, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The scenes of docs/trainers.md: (title, scenario, lever B differs in or "", B's value).
+SCENE_RUNS: tuple[tuple[str, str, str, object], ...] = (
+    ("Scene 1: Hartford", "hartford", "", None),
+    ("Scene 2: Louisville", "louisville", "", None),
+    ("Scene 3: turnover", "baseline", "turnover_rate", 0.75),
+    ("Scene 4: navigator", "baseline", "navigator", True),
+)
+#: Series shown per quarter by ``--scenes``.
+SCENE_SERIES = ("public_value", "cross_trust", "consensus", "legitimacy", "safety")
+
+
+def scene_runs(seed: int, weeks_per_step: int = 13) -> None:
+    """Print what the room sees in each scene with ``seed`` (the app's runs, a quarter a step)."""
+    from collabsim.app.runs import TrainerRun
+    from collabsim.views import snapshot
+
+    for title, scenario, lever, value in SCENE_RUNS:
+        run = TrainerRun(
+            scenario=scenario,
+            seed=seed,
+            compare=bool(lever),
+            compare_key=lever or "navigator",
+            compare_value=value,
+        )
+        rows = []
+        while True:
+            for i, m in enumerate(run.models):
+                last = m.timeseries().iloc[-1]
+                rows.append(
+                    {
+                        "run": "AB"[i],
+                        "week": int(m.week),
+                        **{c: round(float(last[c]), 2) for c in SCENE_SERIES},
+                        "wins": int(last["wins"]),
+                        "learning:blame": f"{int(last['learning'])}:{int(last['blame'])}",
+                        "rings": int(snapshot(m).newcomer.sum()),
+                        "alive": bool(m.running or m.week >= m.params["weeks"]),
+                    }
+                )
+            if not run.running:
+                break
+            run.step(weeks_per_step)
+        print(f"\n== {title} (seed {seed}): {' | '.join(run.labels)}")
+        with pd.option_context("display.width", 250, "display.max_columns", None):
+            print(pd.DataFrame(rows).to_string(index=False))
+        for i, m in enumerate(run.models):
+            ev = m.events()
+            ev = ev[ev["kind"] != "turnover"]
+            print(f"-- run {'AB'[i]}: events other than turnover")
+            for week, kind, text in ev.itertuples(index=False):
+                print(f"   week {week:3d}  {kind:10s} {text}")
+        run.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=60)
     ap.add_argument("--root", type=int, default=2025)
     ap.add_argument("--pick-seed", action="store_true", help="choose the script's seed")
     ap.add_argument("--candidates", type=int, default=1000, help="try seeds 0..N-1")
+    ap.add_argument("--scenes", type=int, metavar="SEED", help="print the scenes with SEED")
     args = ap.parse_args()
+    if args.scenes is not None:
+        scene_runs(args.scenes)
+        return
     seeds = spawn_seeds(args.root, args.reps)
     keys = [k for _, s, lv, a, b in CONTRASTS for _, k in arms(s, lv, a, b)]
     ref = run_arms(keys, seeds, series=True)
@@ -200,7 +278,8 @@ def main() -> None:
         "(share of runs) and 'first_win_by_156' (share with a win by the horizon); "
         "'weeks_to_first_win' is the median over the runs with a win; 'agreed' (consensus "
         f">= {CONSENSUS_HIGH} at some week) and 'remade' (agreement lost and re-made at least "
-        "once) are shares of runs.\n"
+        "once) are shares of runs; 'setbacks' is the mean per run and 'learning_pooled' the "
+        "share of all the runs' setbacks met by learning.\n"
     )
     print("B - A with the same seed (shares of seeds in which B is higher or lower):")
     print(paired(ref).round(2).to_string(index=False))

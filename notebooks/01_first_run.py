@@ -38,17 +38,31 @@ model
 
 # %%
 ts = model.timeseries()  # one row per week; week 0 is the founding state
-ts[["week", "public_value", "mean_trust", "consensus", "legitimacy"]].tail()
+ts[["week", "public_value", "cross_trust", "safety", "shared_understanding", "legitimacy"]].tail()
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 ts.plot(x="week", y="public_value", ax=axes[0], title="Collective impact (public value)")
-ts.plot(x="week", y=["mean_trust", "consensus", "legitimacy"], ax=axes[1], title="The table")
+ts.plot(
+    x="week",
+    y=["cross_trust", "safety", "shared_understanding", "legitimacy"],
+    ax=axes[1],
+    title="The table",
+)
 fig.tight_layout()
+
+# %% [markdown]
+# The state the collaborative process cycle runs on: `cross_trust` (trust across organizations;
+# pairs who never met count at a stranger's trust), `safety` (psychological safety: how safe
+# people feel to talk about what went wrong), `shared_understanding` (share of pairs of people
+# who see the problem alike) and `social_capital` (prior joint work between organizations).
+# No lever enters an outcome probability directly: levers change this state, and the state
+# decides (`docs/ODD.md`, section 4).
 
 # %%
 summary = model.summary()  # the per-run outcomes, and the seed
-{k: summary[k] for k in ("collective_impact", "success", "weeks_to_first_win", "seed")}
+keys = ("collective_impact", "success", "weeks_to_first_win", "weeks_to_impact", "impact_by_156")
+{k: summary[k] for k in (*keys, "cross_trust", "safety", "social_capital", "seed")}
 
 # %%
 model.events().head(10)  # wins, setbacks met by learning or blame, turnover...

@@ -32,6 +32,18 @@ def test_every_event_is_narrated_in_words(narrated) -> None:
         assert (e.text[0].isupper() or e.text[0].isdigit()) and e.text.endswith(".")
 
 
+def test_every_kind_the_model_logs_has_its_own_sentence(narrated) -> None:
+    # revision 2 added the navigator's mediation; no kind may fall through to the generic line
+    m, n = narrated
+    assert not [e for e in n.entries if e.text.startswith("Something else happened")]
+    mediations = [e for e in n.entries if e.kind == "mediation"]
+    assert mediations
+    assert all("navigator" in e.text and "safer" in e.text for e in mediations)
+    # a mediation happens after a setback, in the week its response (learning or blame) is logged
+    weeks = {e.week for e in n.entries if e.kind in ("learning", "blame")}
+    assert all(e.week in weeks for e in mediations)
+
+
 def test_blame_names_the_organization_the_model_blamed(narrated) -> None:
     m, n = narrated
     names = org_names(m.state.sector)

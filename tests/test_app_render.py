@@ -17,6 +17,7 @@ from solara.server import kernel, kernel_context  # noqa: E402
 
 from collabsim.app.app import MAIN_LEVERS, Presentation, initial_settings  # noqa: E402
 from collabsim.app.components import (  # noqa: E402
+    OUTCOME_PANELS,
     LeverInput,
     layout,
     log_html,
@@ -70,9 +71,8 @@ def _click(rc, label: str) -> None:
 
 
 def _monitor_week(rc, run: int = 0) -> int:
-    text = _html(rc)
-    parts = text.split('class="collabsim-monitor-value">')
-    return int(parts[1 + 4 * run].split("<")[0])
+    block = _html(rc).split('class="collabsim-monitors"')[1 + run]  # run's own monitors
+    return int(block.split('class="collabsim-monitor-value">')[1].split("<")[0])
 
 
 def _wait(predicate, timeout: float = 90.0) -> None:
@@ -241,6 +241,48 @@ def test_monitor_and_log_html(stepped: TrainerRun) -> None:
     log = log_html(stepped.entries(0), "#000", 5)
     assert log.count("<tr>") == min(5, len(stepped.entries(0)))
     assert not re.search(r"organization \d", log)  # sectors and roles, not numbers
+
+
+def test_monitors_show_the_teams_psychological_safety(stepped: TrainerRun) -> None:
+    # the live numbers (workshop tables) and the drawn view (presentation) agree with the series
+    for i, view in enumerate(stepped.views()):
+        last = view.series.iloc[-1]
+        assert stepped.numbers(i)["safety"] == pytest.approx(float(last["safety"]))
+        assert 0.0 <= last["safety"] <= 1.0
+        assert f">{float(last['safety']):.2f}<" in monitor_html(view, "AB"[i], "#000")
+        assert f">{float(stepped.numbers(i)['safety']):.2f}<" in monitor_html(
+            stepped.numbers(i), "AB"[i], "#000"
+        )
+
+
+def test_safety_monitor_falls_after_blame_and_rises_after_learning() -> None:
+    # walk baseline runs week by week (setbacks are rare: as many seeds as it takes to see a
+    # few of each kind): the monitor moves in the direction of the week's outcome
+    moves: dict[str, list[float]] = {"blame": [], "learning": []}
+    seed = 0
+    while min(len(m) for m in moves.values()) < 3 and seed < 12:
+        run = TrainerRun(scenario="baseline", seed=seed)
+        while run.running:
+            before = run.numbers(0)
+            run.step(1)
+            after = run.numbers(0)
+            for kind, other in (("blame", "learning"), ("learning", "blame")):
+                if after[kind] > before[kind] and after[other] == before[other]:
+                    moves[kind].append(after["safety"] - before["safety"])
+        run.close()
+        seed += 1
+    assert min(len(m) for m in moves.values()) >= 3, moves
+    assert sum(d < 0 for d in moves["blame"]) > len(moves["blame"]) / 2, moves
+    assert sum(d > 0 for d in moves["learning"]) > len(moves["learning"]) / 2, moves
+
+
+def test_outcomes_picture_shows_cross_boundary_trust() -> None:
+    from collabsim.outcomes import SERIES_OUTCOMES
+
+    declared = {o.name for o in SERIES_OUTCOMES}
+    columns = [column for column, _, _ in OUTCOME_PANELS]
+    assert set(columns) <= declared
+    assert columns == ["public_value", "cross_trust", "consensus"]
 
 
 def test_initial_settings_follow_the_scenario() -> None:

@@ -1,14 +1,18 @@
 """The vectorized model against the idiomatic Mesa reference (benchmarks/reference_model.py).
 
 The two implementations draw different random numbers, so runs cannot match one by one; they
-must agree in distribution. For two configurations (all defaults, and a small collaboration
-with every lever on: navigator, stat meetings, all community stages, lead governance that can
-adapt, leadership shocks, high turnover), each implementation runs on its own seeds and the key
-outcomes are compared with two-sample tests (Mann-Whitney U and Kolmogorov-Smirnov):
-collective impact, weeks to the first win (runs without a win count as ``weeks + 1``), mean
-trust and legitimacy at the end. Family-wise alpha is 0.01, split evenly (Bonferroni) over the
-tests. To show that the comparison has power, the model with one learning rate wrong (the
-declared ``trust_gain`` doubled, as a typo might) must be told apart from the reference.
+must agree in distribution. For three configurations (all defaults; a small collaboration with
+the navigator, stat meetings, all community stages, lead governance that can adapt, leadership
+shocks and turnover; and a "teaming" one: an NAO, much joint problem-solving, dense prior
+relationships, residents in implementation and an annual turnover rate of 1.0), each
+implementation runs on its own seeds and the key outcomes are compared with two-sample tests
+(Mann-Whitney U and Kolmogorov-Smirnov): collective impact, weeks to the first win (runs
+without a win count as ``weeks + 1``), mean trust, legitimacy, cross-boundary trust,
+psychological safety and shared understanding at the end. Family-wise alpha is 0.01, split
+evenly (Bonferroni) over the tests. To show that the comparison has power, the model with one
+rate wrong must be told apart from the reference: the declared ``trust_gain`` doubled (as a
+typo might), or the climate's lift from joint problem-solving left out (``jps_safety`` 0, a
+revision-2 mechanism that only the safety outcome sees).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pytest
 from scipy import stats
 
 from collabsim import CollaborationModel
+from collabsim.outcomes import SUMMARY_KEYS
 from collabsim.params import PARAMS
 
 pytestmark = pytest.mark.slow
@@ -50,8 +55,26 @@ CONFIGS: dict[str, dict] = {
         "leadership_shock_rate": 0.5,
         "turnover_rate": 0.3,
     },
+    "teaming": {
+        "weeks": WEEKS,
+        "n_orgs": 10,
+        "reps_per_org": 2,
+        "governance": "nao",
+        "joint_problem_solving": 0.8,
+        "prior_history": 3.0,
+        "community_stages": 3,
+        "turnover_rate": 1.0,
+    },
 }
-OUTCOMES = ("collective_impact", "weeks_to_first_win", "mean_trust", "legitimacy")
+OUTCOMES = (
+    "collective_impact",
+    "weeks_to_first_win",
+    "mean_trust",
+    "legitimacy",
+    "cross_trust",
+    "safety",
+    "shared_understanding",
+)
 TESTS = ("mannwhitneyu", "ks_2samp")
 FAMILY_ALPHA = 0.01
 #: Per-test level: the family-wise alpha split over every comparison of the agreement tests.
@@ -94,17 +117,28 @@ def test_model_and_reference_agree_in_distribution(reference, name):
     assert ps[worst] >= ALPHA, f"{name}: {worst} p = {ps[worst]:.2g} < {ALPHA:.2g} ({ps})"
 
 
-def test_the_comparison_detects_a_perturbed_learning_rate(reference):
-    params = {**CONFIGS["defaults"], "trust_gain": 2 * PARAMS["trust_gain"].default}
+@pytest.mark.parametrize(
+    "name, value",
+    [("trust_gain", 2 * PARAMS["trust_gain"].default), ("jps_safety", 0.0)],
+)
+def test_the_comparison_detects_a_perturbed_rate(reference, name, value):
+    assert value != PARAMS[name].default
+    params = {**CONFIGS["defaults"], name: value}
     ps = p_values(run(CollaborationModel, params, 100_000), reference["defaults"])
     assert min(ps.values()) < ALPHA, ps
 
 
-def test_reference_runs_are_reproducible_and_bounded():
-    a = ReferenceModel(rng=3, **CONFIGS["levers"]).run()
-    b = ReferenceModel(rng=3, **CONFIGS["levers"]).run()
+@pytest.mark.parametrize("name", ["levers", "teaming"])
+def test_reference_runs_are_reproducible_and_bounded(name):
+    a = ReferenceModel(rng=3, **CONFIGS[name]).run()
+    b = ReferenceModel(rng=3, **CONFIGS[name]).run()
     assert repr(a.summary()) == repr(b.summary())  # (repr: NaN equals NaN)
+    assert set(a.summary()) == {*SUMMARY_KEYS, "seed"}  # every declared outcome, same names
     for q in a.people:
-        assert 0.0 <= q.frame <= 1.0 and 0.0 <= q.effort <= 1.0
+        for x in (q.frame, q.effort, q.safety, q.skill, q.nav_trust, q.commitment):
+            assert 0.0 <= x <= 1.0
         assert all(0.0 <= t <= 1.0 for t in q.trust.values())
-    assert 0.0 <= a.legitimacy <= 1.0
+    for o in a.orgs:
+        assert all(0.0 <= k <= 1.0 and o in other.capital for other, k in o.capital.items())
+    assert 0.0 <= a.legitimacy <= 1.0 and 0.0 <= a.backing <= 1.0
+    assert a.public_value >= 0.0 and a.programs >= 0.0

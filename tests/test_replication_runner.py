@@ -35,6 +35,10 @@ def test_same_results_with_one_or_two_workers():
         assert one[name].series.keys() == two[name].series.keys()
         for col, arr in one[name].series.items():
             np.testing.assert_array_equal(arr, two[name].series[col])
+    # the runs' CPU time is measured where they ran (a pool's workers outlive the call, so the
+    # parent's accounting of finished children would miss it)
+    for name in one:
+        assert one[name].cpu_seconds > 0 and two[name].cpu_seconds > 0
     assert set(one["cases"].series) == {"project_active", "public_value", "uptake", "alive"}
     assert one["base_rate"].series == {}
     # each row is the model's own summary for the recorded seed

@@ -78,3 +78,14 @@ def test_summary_table_shows_wilson_percentages():
     row = summary_table(df).iloc[0]
     assert row["success %"] == "31 [26, 37]"
     assert row["runs"] == 263
+
+
+def test_summary_table_intervals_stay_within_the_declared_range():
+    import pandas as pd
+
+    from collabsim.stats import summary_table
+
+    df = pd.DataFrame({"learning_share": [0.0, 1.0, 1.0], "collective_impact": [0.0, 0.1, 3.0]})
+    row = summary_table(df).iloc[0]
+    assert row["learning share"] == "0.67 [0.00, 1.00]"  # (the t interval is [-0.77, 2.10])
+    assert row["impact (PV)"].split("[")[1].startswith("0.00")  # impact is never negative

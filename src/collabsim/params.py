@@ -478,6 +478,7 @@ _PARAMS: list[Param] = [
         "or 'setback' forces it (the deciding draw is still taken, so runs on one seed share "
         "every draw before it). Used to measure path dependence causally.",
         choices=("free", "win", "setback"),
+        fixed=True,  # an experiment control, not a property of a collaboration: "all" skips it
     ),
     _P(
         "n_projects",

@@ -72,8 +72,11 @@ def summary_table(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         by: Group column (e.g. ``"scenario"``); one group if None.
 
     Returns:
-        A DataFrame of display strings, one row per group.
+        A DataFrame of display strings, one row per group. Intervals of means are cut to the
+        outcome's declared range (a share's interval never leaves [0, 1]).
     """
+    from collabsim.outcomes import OUTCOMES
+
     groups = [("all", df)] if by is None else list(df.groupby(by, sort=False))
     rows = []
     for name, g in groups:
@@ -90,6 +93,9 @@ def summary_table(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
                 row[label] = f"{np.median(fin):.0f}" if len(fin) else "none"
             else:
                 m, lo, hi = mean_ci(g[col])
+                declared = OUTCOMES["summary"].get(col)
+                if declared is not None:  # a t interval can reach past the possible values
+                    lo, hi = max(lo, declared.low), min(hi, declared.high)
                 row[label] = (
                     "n/a"
                     if math.isnan(m)

@@ -115,15 +115,15 @@ html, body { overflow: hidden !important; }
 .collabsim-error { color: #b91c1c; font-size: 14px; }
 .collabsim-pending { color: #92400e; background: #fef3c7; font-size: 14px; padding: 2px 6px;
   border-radius: 4px; }
-.collabsim-monitors { display: flex; align-items: stretch; gap: 10px; padding-left: 8px;
+.collabsim-monitors { display: flex; align-items: stretch; gap: 6px; padding-left: 8px;
   height: 100%; }
-.collabsim-monitor-run { font-size: max(15px, 2.1vh); font-weight: 700; flex: 1.4 1 0;
+.collabsim-monitor-run { font-size: max(15px, 2.1vh); font-weight: 700; flex: 1.2 1 0;
   overflow: hidden; line-height: 1.2; }
 .collabsim-monitor-state { font-size: max(14px, 1.95vh); font-weight: 400; color: #374151; }
 .collabsim-monitor { flex: 1 1 0; text-align: center; }
-.collabsim-monitor-value { font-size: max(30px, 5vh); font-weight: 700; line-height: 1.1;
-  color: #111827; }
-.collabsim-monitor-label { font-size: max(14px, 1.95vh); color: #374151; }
+.collabsim-monitor-value { font-size: max(28px, 4.4vh); font-weight: 700; line-height: 1.1;
+  color: #111827; white-space: nowrap; }
+.collabsim-monitor-label { font-size: max(14px, 1.95vh); color: #374151; line-height: 1.15; }
 .collabsim-legend { font-size: max(14px, 1.95vh); color: #374151; white-space: nowrap;
   overflow: hidden; }
 .collabsim-key { margin-right: 14px; }

@@ -50,6 +50,7 @@ from collabsim.views import (
 
 __all__ = [
     "DPI",
+    "OUTCOME_PANELS",
     "Cells",
     "EventLog",
     "FigureCell",
@@ -76,6 +77,14 @@ CHOICE_HEIGHT = 36
 LOG_HEIGHT = 150
 #: Log lines per run shown at 720 px high (more on taller screens).
 LOG_ROWS = 5
+#: The outcomes picture, top to bottom: (series column, title, y range or None for automatic).
+#: Trust is cross-boundary trust (pairs from different organizations, never-met pairs at
+#: strangers' trust), the trust that sets whether a setback is met by learning or blame.
+OUTCOME_PANELS: tuple[tuple[str, str, tuple[float, float] | None], ...] = (
+    ("public_value", "Collective impact", None),
+    ("cross_trust", "Trust across organizations", (0.0, 1.0)),
+    ("consensus", "Agreement", (0.0, 1.05)),
+)
 
 
 @dataclass(frozen=True)
@@ -177,9 +186,13 @@ def render_network(
 def render_outcomes(
     views: Sequence[RunView], width: int, height: int, text: TextSizes = SCREEN
 ) -> bytes:
-    """Collective impact, trust and agreement so far (A solid, B dashed) as PNG."""
+    """Collective impact, trust across organizations and agreement so far (A solid, B dashed).
+
+    Trust is cross-boundary trust (every pair of people from different organizations, pairs
+    that never met at strangers' trust): the trust that sets how a setback is met.
+    """
     fig = _figure(width, height)
-    axes = fig.subplots(3, 1, sharex=True)
+    axes = fig.subplots(len(OUTCOME_PANELS), 1, sharex=True)
     pad_top = 1 - (text.title * 1.9) / (height * 72 / DPI)
     fig.subplots_adjust(
         left=min(0.3, 3.3 * text.tick / (width * 72 / DPI) * 1.6),
@@ -188,11 +201,7 @@ def render_outcomes(
         bottom=min(0.3, 3.4 * text.tick / (height * 72 / DPI)),
         hspace=0.6,
     )
-    for ax, column, title, ylim in (
-        (axes[0], "public_value", "Collective impact", None),
-        (axes[1], "mean_trust", "Trust", (0.0, 1.0)),
-        (axes[2], "consensus", "Agreement", (0.0, 1.05)),
-    ):
+    for ax, (column, title, ylim) in zip(axes, OUTCOME_PANELS, strict=True):
         draw_series(views, column, ax, ylim=ylim, text=text)
         ax.set_title(title, fontsize=text.title, loc="left")
         ax.yaxis.set_major_locator(MaxNLocator(3))
@@ -299,13 +308,14 @@ def view_numbers(view: RunView) -> dict[str, Any]:
         "learning": int(last["learning"]),
         "blame": int(last["blame"]),
         "impact": float(last["public_value"]),
+        "safety": float(last["safety"]),
         "perished": view.perished,
         "mode": view.mode,
     }
 
 
 def monitor_html(view: RunView | dict[str, Any], label: str, color: str) -> str:
-    """Big numbers of one run: week, wins, setbacks met by learning vs blame, impact.
+    """Big numbers of one run: week, wins, learning vs blame, psychological safety, impact.
 
     ``view`` is a drawn view or the numbers of :meth:`TrainerRun.numbers`.
     """
@@ -315,6 +325,7 @@ def monitor_html(view: RunView | dict[str, Any], label: str, color: str) -> str:
         _number(f"week of {n['weeks']}", str(n["week"])),
         _number("wins", str(n["wins"])),
         _number("learning vs blame", f"{n['learning']} : {n['blame']}"),
+        _number("safety", f"{n['safety']:.2f}"),
         _number("collective impact", f"{n['impact']:.2f}"),
     ]
     return (

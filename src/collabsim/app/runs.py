@@ -366,7 +366,10 @@ class TrainerRun:
         return int(self.a.week)
 
     def numbers(self, index: int = 0) -> dict[str, Any]:
-        """Run ``index``'s monitors now (week, wins, learning, blame, impact, state)."""
+        """Run ``index``'s monitors now (week, wins, learning, blame, safety, impact, state).
+
+        ``safety`` is the team's psychological safety as last recorded (the series' last row).
+        """
         with self.lock:
             m = self.models[index]
             s = m.state
@@ -377,6 +380,7 @@ class TrainerRun:
                 "learning": int(s.learning),
                 "blame": int(s.blame),
                 "impact": float(s.public_value),
+                "safety": float(s.team_safety),
                 "perished": bool(s.perished),
                 "mode": GOVERNANCE_MODES[int(s.mode)],
             }

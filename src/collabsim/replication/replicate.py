@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collabsim.engine import Engine
+from collabsim.engine import Engine, SerialEngine
 from collabsim.replication import patterns
 from collabsim.replication.criteria import Criteria, PatternSpec, load_criteria
 from collabsim.replication.design import (
@@ -78,8 +78,8 @@ class Replication:
         base: The student's base assumptions applied under every cell.
         overrides: The ``--set`` values, as given.
         scenario: The ``--scenario`` file, if one was given.
-        cpu_seconds: CPU time (user + system) of this process and its finished workers while
-            the replication ran: what the runs cost, whatever else the machine was doing.
+        cpu_seconds: CPU time (user + system) of this process and of the runs done in workers
+            while the replication ran: what the runs cost, whatever else the machine was doing.
         load: The system's 1-minute load average at the start and at the end.
         cores: CPU cores of the machine.
     """
@@ -177,7 +177,7 @@ def merge_runs(a: PatternRuns, b: PatternRuns) -> PatternRuns:
         width = max(x.shape[1], y.shape[1])
         pad = [np.pad(m, ((0, 0), (0, width - m.shape[1])), constant_values=np.nan) for m in (x, y)]
         series[k] = np.vstack(pad)
-    return PatternRuns(runs, series, a.resumed and b.resumed)
+    return PatternRuns(runs, series, a.resumed and b.resumed, a.cpu_seconds + b.cpu_seconds)
 
 
 def replicate(
@@ -246,6 +246,7 @@ def replicate(
         for label, runs in extra.items():
             data[label] = merge_runs(data[label], runs)
     seconds_run = time.perf_counter() - start
+    in_process = isinstance(engine, SerialEngine) or (engine is None and workers <= 1)
     results: dict[str, PatternResult] = {}
     size2: dict[str, PatternResult] = {}
     subset: dict[str, PatternResult] = {}
@@ -271,19 +272,19 @@ def replicate(
         base=dict(base or {}),
         overrides=dict(overrides or {}),
         scenario=scenario,
-        cpu_seconds=_cpu() - cpu0,
+        # this process (analysis, serial runs) plus the runs done now in workers
+        cpu_seconds=_cpu()
+        - cpu0
+        + (0.0 if in_process else sum(d.cpu_seconds for d in data.values() if not d.resumed)),
         load=(load0, _load()),
         cores=os.cpu_count() or 0,
     )
 
 
 def _cpu() -> float:
-    """User + system CPU seconds of this process and of its children that have finished."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        r = resource.getrusage(who)
-        total += r.ru_utime + r.ru_stime
-    return total
+    """User + system CPU seconds of this process (workers report their runs' own time)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _load() -> float:

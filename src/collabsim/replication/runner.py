@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import pickle
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from collabsim.runner import run_one
 __all__ = ["PatternRuns", "execute", "model_digest", "remove_checkpoints"]
 
 _Task = tuple[dict[str, Any], int, tuple[str, ...]]  # params, seed, series columns
-_Result = tuple[dict[str, Any], dict[str, np.ndarray]]
+_Result = tuple[dict[str, Any], dict[str, np.ndarray], float]
 
 
 @dataclass
@@ -45,11 +46,13 @@ class PatternRuns:
         series: Time series kept for the pattern: column -> array (runs x weeks + 1), rows in
             the order of ``runs``; NaN after a run ended.
         resumed: True if the runs were read from a checkpoint.
+        cpu_seconds: CPU time (user + system) the runs took in the processes that ran them.
     """
 
     runs: pd.DataFrame
     series: dict[str, np.ndarray] = field(default_factory=dict)
     resumed: bool = False
+    cpu_seconds: float = 0.0
 
 
 def model_digest() -> str:
@@ -66,9 +69,10 @@ def model_digest() -> str:
 
 def _execute(task: _Task) -> _Result:
     params, seed, columns = task
+    cpu0 = time.process_time()  # (measured in the worker: a pool's workers outlive the call)
     summary, ts = run_one(params, seed, series=bool(columns))
     series = {c: ts[c].to_numpy(dtype=np.float32) for c in columns}
-    return summary, series
+    return summary, series, time.process_time() - cpu0
 
 
 def _checkpoint_key(name: str, specs: Sequence[RunSpec], digest: str) -> str:
@@ -82,7 +86,7 @@ def _checkpoint_key(name: str, specs: Sequence[RunSpec], digest: str) -> str:
 def _assemble(specs: Sequence[RunSpec], results: Sequence[_Result]) -> PatternRuns:
     rows = [
         {"cell": s.cell, "rep": s.rep, "seed": s.seed, **summ}
-        for s, (summ, _) in zip(specs, results, strict=True)
+        for s, (summ, _, _) in zip(specs, results, strict=True)
     ]
     columns = specs[0].series if specs else ()
     series: dict[str, np.ndarray] = {}
@@ -90,10 +94,10 @@ def _assemble(specs: Sequence[RunSpec], results: Sequence[_Result]) -> PatternRu
         width = max(len(r[1][columns[0]]) for r in results)
         for c in columns:
             arr = np.full((len(results), width), np.nan, dtype=np.float32)
-            for i, (_, ts) in enumerate(results):
+            for i, (_, ts, _) in enumerate(results):
                 arr[i, : len(ts[c])] = ts[c]
             series[c] = arr
-    return PatternRuns(pd.DataFrame(rows), series)
+    return PatternRuns(pd.DataFrame(rows), series, cpu_seconds=sum(r[2] for r in results))
 
 
 def execute(

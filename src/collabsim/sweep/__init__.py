@@ -8,7 +8,9 @@ The public surface, usable from a notebook::
     df = run_sweep(Sweep("demo", design, base={"weeks": 104}, replicates=5, root_seed=7))
 
 or from a TOML declaration: ``run_sweep(load_sweep("configs/sweep_turnover.toml"))``, and on the
-command line ``collabsim sweep CONFIG``. See ``docs/researchers.md``.
+command line ``collabsim sweep CONFIG``. A sweep can also keep chosen weekly series of every run
+(``Sweep(..., series=["public_value"], series_every=4)``, read back with
+``load_series(folder, "public_value")``). See ``docs/researchers.md``.
 """
 
 from collabsim.engine import ENGINES, EngineError, make_engine
@@ -23,7 +25,14 @@ from collabsim.sweep.designs import (
     make_design,
 )
 from collabsim.sweep.runner import Sweep, SweepRun, execute, run_seed, run_sweep
-from collabsim.sweep.store import SweepError, load_design, load_results, read_metadata
+from collabsim.sweep.store import (
+    SweepError,
+    kept_series,
+    load_design,
+    load_results,
+    load_series,
+    read_metadata,
+)
 
 __all__ = [
     "DUMMY",
@@ -38,8 +47,10 @@ __all__ = [
     "SweepRun",
     "execute",
     "factors_from_params",
+    "kept_series",
     "load_design",
     "load_results",
+    "load_series",
     "load_sweep",
     "make_design",
     "make_engine",

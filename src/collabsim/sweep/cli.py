@@ -105,6 +105,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"{sweep.root_seed})",
         flush=True,
     )
+    if sweep.series:
+        every = "every week" if sweep.series_every == 1 else f"every {sweep.series_every} weeks"
+        print(f"keeping weekly series ({every}): {', '.join(sweep.series)}", flush=True)
     try:
         res = execute(sweep, args.out, progress=not args.no_progress, **engine_options(args))
     except EngineError as exc:

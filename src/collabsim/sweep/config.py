@@ -8,6 +8,8 @@ A sweep file looks like this (see ``configs/sweep_*.toml`` and ``docs/researcher
     replicates = 20
     root_seed = 2025
     chunk_size = 500           # runs per chunk file (optional)
+    series = ["public_value", "cross_trust"]   # weekly series to keep (optional; or "all")
+    series_every = 4           # keep weeks 0, 4, 8, ... of them (optional, default 1)
 
     [sweep.set]                # fixed overrides of the scenario (optional)
     weeks = 104
@@ -43,7 +45,7 @@ from typing import Any
 from collabsim.config import ConfigError, apply_overrides, find_config, load_scenario
 from collabsim.params import ParamError, validate
 from collabsim.sweep.designs import Design, DesignError, Factor, factors_from_params, make_design
-from collabsim.sweep.runner import DEFAULT_CHUNK_SIZE, Sweep
+from collabsim.sweep.runner import DEFAULT_CHUNK_SIZE, Sweep, check_series
 
 __all__ = [
     "base_from_table",
@@ -56,7 +58,17 @@ __all__ = [
     "resolve_config",
 ]
 
-_SWEEP_KEYS = {"name", "description", "scenario", "replicates", "root_seed", "chunk_size", "set"}
+_SWEEP_KEYS = {
+    "name",
+    "description",
+    "scenario",
+    "replicates",
+    "root_seed",
+    "chunk_size",
+    "series",
+    "series_every",
+    "set",
+}
 _DESIGN_KEYS = {
     "method",
     "params",
@@ -238,6 +250,13 @@ def load_sweep(
     base, _ = base_from_table(table, where, path, overrides)
     seed = root_seed if root_seed is not None else int_value(table, "root_seed", 2025, 0, where)
     design = design_from_table(data["design"], f"{path} [design]", seed=seed)
+    series = check_series(table.get("series", ()), key=f"{where}: series")
+    every = int_value(table, "series_every", 1, 1, where)
+    if every != 1 and not series:
+        raise ConfigError(
+            f"{where}: series_every = {every!r} is not valid without series: name the weekly "
+            f"series to keep (series = [...]) or leave series_every out"
+        )
     fixed = {*table.get("set", {}), *(t.split("=", 1)[0].strip() for t in overrides)}
     clash = sorted(fixed & set(design.names))
     if clash:
@@ -253,4 +272,6 @@ def load_sweep(
         chunk_size=int_value(table, "chunk_size", DEFAULT_CHUNK_SIZE, 1, where),
         description=str(table.get("description", "")),
         source=str(path),
+        series=series,
+        series_every=every,
     )

@@ -11,6 +11,12 @@ Runs are grouped into chunks of ``chunk_size``, the unit written to disk and res
 engine (:meth:`collabsim.engine.Engine.map_groups`) sends them to workers in small batches
 through a bounded window and hands back each chunk once complete, so memory stays bounded
 however many runs a sweep has.
+
+A sweep keeps one row per run. It can also keep chosen weekly series of every run
+(``Sweep(..., series=["public_value", "cross_trust"], series_every=4)``, or ``series`` and
+``series_every`` in the ``[sweep]`` table): each run's worker then returns the recorded weeks
+``0, k, 2k, ...`` of those series as well, and they are stored beside the chunk they belong to
+(see :mod:`collabsim.sweep.store`), so they resume and are checked like the rows.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
@@ -30,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from collabsim.engine import Engine, child_seed, progress_bar, running
-from collabsim.outcomes import SUMMARY_KEYS
+from collabsim.outcomes import SERIES_OUTCOMES, SUMMARY_KEYS
 from collabsim.params import validate
 from collabsim.results import check_writable, git_commit, provenance
 from collabsim.runner import run_one
@@ -41,7 +47,9 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "Sweep",
     "SweepRun",
+    "check_series",
     "execute",
+    "run_record",
     "run_row",
     "run_seed",
     "run_sweep",
@@ -57,6 +65,8 @@ ID_COLUMNS: tuple[str, ...] = ("run", "point", "rep", "seed")
 #: years of CPU), and most chunk files (the runner lists the chunks still to do).
 MAX_RUNS = 1_000_000_000
 MAX_CHUNKS = 1_000_000
+#: The weekly series a sweep can keep, in their declared order.
+SERIES_NAMES: tuple[str, ...] = tuple(o.name for o in SERIES_OUTCOMES)
 
 
 #: The integer seed of run ``run``: child ``run`` of ``SeedSequence(root_seed)``.
@@ -76,6 +86,9 @@ class Sweep:
         chunk_size: Runs per chunk file.
         description: Free text stored with the results.
         source: Where the sweep was declared (a config path), for the record.
+        series: Weekly series to keep for every run (names of
+            :data:`collabsim.outcomes.SERIES_OUTCOMES`, or ``"all"``); empty keeps none.
+        series_every: Keep weeks ``0, k, 2k, ...`` of those series (``k = series_every``).
     """
 
     name: str
@@ -86,15 +99,24 @@ class Sweep:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     description: str = ""
     source: str = ""
+    series: Sequence[str] = ()
+    series_every: int = 1
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "series", check_series(self.series))
         for key, value, low in (
             ("replicates", self.replicates, 1),
             ("root_seed", self.root_seed, 0),
             ("chunk_size", self.chunk_size, 1),
+            ("series_every", self.series_every, 1),
         ):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
                 raise DesignError(f"{key} = {value!r} is not valid: expected an integer >= {low}")
+        if self.series_every != 1 and not self.series:
+            raise DesignError(
+                f"series_every = {self.series_every!r} is not valid without series: name the "
+                f"weekly series to keep (series = [...]) or leave series_every out"
+            )
         if self.n_runs > MAX_RUNS:
             raise DesignError(
                 f"replicates = {self.replicates:,} is not valid: {self.design.n_points:,} "
@@ -141,6 +163,8 @@ class Sweep:
             "replicates": int(self.replicates),
             "root_seed": int(self.root_seed),
             "chunk_size": int(self.chunk_size),
+            "series": list(self.series),
+            "series_every": int(self.series_every),
             "collabsim_version": __version__,
             "git_commit": git_commit(),
         }
@@ -150,13 +174,67 @@ class Sweep:
         return _digest(self.identity())
 
 
+def check_series(series: Any, key: str = "series") -> tuple[str, ...]:
+    """Validate the weekly series a sweep keeps; return their names.
+
+    Args:
+        series: A sequence of names of :data:`collabsim.outcomes.SERIES_OUTCOMES`, ``"all"``
+            (every declared series) or empty (none).
+        key: The name given in error messages (a TOML key with its table, say).
+
+    Raises:
+        DesignError: not a list of names, an undeclared name or a name given twice; the
+            message names the key, the value and the valid names.
+    """
+    valid = ", ".join(SERIES_NAMES)
+    if isinstance(series, str):
+        if series == "all":
+            return SERIES_NAMES
+        raise DesignError(
+            f"{key} = {series!r} is not valid: expected a list of weekly series names or "
+            f"'all' (valid names: {valid})"
+        )
+    try:
+        names = list(series)
+    except TypeError:
+        raise DesignError(
+            f"{key} = {series!r} is not valid: expected a list of weekly series names or "
+            f"'all' (valid names: {valid})"
+        ) from None
+    for name in names:
+        if not isinstance(name, str) or name not in SERIES_NAMES:
+            raise DesignError(
+                f"{key} = {series!r} is not valid: {name!r} is not a declared weekly series "
+                f"(valid names: {valid})"
+            )
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DesignError(f"{key} = {series!r} is not valid: {twice[0]!r} is named twice")
+    return tuple(names)
+
+
+def _horizon(sweep: Sweep) -> int:
+    """Most weeks a run of ``sweep`` can last."""
+    base = int(sweep.resolved_base().get("weeks", 520))
+    varied = [f for f in sweep.design.model_factors if f.name == "weeks"]
+    highs = [f.high for f in varied if f.high is not None]
+    return max(
+        [base, *(math.ceil(h) for h in highs), *(math.ceil(v) for f in varied for v in f.levels)]
+    )
+
+
 def _need_bytes(sweep: Sweep, chunks: int) -> int:
     """Disk space that ``chunks`` chunks of ``sweep`` will take (a generous estimate).
 
-    Measured Parquet chunks hold about 300 bytes per run plus about 15 kB per file.
+    Measured Parquet chunks hold about 300 bytes per run plus about 15 kB per file; kept
+    series take at most 8 bytes per value (doubles) plus 16 for the run and week of each row.
     """
     runs = min(sweep.n_runs, chunks * sweep.chunk_size)
-    return 500 * runs + 40_000 * chunks + 1_000_000
+    need = 500 * runs + 40_000 * chunks + 1_000_000
+    if sweep.series:
+        weeks = _horizon(sweep) // sweep.series_every + 1
+        need += runs * weeks * (16 + 8 * len(sweep.series)) + 40_000 * chunks
+    return need
 
 
 def _digest(identity: Mapping[str, Any]) -> str:
@@ -171,12 +249,49 @@ def run_row(base: Mapping[str, Any], run: tuple[int, int, int, int, dict]) -> di
         base: Fixed parameter values.
         run: ``(run, point, rep, seed, values)``.
     """
+    return run_record(base, run)[0]
+
+
+def run_record(
+    base: Mapping[str, Any],
+    run: tuple[int, int, int, int, dict],
+    *,
+    series: tuple[str, ...] = (),
+    every: int = 1,
+) -> tuple[dict, dict[str, np.ndarray] | None]:
+    """Run one run of a sweep in a worker; return its row and its kept weekly series.
+
+    Args:
+        base: Fixed parameter values.
+        run: ``(run, point, rep, seed, values)``.
+        series: Weekly series to keep (none: the series are not computed).
+        every: Keep weeks ``0, every, 2 * every, ...``.
+
+    Returns:
+        ``(row, series)``: the row of :func:`run_row`, and ``{"week": weeks, name: values}``
+        taken from the model's own :meth:`~collabsim.model.CollaborationModel.timeseries`
+        (None when no series is kept).
+    """
     i, point, rep, seed, values = run
-    summary, _ = run_one({**base, **values}, seed, series=False)
+    summary, ts = run_one({**base, **values}, seed, series=bool(series))
     row = {"run": i, "point": point, "rep": rep, "seed": seed, **values}
     for key in SUMMARY_KEYS:
         row[key] = summary[key]
-    return row
+    if not series:
+        return row, None
+    kept = ts.iloc[::every]
+    return row, {col: kept[col].to_numpy(copy=True) for col in ("week", *series)}
+
+
+def _series_frame(runs: list[int], kept: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """The tidy series of a chunk: one row per run and kept week (``run``, ``week``, series)."""
+    lengths = [len(k["week"]) for k in kept]
+    out = {"run": np.repeat(np.asarray(runs, dtype=np.int64), lengths)}
+    for col in kept[0]:
+        out[col] = np.concatenate([k[col] for k in kept])
+    df = pd.DataFrame(out)
+    df["week"] = df["week"].astype(np.int64)
+    return df
 
 
 def _frame(rows: list[dict], design: Design) -> pd.DataFrame:
@@ -298,11 +413,17 @@ def execute(
             size, runs_now = sweep.chunk_size, 0
             batch = max(1, min(MAX_BATCH, size, math.ceil(size / eng.workers)))
             done_runs = sweep.n_runs - sum(min(size, sweep.n_runs - c * size) for c in todo)
-            task = partial(run_row, sweep.resolved_base())
+            task = partial(
+                run_record, sweep.resolved_base(), series=sweep.series, every=sweep.series_every
+            )
             bar = progress_bar(sweep.n_runs, sweep.name, enabled=progress, initial=done_runs)
             with bar:
-                for chunk, rows in eng.map_groups(task, _chunks(sweep, todo), batch, bar.update):
-                    store.write_chunk(chunk, _frame(rows, sweep.design))
+                for chunk, records in eng.map_groups(task, _chunks(sweep, todo), batch, bar.update):
+                    rows = [r for r, _ in records]
+                    kept = None
+                    if sweep.series:
+                        kept = _series_frame([r["run"] for r in rows], [k for _, k in records])
+                    store.write_chunk(chunk, _frame(rows, sweep.design), series=kept)
                     runs_now += len(rows)
             final = store.finalize(sweep.n_chunks, seconds_last_session=time.perf_counter() - t0)
         finally:

@@ -6,6 +6,18 @@ Layout of a sweep folder (``<parent>/<name>-<fingerprint>``)::
     design.parquet       the design matrix (one row per point, SALib encoding)
     manifest.jsonl       one line per completed chunk: {"chunk": i, "rows": n, "sha256": ...}
     chunks/chunk-000000.parquet ...   the runs, in run order, ``chunk_size`` runs per file
+    series/series-000000.parquet ...  kept weekly series of the same runs (only if kept)
+
+A sweep that keeps weekly series (``series`` in the sweep) writes a second Parquet file per
+chunk, in tidy form: one row per run and kept week, with columns ``run``, ``week`` and one per
+kept series, in run and week order. A separate file rather than list columns in the chunk,
+because: every reader of the per-run rows (:func:`load_results`, the summary, sensitivity
+analysis, ``collabsim discover``) reads the chunks as before and never pays for the series; a
+tidy file can be read by any Parquet tool (pyarrow, duckdb, Dask) without unnesting lists,
+one series at a time (the format is columnar); and a series file is written, checked and
+resumed exactly like its chunk. Its checksum goes into the same manifest line
+(``series_sha256``), so a chunk counts as done only when both of its files are present and
+intact.
 
 While a sweep runs, everything lives in a hidden ``.<name>-<fingerprint>.partial`` folder next
 to it. Each chunk is written to a temporary file and renamed into place (atomic), then its line
@@ -28,9 +40,11 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from collabsim.results import OutputError, atomic_write_bytes, check_writable, write_json
@@ -38,12 +52,15 @@ from collabsim.results import OutputError, atomic_write_bytes, check_writable, w
 __all__ = [
     "SweepError",
     "SweepStore",
+    "kept_series",
     "load_design",
     "load_results",
+    "load_series",
     "read_metadata",
 ]
 
 CHUNK_DIR = "chunks"
+SERIES_DIR = "series"
 MANIFEST = "manifest.jsonl"
 METADATA = "metadata.json"
 DESIGN = "design.parquet"
@@ -60,6 +77,11 @@ def _now() -> str:
 def chunk_name(index: int) -> str:
     """File name of chunk ``index``."""
     return f"chunk-{index:06d}.parquet"
+
+
+def series_name(index: int) -> str:
+    """File name of the kept series of chunk ``index``."""
+    return f"series-{index:06d}.parquet"
 
 
 class SweepStore:
@@ -131,6 +153,7 @@ class SweepStore:
             for tmp in [
                 *self.partial.glob(".*.tmp-*"),
                 *self.partial.glob(f"{CHUNK_DIR}/.*.tmp-*"),
+                *self.partial.glob(f"{SERIES_DIR}/.*.tmp-*"),
             ]:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
@@ -178,23 +201,42 @@ class SweepStore:
 
     # ------------------------------------------------------------------ chunks
     def completed(self) -> set[int]:
-        """Chunks recorded in the manifest whose file is present and matches its checksum."""
+        """Chunks recorded in the manifest whose files are present and match their checksums."""
         done: set[int] = set()
         for entry in _read_manifest(self.partial / MANIFEST):
-            path = self.partial / CHUNK_DIR / chunk_name(entry["chunk"])
-            if path.is_file() and _sha256(path) == entry["sha256"]:
-                done.add(int(entry["chunk"]))
+            index = int(entry["chunk"])
+            path = self.partial / CHUNK_DIR / chunk_name(index)
+            if not (path.is_file() and _sha256(path) == entry["sha256"]):
+                continue
+            if "series_sha256" in entry:
+                path = self.partial / SERIES_DIR / series_name(index)
+                if not (path.is_file() and _sha256(path) == entry["series_sha256"]):
+                    continue
+            done.add(index)
         return done
 
-    def write_chunk(self, index: int, frame: pd.DataFrame) -> None:
-        """Write chunk ``index`` atomically, then record it in the manifest (flushed to disk)."""
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        data = buf.getvalue()
+    def write_chunk(
+        self, index: int, frame: pd.DataFrame, series: pd.DataFrame | None = None
+    ) -> None:
+        """Write chunk ``index`` atomically, then record it in the manifest (flushed to disk).
+
+        Args:
+            index: Chunk number.
+            frame: Its runs, one row each.
+            series: Its kept weekly series (tidy: ``run``, ``week``, one column per series),
+                written first, atomically, to its own file; None when the sweep keeps none.
+        """
+        record: dict[str, Any] = {"chunk": index}
+        if series is not None:
+            (self.partial / SERIES_DIR).mkdir(exist_ok=True)
+            sdata = _parquet_bytes(series)
+            atomic_write_bytes(self.partial / SERIES_DIR / series_name(index), sdata)
+            record["series_rows"] = len(series)
+            record["series_sha256"] = hashlib.sha256(sdata).hexdigest()
+        data = _parquet_bytes(frame)
         atomic_write_bytes(self.partial / CHUNK_DIR / chunk_name(index), data)
-        line = json.dumps(
-            {"chunk": index, "rows": len(frame), "sha256": hashlib.sha256(data).hexdigest()}
-        )
+        record.update(rows=len(frame), sha256=hashlib.sha256(data).hexdigest())
+        line = json.dumps(record)
         try:
             with open(self.partial / MANIFEST, "a") as fh:
                 fh.write(line + "\n")
@@ -226,6 +268,12 @@ class SweepStore:
         with contextlib.suppress(OSError):
             (self.final / ".lock").unlink()
         return self.final
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
 
 
 def _is_file(path: Path) -> bool:
@@ -301,3 +349,71 @@ def load_results(folder: Path | str, columns: list[str] | None = None) -> pd.Dat
     df = pd.concat([pd.read_parquet(f, columns=cols) for f in files], ignore_index=True)
     df = df.sort_values("run", kind="stable").reset_index(drop=True)
     return df if columns is None else df[columns]
+
+
+def kept_series(folder: Path | str) -> tuple[str, ...]:
+    """The weekly series a sweep folder keeps (empty if none), from its metadata."""
+    return tuple(read_metadata(folder).get("series", ()))
+
+
+def load_series(
+    folder: Path | str,
+    name: str | Sequence[str],
+    *,
+    wide: bool = False,
+    runs: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """Kept weekly series of a sweep folder (complete or partial), read chunk by chunk.
+
+    Join them to the varied parameters with ``load_results(folder, columns=["run", ...])``
+    on ``run``.
+
+    Args:
+        folder: A sweep folder that kept series (``series`` in the sweep).
+        name: One kept series, or several (tidy form only).
+        wide: One row per run (index ``run``) and one column per kept week, for one series;
+            NaN at weeks after a run ended (a collaboration that perished stops recording).
+        runs: Only these run numbers (each chunk is filtered as it is read, so memory holds
+            only what is asked for).
+
+    Returns:
+        Tidy: one row per run and kept week, columns ``run``, ``week`` and the series, in run
+        and week order. Wide: see ``wide``.
+
+    Raises:
+        SweepError: the sweep kept no series, or not this one (the message names those kept).
+    """
+    folder = Path(folder)
+    names = [name] if isinstance(name, str) else list(name)
+    kept = kept_series(folder)
+    for n in names:
+        if n not in kept:
+            hint = (
+                f"it kept {', '.join(kept)}"
+                if kept
+                else "it kept none (add series = [...] to the sweep's [sweep] table)"
+            )
+            raise SweepError(f"series {n!r} was not kept by the sweep in {str(folder)!r}: {hint}")
+    if wide and len(names) != 1:
+        raise SweepError(f"wide = True needs one series, not {names!r}")
+    wanted = None if runs is None else pd.Index(np.unique(np.fromiter(runs, dtype=np.int64)))
+    parts = []
+    for f in sorted((folder / SERIES_DIR).glob("series-*.parquet")):
+        df = pd.read_parquet(f, columns=["run", "week", *names])
+        if wanted is not None:
+            df = df[df["run"].isin(wanted)]
+        if wide:
+            df = df.pivot(index="run", columns="week", values=names[0])
+        parts.append(df)
+    if not parts:
+        if wide:
+            return pd.DataFrame(index=pd.Index([], name="run", dtype=np.int64))
+        return pd.DataFrame(
+            {c: pd.Series(dtype=np.int64) for c in ("run", "week")}
+            | {n: pd.Series(dtype=float) for n in names}
+        )
+    if wide:
+        out = pd.concat(parts).sort_index(kind="stable")
+        return out.reindex(columns=sorted(out.columns))
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["run", "week"], kind="stable", ignore_index=True)

@@ -7,9 +7,17 @@ full grid) the parameters vary independently, so the mean over everything else a
 a parameter is its partial dependence. The parameters are ranked by the share of the outcome's
 variance that their bins explain (the correlation ratio eta squared).
 
+When the sweep kept weekly series (``series`` in the sweep), each kept series gets an envelope
+figure: week by week, the median and the 10-90% band over runs, one line and band per level (or
+quantile bin, as for the partial dependence) of each of the leading parameters, with the label
+and unit of the series' declaration (:data:`collabsim.outcomes.SERIES_OUTCOMES`). A
+collaboration that perishes stops recording, so the band at a week is over the runs still
+running then. The series are read one at a time and only for the runs drawn (every run up to
+:data:`ENVELOPE_RUNS`, else a random sample seeded by the root seed), so memory does not grow
+with the sweep.
+
 Figures are written as PNG, SVG and PDF with readable labels, the declared units of the
-parameters on the axes and layouts that keep text from overlapping. Sweeps keep one row per
-run, not time series, so there is no time-series envelope here. A summary is added once and
+parameters on the axes and layouts that keep text from overlapping. A summary is added once and
 never overwritten (the sweep folder is add-only).
 """
 
@@ -18,26 +26,35 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from collabsim.outcomes import OUTCOMES
 from collabsim.params import PARAMS
 from collabsim.results import atomic_write_bytes
 from collabsim.stats import mean_ci, proportion_ci
-from collabsim.sweep.store import load_results, read_metadata
+from collabsim.sweep.store import kept_series, load_results, load_series, read_metadata
 
 __all__ = [
+    "BAND",
+    "ENVELOPE_RUNS",
+    "MIN_RUNS",
     "SUMMARY_OUTCOMES",
     "factor_effects",
     "outcome_label",
     "parameter_label",
     "partial_dependence",
     "plot_distribution",
+    "plot_envelope",
     "plot_partial_dependence",
+    "series_envelope",
+    "series_label",
     "write_sweep_summary",
 ]
 
@@ -55,6 +72,12 @@ MAX_PANELS = 4
 MAX_ROWS = 4
 #: Quantile bins of a numeric parameter with many values.
 BINS = 5
+#: Quantiles of an envelope: the band's lower edge, the middle line, the band's upper edge.
+BAND = (0.1, 0.5, 0.9)
+#: Fewest runs of a level still running at a week for its envelope to be drawn at that week.
+MIN_RUNS = 5
+#: Most runs whose series the envelopes read (a larger sweep: a random sample of this size).
+ENVELOPE_RUNS = 20_000
 #: Units of the outcomes shown on axes.
 _OUTCOME_UNITS = {
     "collective_impact": "public value units",
@@ -107,6 +130,150 @@ def _bins(x: pd.Series) -> tuple[pd.Series, list[str]]:
     codes = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
     labels = [f"{edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(len(edges) - 1)]
     return pd.Series(np.asarray(labels)[codes], index=x.index), labels
+
+
+def series_label(name: str) -> str:
+    """A short axis label for a declared weekly series, with its declared unit."""
+    o = OUTCOMES["series"][name]
+    text = name.replace("_", " ")
+    return f"{text} ({o.unit})" if o.unit else text
+
+
+def series_envelope(
+    series: pd.DataFrame, groups: pd.Series, order: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The median and the 10-90% band of a weekly series per level, week by week.
+
+    Args:
+        series: One row per run (index ``run``), one column per week: the wide form of
+            :func:`collabsim.sweep.load_series`; NaN where a run had ended.
+        groups: The level of each run (index ``run``), e.g. from the parameter's levels or
+            quantile bins; runs without a level are left out.
+        order: Levels in the order wanted (default: sorted).
+
+    Returns:
+        One row per level and week with at least :data:`MIN_RUNS` runs still running:
+        ``level``, ``week``, ``runs``, ``low``, ``median``, ``high`` (the quantiles of
+        :data:`BAND`, linear interpolation).
+    """
+    levels = groups.reindex(series.index)
+    order = list(order) if order is not None else sorted(pd.unique(levels.dropna()), key=str)
+    weeks = np.asarray(series.columns)
+    values = series.to_numpy(dtype=float)
+    rows = []
+    for level in order:
+        block = values[(levels == level).to_numpy()]
+        count = np.sum(~np.isnan(block), axis=0)
+        ok = count >= MIN_RUNS
+        if not ok.any():
+            continue
+        q = np.nanquantile(block[:, ok], BAND, axis=0)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "level": level,
+                    "week": weeks[ok],
+                    "runs": count[ok],
+                    "low": q[0],
+                    "median": q[1],
+                    "high": q[2],
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame(columns=["level", "week", "runs", "low", "median", "high"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def plot_envelope(
+    env: pd.DataFrame, name: str, title: str = "", ax: Any = None, categorical: bool = False
+) -> Any:
+    """One line (median) and band (10-90%) per level of :func:`series_envelope`.
+
+    Args:
+        env: The envelope.
+        name: The declared weekly series it shows (its label and unit go on the y axis).
+        title: Panel title (e.g. the parameter's label).
+        ax: Axes to draw on (default: a new figure).
+        categorical: The levels have no order (distinct colours rather than a gradient).
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax, (3.4, 2.8))
+    levels = list(dict.fromkeys(env["level"]))
+    if categorical:
+        colours = [plt.get_cmap("tab10")(i % 10) for i in range(len(levels))]
+    else:
+        colours = list(plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(levels), 1))))
+    for level, colour in zip(levels, colours, strict=False):
+        e = env[env["level"] == level]
+        ax.fill_between(e["week"], e["low"], e["high"], color=colour, alpha=0.18, lw=0)
+        ax.plot(e["week"], e["median"], color=colour, lw=1.4, label=str(level))
+    ax.set_xlabel("week", fontsize=8)
+    ax.set_ylabel(series_label(name), fontsize=8)
+    ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=8)
+    if levels:
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.22),
+            ncol=min(len(levels), 5 if max(len(str(v)) for v in levels) <= 5 else 2),
+            fontsize=7,
+            frameon=False,
+            handlelength=1.2,
+            columnspacing=1.0,
+        )
+    return ax
+
+
+def _envelope_figure(wide: pd.DataFrame, runs: pd.DataFrame, factors: list[str], name: str) -> Any:
+    """The envelope of one kept series: one panel per parameter (or one of all runs)."""
+    import matplotlib.pyplot as plt
+
+    from collabsim import plotting  # noqa: F401  (selects the headless backend)
+
+    panels = factors or [""]
+    width = 3.0 * len(panels) + 0.6
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(width, 3.4), squeeze=False, sharey="row", layout="constrained"
+    )
+    by_run = runs.set_index("run")
+    for c, factor in enumerate(panels):
+        ax = axes[0, c]
+        if factor:
+            groups, order = _bins(by_run[factor])
+            x = by_run[factor]
+            categorical = x.dtype in (bool, object) or str(x.dtype) in ("string", "str")
+            env = series_envelope(wide, groups, order)
+            plot_envelope(env, name, parameter_label(factor), ax=ax, categorical=categorical)
+        else:
+            env = series_envelope(wide, pd.Series("all runs", index=by_run.index))
+            plot_envelope(env, name, "all runs", ax=ax)
+        if c:
+            ax.set_ylabel("")
+    meaning = OUTCOMES["series"][name].meaning
+    title = (
+        f"{meaning[:1].upper()}{meaning[1:]} \N{EM DASH} median (line) and 10th-90th "
+        f"percentile (band) of runs, week by week"
+    )
+    fig.suptitle(textwrap.fill(title, width=int(width * 13)), fontsize=9)
+    return fig
+
+
+def _envelope_plot(
+    folder: Path, name: str, sample: np.ndarray | None, runs: pd.DataFrame, factors: list[str]
+) -> Any:
+    """Read one kept series (the sampled runs) and draw its envelope figure."""
+    return _envelope_figure(load_series(folder, name, wide=True, runs=sample), runs, factors, name)
+
+
+def _envelope_sample(n_runs: int, seed: int) -> np.ndarray | None:
+    """The runs whose series the envelopes read: None (all) or a sorted random sample."""
+    if n_runs <= ENVELOPE_RUNS:
+        return None
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_runs, ENVELOPE_RUNS, replace=False))
 
 
 def partial_dependence(runs: pd.DataFrame, factor: str, outcome: str) -> pd.DataFrame:
@@ -243,6 +410,93 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if np.isfinite(v) else "n/a"
 
 
+def _series_line(meta: dict[str, Any]) -> str:
+    kept = meta.get("series") or []
+    if not kept:
+        return (
+            "- time series were not kept by this sweep (one row per run): no time-series "
+            "envelope (keep some with `series = [...]` in `[sweep]`)."
+        )
+    every = int(meta.get("series_every", 1))
+    weeks = "every week" if every == 1 else f"weeks 0, {every}, {2 * every}, ..."
+    return (
+        f"- **weekly series kept** ({weeks}): "
+        + ", ".join(f"`{n}`" for n in kept)
+        + "; envelopes below, data via `collabsim.sweep.load_series`."
+    )
+
+
+def _envelope_section(
+    folder: Path,
+    meta: dict[str, Any],
+    runs: pd.DataFrame,
+    factors: list[str],
+    series: list[str],
+    figures: list[tuple[str, Callable[[], Any]]],
+) -> list[str]:
+    """The envelopes' part of ``summary.md``; their figure builders go into ``figures``."""
+    sample = _envelope_sample(len(runs), int(meta.get("root_seed", 0)))
+    used = runs if sample is None else runs.set_index("run").loc[sample].reset_index()
+    drawn = (
+        f"all {len(runs):,} runs"
+        if sample is None
+        else f"a random sample of {len(sample):,} of the {len(runs):,} runs (seeded by the "
+        f"root seed)"
+    )
+    perished = ""
+    if "perished" in runs.columns:
+        perished = (
+            f" ({runs['perished'].astype(float).mean():.0%} of the runs perished before "
+            f"their horizon)"
+        )
+    lines = [
+        "## Weekly series: envelopes",
+        "",
+        f"Week by week, the median (line) and the 10th-90th percentile (band) over {drawn}, "
+        + (
+            "one panel per parameter ("
+            + ", ".join(f"`{f}`" for f in factors)
+            + "), one line and band per level or quintile bin"
+            if factors
+            else "over all runs (nothing was varied)"
+        )
+        + ". A collaboration that perishes stops recording, so the band at a week is over the "
+        f"runs still running then{perished}; a level's line stops where fewer than "
+        f"{MIN_RUNS} of its runs are still running. PNG here, SVG and PDF beside it.",
+        "",
+    ]
+    for name in series:
+        plot = partial(_envelope_plot, folder, name, sample, used, factors)
+        figures.append((f"envelope_{name}", plot))
+        lines += [
+            f"### {name}: {OUTCOMES['series'][name].label()}",
+            "",
+            f"![envelope of {name}](figures/envelope_{name}.png)",
+            "",
+        ]
+        wide = load_series(folder, name, wide=True, runs=sample)
+        env = series_envelope(wide, pd.Series("all", index=wide.index))
+        del wide  # one series in memory at a time
+        if env.empty:
+            continue
+        weeks = env["week"].to_numpy()
+        marks = sorted(
+            {int(weeks[i]) for i in np.linspace(0, len(weeks) - 1, 5).round().astype(int)}
+        )
+        lines += [
+            "| week | runs still running | median | 10th-90th percentile |",
+            "|---|---|---|---|",
+        ]
+        for w in marks:
+            r = env[env["week"] == w].iloc[0]
+            lines.append(
+                f"| {w} | {int(r['runs']):,} | {_fmt(r['median'])} | "
+                f"{_fmt(r['low'])}-{_fmt(r['high'])} |"
+            )
+        lines.append("")
+    return lines
+
+
 def write_sweep_summary(
     folder: Path | str, outcomes: Sequence[str] | None = None, *, force: bool = False
 ) -> list[str]:
@@ -285,7 +539,7 @@ def write_sweep_summary(
         "of an outcome at one level of a parameter, over everything else, is its partial "
         "dependence; eta squared is the share of the outcome's variance over runs (seed "
         "noise included) that the parameter's levels or quintile bins explain.",
-        "- time series are not kept by sweeps (one row per run): no time-series envelope.",
+        _series_line(meta),
         "",
         "## Outcomes over all runs",
         "",
@@ -305,7 +559,7 @@ def write_sweep_summary(
             f"{_fmt(q[0])}-{_fmt(q[2])} | {1 - len(defined) / max(len(y), 1):.0%} |"
         )
     lines.append("")
-    figures: list[tuple[str, Any]] = []
+    figures: list[tuple[str, Callable[[], Any]]] = []
     ranks = []
     for o in outs:
         if not factors:
@@ -339,7 +593,8 @@ def write_sweep_summary(
         figures.append(
             (
                 "partial_dependence",
-                _grid(
+                partial(
+                    _grid,
                     runs,
                     plot_partial_dependence,
                     shown,
@@ -353,7 +608,8 @@ def write_sweep_summary(
             figures.append(
                 (
                     "distributions",
-                    _grid(
+                    partial(
+                        _grid,
                         runs,
                         plot_distribution,
                         numeric,
@@ -362,10 +618,15 @@ def write_sweep_summary(
                     ),
                 )
             )
+    series = [n for n in kept_series(folder) if n in OUTCOMES["series"]]
+    if series:
+        shown_factors = top if factors and outs else factors[:MAX_PANELS]
+        lines += _envelope_section(folder, meta, runs, shown_factors, series, figures)
     written: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix=".figures-", dir=folder))
     try:
-        for stem, fig in figures:
+        for stem, build in figures:  # one figure in memory at a time
+            fig = build()
             written += [f"figures/{n}" for n in save_figure(fig, tmp, stem)]
             plt.close(fig)
         if figures:
