@@ -569,7 +569,7 @@ _PARAMS: list[Param] = [
         0.7,
         "float",
         "dynamics (calibrated)",
-        "Log-odds of learning (vs blame) at neutral trust, no evidence, no mediation.",
+        "Log-odds of learning (vs blame) at cross-boundary trust and safety 0.5, no evidence.",
         "log-odds",
         -5.0,
         5.0,
