@@ -334,9 +334,21 @@ def test_the_command_writes_a_complete_result_and_params_shows_its_intervals(tmp
     assert f"[{lo:.4g}, {hi:.4g}]" in line
 
 
-def test_params_has_no_posterior_column_without_a_result(capsys):
-    if (configs_dir() / "posterior.toml").is_file():
-        pytest.skip("a posterior summary is committed")
+def test_params_shows_the_committed_posterior_and_no_column_without_one(
+    capsys, monkeypatch, tmp_path
+):
+    import collabsim.calibration.posterior as posterior_module
+
+    committed = committed_intervals()
+    assert committed, "configs/posterior.toml is committed: its intervals must be read"
+    assert main(["params"]) == 0
+    text = capsys.readouterr().out
+    assert "posterior 90%" in text
+    for name, row in committed.items():
+        line = next(x for x in text.splitlines() if x.strip().startswith(name + " "))
+        assert f"[{row['low']:.4g}, {row['high']:.4g}]" in line
+    # with no committed summary there is no column
+    monkeypatch.setattr(posterior_module, "configs_dir", lambda: tmp_path)
     assert committed_intervals() == {}
     assert main(["params", "--concept", "dynamics (calibrated)"]) == 0
     assert "posterior" not in capsys.readouterr().out
