@@ -21,6 +21,7 @@ from typing import Any
 
 from collabsim.config import ConfigError, configs_dir
 from collabsim.params import Param, ParamError, get, validate
+from collabsim.replication.criteria import check_number as _number
 from collabsim.replication.spec import Criteria, PatternSpec
 
 __all__ = [
@@ -179,18 +180,6 @@ def target_patterns(criteria: Criteria) -> list[str]:
 def held_out_patterns(criteria: Criteria) -> list[str]:
     """The patterns every part of which is held out of calibration, in file order."""
     return [name for name, spec in criteria.patterns.items() if spec.held_out]
-
-
-def _number(where: str, key: str, value: Any, low: float, high: float, integer: bool) -> Any:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if ok and integer:
-        ok = isinstance(value, int)
-    if not ok or not math.isfinite(float(value)) or not low <= value <= high:
-        kind = "an integer" if integer else "a number"
-        raise ConfigError(
-            f"{where}: {key} = {value!r} is not valid: expected {kind} in [{low:g}, {high:g}]"
-        )
-    return value
 
 
 def _keys(where: str, table: Any, allowed: set[str], what: str) -> dict[str, Any]:

@@ -71,14 +71,18 @@ def _criteria_path(path: str | os.PathLike[str] | None) -> Path:
     return p
 
 
-def _number(where: str, key: str, value: Any, low: float, high: float, integer: bool) -> Any:
+def check_number(where: str, key: str, value: Any, low: float, high: float, integer: bool) -> Any:
+    """``value`` if it is a finite number (an integer if ``integer``) in ``[low, high]``.
+
+    Raises ConfigError naming ``where``, the key, the value and the valid range.
+    """
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if ok and integer:
         ok = isinstance(value, int)
     if not ok or not math.isfinite(float(value)) or not low <= value <= high:
         kind = "an integer" if integer else "a number"
         raise ConfigError(
-            f"{where}: {key} = {value!r} is not valid: expected {kind} in [{low}, {high}]"
+            f"{where}: {key} = {value!r} is not valid: expected {kind} in [{low:g}, {high:g}]"
         )
     return value
 
@@ -195,7 +199,7 @@ def load_criteria(
         if key not in top:
             raise ConfigError(f"{where}: [replication] is missing {key!r}")
     _keys(where, top, _TOP_KEYS, "[replication]")
-    revision = _number(where, "revision", top["revision"], 1, 1000, True)
+    revision = check_number(where, "revision", top["revision"], 1, 1000, True)
     if not isinstance(top["declared"], _dt.date) or isinstance(top["declared"], _dt.datetime):
         raise ConfigError(
             f"{where}: declared = {top['declared']!r} is not valid: expected a date (2026-11-29)"
@@ -207,10 +211,10 @@ def load_criteria(
             f"{where}: held_out_from_version = {since!r} is not valid: expected a version "
             "such as '0.2'"
         )
-    root = _number(where, "root_seed", top["root_seed"], 0, 2**63 - 1, True)
-    conf = _number(where, "confidence", top["confidence"], 0.5, 0.999, False)
-    boot = _number(where, "bootstrap_resamples", top["bootstrap_resamples"], 100, 100000, True)
-    near = _number(where, "near_bound", top["near_bound"], 0.0, 1.0, False)
+    root = check_number(where, "root_seed", top["root_seed"], 0, 2**63 - 1, True)
+    conf = check_number(where, "confidence", top["confidence"], 0.5, 0.999, False)
+    boot = check_number(where, "bootstrap_resamples", top["bootstrap_resamples"], 100, 100000, True)
+    near = check_number(where, "near_bound", top["near_bound"], 0.0, 1.0, False)
     items = data.get("pattern")
     if not isinstance(items, list) or not items:
         raise ConfigError(f"{where}: no [[pattern]] tables")
@@ -231,11 +235,11 @@ def load_criteria(
         allowed = (*_PATTERN_TEXT, *_PATTERN_INT, *_SIZE2_INT, "part", "levels", "size2")
         _keys(here, item, allowed + wanted, "[[pattern]]")
         text = {k: _text(here, k, item.get(k)) for k in _PATTERN_TEXT}
-        seeds = {k: _number(here, k, item.get(k), 1, 100000, True) for k in _PATTERN_INT}
+        seeds = {k: check_number(here, k, item.get(k), 1, 100000, True) for k in _PATTERN_INT}
         missing = [k for k in wanted if k not in item]
         if missing:
             raise ConfigError(f"{here}: missing criterion key {missing[0]!r}")
-        values = {k: float(_number(here, k, item[k], -1e9, 1e9, False)) for k in wanted}
+        values = {k: float(check_number(here, k, item[k], -1e9, 1e9, False)) for k in wanted}
         raw_parts = item.get("part")
         if not isinstance(raw_parts, list) or not raw_parts:
             raise ConfigError(f"{here}: no [[pattern.part]] tables")
@@ -253,7 +257,7 @@ def load_criteria(
             size2 = _params(here, item["size2"], "[pattern.size2]")
             if not size2:
                 raise ConfigError(f"{here}: [pattern.size2] is empty")
-            s2 = {k: _number(here, k, item.get(k), 1, 100000, True) for k in _SIZE2_INT}
+            s2 = {k: check_number(here, k, item.get(k), 1, 100000, True) for k in _SIZE2_INT}
         elif any(k in item for k in _SIZE2_INT):
             raise ConfigError(f"{here}: seeds_size2_* given without a [pattern.size2] table")
         patterns[name] = PatternSpec(
