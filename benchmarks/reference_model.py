@@ -40,7 +40,6 @@ import mesa
 import networkx as nx
 
 from collabsim.mechanisms import climate as cl
-from collabsim.mechanisms import community as cm
 from collabsim.mechanisms import entry_point as ep
 from collabsim.mechanisms import governance as gov
 from collabsim.mechanisms import projects as pj
@@ -55,6 +54,12 @@ from collabsim.model import (
 from collabsim.outcomes import CONSENSUS_HIGH, CONSENSUS_LOW, ENTRY_WINDOW
 from collabsim.params import GOVERNANCE_MODES, SECTORS, make_params, validate
 from collabsim.state import Project
+
+
+def _py(fn: Any) -> Any:
+    """The plain-Python body of a compiled function of the package (it reads ``Params``)."""
+    return getattr(fn, "py_func", fn)
+
 
 __all__ = ["Organization", "Person", "ReferenceModel"]
 
@@ -385,19 +390,23 @@ class ReferenceModel(mesa.Model):
         """Number of organizations."""
         return len(self.orgs)
 
+    def uptake(self) -> float:
+        """Program uptake: legitimacy times residents' backing (written here, as in ODD 7.5)."""
+        return self.legitimacy * (0.35 + 0.65 * self.backing)
+
     def live_safety(self) -> float:
         """Members' mean psychological safety now (events of this week included)."""
         return sum(q.safety for q in self.people) / len(self.people)
 
     def _learning_chance(self) -> float:
         """Chance that a setback now is met by learning: state only (shared formula)."""
-        return pj.learning_probability(
+        return _py(pj.learning_probability)(
             self.p, self.cross_trust, self.evidence_precision, self.live_safety()
         )
 
     def _signal_weight(self, source_trust: float) -> float:
         """Weight of a signal from a source trusted ``source_trust`` (shared formula)."""
-        return cl.signal_weight(self.p, source_trust, self.team_safety)
+        return _py(cl.signal_weight)(self.p, source_trust, self.team_safety)
 
     def _new_tie(self, a: Person, b: Person) -> float:
         """Trust of a new tie: stranger trust, warmer between organizations with capital."""
@@ -522,7 +531,7 @@ class ReferenceModel(mesa.Model):
         p, r = self.p, self.random
         if not p.data_use or week % p.stat_interval:
             return
-        ev = self.theta + self.data_bias + sm.evidence_noise(p, p.data_quality) * r.gauss(0, 1)
+        ev = self.theta + self.data_bias + _py(sm.evidence_noise)(p, p.data_quality) * r.gauss(0, 1)
         w = self._signal_weight(p.data_quality)
         for person in self.people:
             person.pull(ev, p.data_pull * w)
@@ -628,7 +637,7 @@ class ReferenceModel(mesa.Model):
         """Chance the ending project succeeds: leverage, delivery, fit, size, members' backing."""
         p, pr = self.p, self.project
         assert pr is not None
-        delivery = math.sqrt(max(oc_mean, 0.0) * max(cm.uptake(self, p), 0.0))
+        delivery = math.sqrt(max(oc_mean, 0.0) * max(self.uptake(), 0.0))
         members = p.backing_floor + (1.0 - p.backing_floor) * self.members_backing(pr.position)
         chance = p.success_base * pr.leverage * (0.4 + 0.6 * delivery) * (0.5 + fit)
         return min(1.0, chance * math.exp(-pr.size) * members)
@@ -675,7 +684,7 @@ class ReferenceModel(mesa.Model):
         for q in self.people:
             q.commitment += p.win_commitment * (1.0 - q.commitment)
         self.legitimacy += p.win_legitimacy * (1.0 - self.legitimacy)
-        self.public_value += p.win_value * pr.leverage * pr.size * cm.uptake(self, p)
+        self.public_value += p.win_value * pr.leverage * pr.size * self.uptake()
         self.programs += pr.leverage * pr.size
         for q in self.people:
             q.safety += p.win_safety * (1.0 - q.safety)
@@ -714,7 +723,7 @@ class ReferenceModel(mesa.Model):
             self.learning += 1
             for q in people:
                 q.commitment += p.learn_commitment * (1.0 - q.commitment)
-            sd = sm.evidence_noise(p, max(self.evidence_precision, p.learn_evidence_floor))
+            sd = _py(sm.evidence_noise)(p, max(self.evidence_precision, p.learn_evidence_floor))
             ev = self.theta + sd * r.gauss(0.0, 1.0)
             for q in people:
                 q.pull(ev, p.learn_pull)
@@ -936,7 +945,7 @@ class ReferenceModel(mesa.Model):
             "founders_share": sum(q.founder for q in people) / n,
             "legitimacy": self.legitimacy,
             "operational_capacity": self.capacity_oc,
-            "uptake": cm.uptake(self, self.p),
+            "uptake": self.uptake(),
             "governance_changes": self.governance_changes,
             "final_mode": self.mode,
             "wins": self.wins,

@@ -7,12 +7,16 @@ from collabsim.mechanisms import climate as cl
 from collabsim.mechanisms.dialogue import dialogue
 from conftest import make
 
+#: A generator for submodels that draw nothing here.
+RNG = np.random.default_rng(0)
+
 
 def test_signal_weight_rises_with_source_trust_and_safety():
     p = make(1).p
-    assert cl.signal_weight(p, 0.6, 0.0) == 0.6 * p.signal_safety_floor
-    assert cl.signal_weight(p, 0.6, 1.0) == 0.6
-    assert cl.signal_weight(p, 0.3, 0.5) < cl.signal_weight(p, 0.6, 0.5)
+    k = p.kernel
+    assert cl.signal_weight(k, 0.6, 0.0) == 0.6 * p.signal_safety_floor
+    assert cl.signal_weight(k, 0.6, 1.0) == 0.6
+    assert cl.signal_weight(k, 0.3, 0.5) < cl.signal_weight(k, 0.6, 0.5)
 
 
 def test_safety_moves_toward_trust_lifted_by_joint_problem_solving():
@@ -23,7 +27,7 @@ def test_safety_moves_toward_trust_lifted_by_joint_problem_solving():
         s.safety[:] = 0.1
         s.cross_trust = 0.4
         for w in range(1, 200):
-            cl.climate(s, p, None, w)
+            cl.climate(s.world(), p.kernel, RNG, w)
         ends[jps] = s.safety.mean()
     assert 0.3 < ends[0.0] <= 0.4 + 1e-9  # toward cross-boundary trust
     assert ends[0.8] > ends[0.0] + 0.2  # joint problem-solving lifts the climate
@@ -40,9 +44,10 @@ def test_prior_relationships_give_social_capital_and_warmer_new_ties():
     m = make(3, prior_history=3.0, tie_share=0.0, meeting_rate=4.0)
     s, p = m.state, m.p
     n0 = s.edges.n
-    dialogue(s, p, np.random.default_rng(0), 1)
+    dialogue(s.world(), p.kernel, np.random.default_rng(0), 1)
     u, v = s.edges.u[n0 : s.edges.n], s.edges.v[n0 : s.edges.n]
-    cap = cl.capital_between(s, s.org[u], s.org[v])
+    w = s.world()
+    cap = np.array([cl.capital_between(w, a, b) for a, b in zip(s.org[u], s.org[v], strict=True)])
     assert (cap > 0).any() and (cap == 0).any()
 
 
@@ -52,14 +57,16 @@ def test_joint_work_adds_capital_and_departures_break_it():
     s.edges.t_uv[: s.edges.n] = 0.9
     s.edges.t_vu[: s.edges.n] = 0.9
     s.effort[:] = 0.9
-    cl.joint_work(s, p)
+    cl.joint_work(s.world(), p.kernel)
     u, v, _, _ = s.edges.views()
     assert s.capital.n == len(
         np.unique(np.stack([s.org[u], s.org[v]])[:, s.org[u] != s.org[v]], axis=1).T
     )
     before = s.capital.t_uv[: s.capital.n].copy()
     assert np.allclose(before, p.capital_gain)
-    cl.break_capital(s, p, np.array([0]))  # a seat of organization 0 leaves
+    leave = np.zeros(s.n_people, dtype=bool)
+    leave[0] = True  # a seat of organization 0 leaves
+    cl.break_capital(s.world(), p.kernel, leave)
     after = s.capital.t_uv[: s.capital.n]
     touched = (s.capital.u[: s.capital.n] == 0) | (s.capital.v[: s.capital.n] == 0)
     assert np.all(after[touched] < before[touched]) and np.all(after[~touched] == before[~touched])

@@ -15,7 +15,7 @@ def test_engagement_pulls_frames_toward_residents_views_not_the_leverage_point()
     L = s.legitimacy
     rng = np.random.default_rng(0)
     for w in range(1, 80):
-        community(s, p, rng, w)
+        community(s.world(), p.kernel, rng, w)
     assert abs(s.frame.mean() - 0.7) < 0.1  # toward the residents' centre, away from theta
     assert s.legitimacy > L
 
@@ -30,7 +30,7 @@ def test_residents_signal_is_used_as_far_as_safety_allows():
         s.team_safety = safety
         rng = np.random.default_rng(0)
         for w in range(1, 20):
-            community(s, p, rng, w)
+            community(s.world(), p.kernel, rng, w)
         moved[safety] = s.frame.mean() - 0.3
     assert moved[1.0] > moved[0.0] > 0
 
@@ -39,7 +39,7 @@ def test_no_engagement_changes_nothing():
     m = make(8, community_stages=0)
     s, p = m.state, m.p
     before = s.frame.copy()
-    community(s, p, np.random.default_rng(0), 1)
+    community(s.world(), p.kernel, np.random.default_rng(0), 1)
     assert np.array_equal(before, s.frame)
 
 
@@ -50,10 +50,10 @@ def test_residents_backing_builds_with_implementation_stage_and_raises_uptake():
         s, p = m.state, m.p
         rng = np.random.default_rng(0)
         for w in range(1, 53):
-            community(s, p, rng, w)
+            community(s.world(), p.kernel, rng, w)
         s.legitimacy = 0.5
         backing.append(s.backing)
-        vals.append(uptake(s, p))
+        vals.append(uptake(s.world(), p.kernel))
     assert backing[:3] == [0.0, 0.0, 0.0] and 0.5 < backing[3] < 1.0
     assert all(b >= a for a, b in itertools.pairwise(vals)) and vals[3] > vals[0]
 
@@ -62,5 +62,5 @@ def test_backing_withers_when_engagement_stops():
     m = make(1, community_stages=3)
     s = m.state
     s.backing = 0.8
-    community(s, m.p.replace(community_stages=1), np.random.default_rng(0), 1)
+    community(s.world(), m.p.replace(community_stages=1).kernel, np.random.default_rng(0), 1)
     assert s.backing < 0.8

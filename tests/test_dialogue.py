@@ -30,7 +30,7 @@ def test_meetings_pull_frames_together_within_openness():
     before = s.frame.std()
     rng = np.random.default_rng(0)
     for w in range(1, 30):
-        dialogue(s, p, rng, w)
+        dialogue(s.world(), p.kernel, rng, w)
     assert s.frame.std() < before
 
 
@@ -39,7 +39,7 @@ def test_no_openness_no_frame_change():
     s, p = m.state, m.p
     s.frame[:] = np.linspace(0, 1, s.n_people)  # gaps larger than openness
     before = s.frame.copy()
-    dialogue(s, p, np.random.default_rng(0), 1)
+    dialogue(s.world(), p.kernel, np.random.default_rng(0), 1)
     assert np.array_equal(before, s.frame)
 
 
@@ -50,7 +50,7 @@ def test_joint_problem_solving_turns_conflict_into_trust():
         s, p = m.state, m.p
         rng = np.random.default_rng(1)
         for w in range(1, 20):
-            dialogue(s, p, rng, w)
+            dialogue(s.world(), p.kernel, rng, w)
         u, v, tuv, tvu = s.edges.views()
         out[jps] = (tuv.mean() + tvu.mean()) / 2
     assert out[1.0] > out[0.0]
@@ -61,7 +61,7 @@ def test_low_partner_effort_erodes_trust():
     s, p = m.state, m.p
     s.effort[:] = 0.05
     t0 = s.edges.t_uv[: s.edges.n].mean()
-    dialogue(s, p, np.random.default_rng(1), 1)
+    dialogue(s.world(), p.kernel, np.random.default_rng(1), 1)
     assert s.edges.t_uv[: s.edges.n].mean() < t0
 
 
@@ -78,12 +78,12 @@ def test_weighted_tie_sampling_follows_the_weights():
     e = Edges(40)
     u = np.arange(30)
     e.add_many(u, u + 5, rng.random(30), rng.random(30))
-    draws = pick_ties(e, 60_000, rng, base, mean_trust=0.5)
+    draws = pick_ties(e.trust, e.n, 60_000, rng, base, mean_trust=0.5)
     counts = np.bincount(draws, minlength=e.n)
     w = base + e.t_uv[: e.n] + e.t_vu[: e.n]
     assert stats.chisquare(counts, 60_000 * w / w.sum()).pvalue > 0.001
     # a poor guess of the acceptance rate changes only the batch sizes
-    assert len(pick_ties(e, 500, rng, base, mean_trust=1.0)) == 500
+    assert len(pick_ties(e.trust, e.n, 500, rng, base, mean_trust=1.0)) == 500
 
 
 def test_uniform_pairs_are_distinct_and_uniform():

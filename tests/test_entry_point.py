@@ -37,10 +37,10 @@ def test_no_proposal_while_a_project_is_active():
     s.frame[:] = s.project_pos[0]  # everyone agrees: a proposal will pass
     rng = np.random.default_rng(0)
     for w in range(1, 60):
-        entry_point(s, p, rng, w)
+        entry_point(s.world(), p.kernel, rng, w)
         if s.project is not None:
             break
     assert s.project is not None
     n = s.proposals
-    entry_point(s, p, rng, w + 1)
+    entry_point(s.world(), p.kernel, rng, w + 1)
     assert s.proposals == n

@@ -1,10 +1,13 @@
 """Golden runs: whole runs pinned by hashes of their time series, summary and event log.
 
-The hashes in ``tests/golden.json`` were taken from the model before a refactoring that must
-not change results (issue 11: one implementation per submodel). A refactoring that keeps the
-model's behaviour keeps every hash; a change of the model's behaviour changes them, and the
-file is then regenerated on purpose (``python tests/test_golden.py --update``) in the same
-commit that changes ``docs/ODD.md``.
+A refactoring that keeps the model's behaviour keeps every hash; a change of the model's
+behaviour changes them, and the file is then regenerated on purpose (``python
+tests/test_golden.py --update``) in the same commit that changes ``docs/ODD.md``. History: pinned
+before issue 11's refactoring (which kept every hash); regenerated for model revision 2 (0.2);
+regenerated for 0.3, whose compiled run sums in index order and lists repeat collaborators in
+the order they first worked together (``docs/ODD.md`` section 10: the event logs of 0.2's
+golden runs were first checked identical under the new summation, before the collaborator
+order changed the draws).
 """
 
 from __future__ import annotations

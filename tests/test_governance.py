@@ -32,24 +32,26 @@ def test_fits_are_in_unit_interval():
 
 
 def test_decision_rules():
-    p = make_params()
+    p = make_params().kernel
     org = np.repeat(np.arange(4), 3)
     support = np.zeros(12, dtype=bool)
     support[:3] = True  # only the lead organization supports: 25%
-    assert gov.decide(p, gov.LEAD, support, org)
-    assert not gov.decide(p, gov.SHARED, support, org)
-    assert not gov.decide(p, gov.NAO, support, org)
+    assert gov.decide(p, gov.LEAD, support, org, support.mean())
+    assert not gov.decide(p, gov.SHARED, support, org, support.mean())
+    assert not gov.decide(p, gov.NAO, support, org, support.mean())
     support[:7] = True  # 58%
-    assert gov.decide(p, gov.NAO, support, org) and not gov.decide(p, gov.SHARED, support, org)
+    share = support.mean()
+    assert gov.decide(p, gov.NAO, support, org, share)
+    assert not gov.decide(p, gov.SHARED, support, org, share)
     support[:9] = True  # 75%
-    assert gov.decide(p, gov.SHARED, support, org)
+    assert gov.decide(p, gov.SHARED, support, org, support.mean())
 
 
 def test_only_an_adaptable_collaboration_changes_mode():
     fit = np.array([0.2, 0.9, 0.3])
     for adaptable, expect in ((False, 0), (True, 1)):
         m = make(1, adaptable=adaptable, governance="shared")
-        gov.adapt(m.state, m.p, 10, fit)
+        gov.adapt(m.state.world(), m.p.kernel, 10, fit)
         assert m.state.mode == expect
         assert m.state.governance_changes == expect
 
@@ -68,7 +70,7 @@ def test_a_change_of_mode_costs_a_transition_and_commitment():
     m = make(1, adaptable=True)
     s, p = m.state, m.p
     c = s.commitment.copy()
-    gov.adapt(s, p, 20, np.array([0.1, 0.9, 0.1]))
+    gov.adapt(s.world(), p.kernel, 20, np.array([0.1, 0.9, 0.1]))
     assert s.mode == gov.LEAD and s.governance_changes == 1
     assert s.transition_until == 20 + p.transition_weeks
     assert np.all(s.commitment < c)

@@ -12,6 +12,12 @@ mediators of the ODD's lever table) in the direction the literature expects.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,6 +28,8 @@ from collabsim.state import Project
 from conftest import make
 
 LEVERS = {q.name for q in PARAMS.values() if q.lever}
+#: Both settings of every switch, so that no branch hides a read.
+SWITCHES = ("navigator", "entry_points", "data_use", "adaptable")
 
 
 class Recording:
@@ -37,31 +45,53 @@ class Recording:
 
 
 def names_read(name: str, overrides: dict) -> set[str]:
+    """Names one outcome probability reads, run as plain Python (``NUMBA_DISABLE_JIT=1``)."""
     m = make(3, **overrides)
     s = m.state
-    rec = Recording(m.p)
+    w = s.world()
+    rec = Recording(m.p.kernel)
     fn = OUTCOME_PROBABILITIES[name]
     fit = np.array([0.5, 0.5, 0.5])
     if name == "adoption":
         support = np.ones(s.n_people, dtype=bool)
-        proposal = Project(0.5, 0.3, 0.8, 10, 0, bool(overrides["entry_points"]))
-        fn(s, rec, proposal, support, 1.0, fit)
+        fn(w, rec, bool(overrides["entry_points"]), support, 1.0, fit)
     elif name == "project success":
         s.project = Project(0.5, 0.3, 0.8, 10, 0, True)
-        fn(s, rec, 0.5, 0.5)
+        fn(w, rec, 0.5, 0.5)
     elif name == "learning vs blame":
-        fn(s, rec)
+        fn(w, rec)
     else:
-        fn(s, rec, np.random.default_rng(0), 1)
+        fn(w, rec, np.random.default_rng(0), 1)
     return rec.read
 
 
+def _probe_all() -> dict[str, list[str]]:
+    """Every outcome probability's names read, with both settings of every switch."""
+    out = {}
+    for name in sorted(OUTCOME_PROBABILITIES):
+        seen: set[str] = set()
+        for on in (False, True):
+            seen |= names_read(name, dict.fromkeys(SWITCHES, on))
+        out[name] = sorted(seen)
+    return out
+
+
+@pytest.fixture(scope="module")
+def names_read_by_outcome() -> dict[str, list[str]]:
+    # the compiled functions take numba's typed parameters: the probe runs the same code as
+    # plain Python, in a process with NUMBA_DISABLE_JIT=1
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    here = Path(__file__).resolve()
+    out = subprocess.run(
+        [sys.executable, str(here), "--probe"], env=env, cwd=here.parent, capture_output=True,
+        text=True, timeout=600, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.parametrize("name", sorted(OUTCOME_PROBABILITIES))
-def test_no_outcome_probability_reads_a_lever(name):
-    seen: set[str] = set()
-    for on in (False, True):  # both settings of every switch, so that no branch hides a read
-        overrides = {"navigator": on, "entry_points": on, "data_use": on, "adaptable": on}
-        seen |= names_read(name, overrides)
+def test_no_outcome_probability_reads_a_lever(name, names_read_by_outcome):
+    seen = set(names_read_by_outcome[name])
     assert seen, "the recording saw no parameter at all: the probe is broken"
     assert not seen & LEVERS, f"{name} reads the levers {sorted(seen & LEVERS)}"
 
@@ -105,3 +135,7 @@ def test_each_key_action_alone_moves_its_mediator_up(action):
         assert diff[:, k].mean() - 2 * se[k] > 0, (
             f"{action}: {name} moved by {diff[:, k].mean():+.3f} (s.e. {se[k]:.3f})"
         )
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--probe"]:
+    print(json.dumps(_probe_all()))

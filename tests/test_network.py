@@ -84,7 +84,10 @@ def test_graph_to_arrays_is_ordered_and_complete():
 
 
 def naive_teams(n, rng, n_teams, p, q):
-    """The team assembly as first written: the incumbent pool is rebuilt for every slot."""
+    """The team assembly written plainly, the incumbent pool rebuilt for every slot.
+
+    Each person's collaborators are kept in the order they first worked together.
+    """
     fresh = rng.permutation(n).tolist()
     incumbents, collaborators, ties = [], {}, []
     size = min(4, n)
@@ -98,7 +101,7 @@ def naive_teams(n, rng, n_teams, p, q):
                 pool = []
                 if r_rep < q:
                     for member in team:
-                        pool.extend(c for c in collaborators.get(member, ()) if c not in team)
+                        pool.extend(c for c in collaborators.get(member, {}) if c not in team)
                 if not pool:
                     pool = [c for c in incumbents if c not in team]
                 if pool:
@@ -110,21 +113,23 @@ def naive_teams(n, rng, n_teams, p, q):
                 team.append(person)
         for i, a in enumerate(team):
             for b in team[i + 1 :]:
-                collaborators.setdefault(a, set()).add(b)
-                collaborators.setdefault(b, set()).add(a)
+                collaborators.setdefault(a, {})[b] = None
+                collaborators.setdefault(b, {})[a] = None
                 if (min(a, b), max(a, b)) not in ties:
                     ties.append((min(a, b), max(a, b)))
     return ties
 
 
 def test_linear_time_team_assembly_makes_the_same_teams_from_the_same_draws():
-    from collabsim.network import _assemble_teams
+    from collabsim.network import _assemble_teams, _table_size
 
     for seed in range(40):
         r = np.random.default_rng(seed)
         n, teams = int(r.integers(2, 60)), int(r.integers(1, 40))
         p, q = float(r.random()), float(r.random())
-        a, b = _assemble_teams(n, np.random.default_rng(seed), teams, p, q, set(), 4)
+        size = min(4, n)
+        keys = np.full(_table_size(teams * size * (size - 1) // 2), -1, dtype=np.int64)
+        a, b = _assemble_teams(n, np.random.default_rng(seed), teams, p, q, keys, size)
         fast = [(min(x, y), max(x, y)) for x, y in zip(a, b, strict=True)]
         assert fast == naive_teams(n, np.random.default_rng(seed), teams, p, q)
 

@@ -1,5 +1,10 @@
+import numpy as np
+
 from collabsim.mechanisms.perish import perish
 from conftest import make
+
+#: A generator for submodels that draw nothing here.
+RNG = np.random.default_rng(0)
 
 
 def test_dissolves_after_enough_weeks_below_the_floor():
@@ -7,9 +12,9 @@ def test_dissolves_after_enough_weeks_below_the_floor():
     s, p = m.state, m.p
     s.legitimacy = 0.1
     for w in range(1, 5):
-        perish(s, p, None, w)
+        perish(s.world(), p.kernel, RNG, w)
         assert not s.perished
-    perish(s, p, None, 5)
+    perish(s.world(), p.kernel, RNG, 5)
     assert s.perished and s.perished_week == 5
 
 
@@ -17,12 +22,12 @@ def test_recovery_resets_the_count():
     m = make(1, perish_weeks=3, perish_floor=0.3)
     s, p = m.state, m.p
     s.legitimacy = 0.1
-    perish(s, p, None, 1)
-    perish(s, p, None, 2)
+    perish(s.world(), p.kernel, RNG, 1)
+    perish(s.world(), p.kernel, RNG, 2)
     s.legitimacy = 0.5
-    perish(s, p, None, 3)
+    perish(s.world(), p.kernel, RNG, 3)
     s.legitimacy = 0.1
-    perish(s, p, None, 4)
+    perish(s.world(), p.kernel, RNG, 4)
     assert not s.perished and s.weeks_below_floor == 1
 
 

@@ -60,7 +60,7 @@ n = {n}
 params = ["turnover_rate", "navigator", "community_stages", "governance"]
 """
 #: A sweep that runs for a few seconds on two workers (for kills at random moments).
-LONG = SWEEP.format(chunk=10, weeks=40, n=60)
+LONG = SWEEP.format(chunk=10, weeks=260, n=600)
 #: A sweep of 40 short runs in 8 chunks (for faults injected in this process).
 SHORT = SWEEP.format(chunk=5, weeks=20, n=10)
 

@@ -66,31 +66,38 @@ def test_every_part_of_every_criterion_is_tested(replication):
 
 #: Parts of the pre-declared criteria that the calibrated model does NOT meet at CI size, each
 #: with the reason (docs/findings.md explains the mechanisms; the full-size reference report in
-#: results/replication/ gives the numbers: formal_structure (c) and not_speed (d) pass there,
-#: and the report flags them as quick/full disagreements). They are strict expected failures: if
+#: results/replication/ gives the numbers: formal_structure (a) and (c), key_actions (a) and
+#: (c), and not_speed (c) and (d) pass there, and the report flags them as quick/full
+#: disagreements). They are strict expected failures: if
 #: one starts to pass, the suite fails, so that this list and the report are brought up to date.
 #: The criteria themselves are never edited to fit.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("formal_structure", "a"): (
+        "at CI size the bootstrap bound of Cramer's V (0.114 [0.053, 0.198], 648 runs) crosses "
+        "0.15; at full size it passes (0.072 [0.039, 0.109])"
+    ),
     ("formal_structure", "b"): (
         "shared governance does worse than a lead organization or an NAO within contexts: its "
         "fit reads a cross-boundary trust density that is low in every context (full size: "
-        "common OR vs lead 0.74 [0.62, 0.88])"
+        "common OR vs lead 0.72 [0.60, 0.85])"
     ),
     ("formal_structure", "c"): (
-        "at CI size the Breslow-Day p-values (0.015, 0.04, 0.38) miss 0.01; at full size the "
-        "contingency shows (p 0.0017)"
+        "at CI size the Breslow-Day p-values (0.41, 0.057, 0.098) miss 0.01; at full size the "
+        "contingency shows (p 0.003)"
     ),
     ("key_actions", "a"): (
-        "prior relationships do not clearly raise success (full size +0.036 [-0.012, 0.083]): "
-        "past teams tie few of the cross-organization pairs that cross-boundary trust averages"
+        "at CI size the intervals of prior relationships, the navigator and joint "
+        "problem-solving include 0; at full size every action raises success, prior "
+        "relationships narrowly (+0.050 [0.002, 0.098]; with 0.2's draws it failed, +0.036 "
+        "[-0.012, 0.083])"
     ),
     ("key_actions", "b"): (
         "data use helps as much without joint problem-solving as with it (interaction about 0): "
         "joint problem-solving raises safety only a little"
     ),
     ("key_actions", "c"): (
-        "prior relationships do not clearly raise the learning share (full size +0.03 "
-        "[-0.03, 0.10])"
+        "at CI size the intervals of community engagement and data use include 0; at full size "
+        "every action raises the learning share (prior relationships +0.08 [0.01, 0.15])"
     ),
     ("key_actions", "d"): (
         "the indirect effect through the learning-vs-blame response is about 0 for every "
@@ -98,17 +105,17 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
         "raise support and backing) rather than change how setbacks are met"
     ),
     ("key_actions", "e"): (
-        "the summed indirect effect through learning (0.075) is far below half of the summed "
-        "total effect (1.25)"
+        "the summed indirect effect through learning (0.05) is far below half of the summed "
+        "total effect (1.45)"
     ),
     ("not_speed", "c"): (
-        "consensus is not clearly lost more often with turnover at the default size (full: rate "
-        "ratio 1.07 [0.99, 1.14]; it passes at the second size): the largest frame cluster "
-        "absorbs newcomers with low effort, and losses come mostly from founders' frame drift"
+        "at CI size the rate ratio of consensus losses per +0.1 turnover (1.145 [0.964, 1.361], "
+        "300 runs) includes 1; at full size it passes (1.157 [1.077, 1.242]; with 0.2's draws it "
+        "failed, 1.07 [0.99, 1.14])"
     ),
     ("not_speed", "d"): (
-        "at CI size re-making consensus does not clearly take longer with turnover (HR 0.96 "
-        "[0.82, 1.13]); at full size it does (0.85 [0.79, 0.91])"
+        "at CI size re-making consensus does not clearly take longer with turnover (HR 0.95 "
+        "[0.80, 1.11]); at full size it does (0.86 [0.80, 0.92])"
     ),
 }
 

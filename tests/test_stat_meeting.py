@@ -12,7 +12,7 @@ def test_data_use_narrows_frame_dispersion():
     before = s.frame.std()
     rng = np.random.default_rng(0)
     for w in range(1, 9):
-        stat_meeting(s, p, rng, w)
+        stat_meeting(s.world(), p.kernel, rng, w)
     assert s.frame.std() < 0.75 * before
     assert s.evidence_precision > 0.5
 
@@ -25,7 +25,7 @@ def test_data_is_used_only_as_far_as_safety_allows():
         s.team_safety = safety
         rng = np.random.default_rng(0)
         for w in range(1, 9):
-            stat_meeting(s, p, rng, w)
+            stat_meeting(s.world(), p.kernel, rng, w)
         spread[safety] = (s.frame.std(), s.evidence_precision)
     assert spread[1.0][0] < spread[0.0][0]
     assert spread[1.0][1] > spread[0.0][1]
@@ -37,7 +37,7 @@ def test_the_data_are_biased_not_an_oracle():
     s.team_safety, s.data_bias = 1.0, 0.2
     rng = np.random.default_rng(0)
     for w in range(1, 200):
-        stat_meeting(s, p, rng, w)
+        stat_meeting(s.world(), p.kernel, rng, w)
     assert abs(s.frame.mean() - (s.theta + 0.2)) < abs(s.frame.mean() - s.theta)
 
 
@@ -54,15 +54,15 @@ def test_no_meeting_when_data_use_is_off_or_not_due():
     m = make(3, data_use=False)
     s, p = m.state, m.p
     before = s.frame.copy()
-    stat_meeting(s, p, np.random.default_rng(0), 4)
+    stat_meeting(s.world(), p.kernel, np.random.default_rng(0), 4)
     assert np.array_equal(before, s.frame)
     m = make(3, data_use=True, stat_interval=4)
     s, p = m.state, m.p
     before = s.frame.copy()
-    stat_meeting(s, p, np.random.default_rng(0), 3)
+    stat_meeting(s.world(), p.kernel, np.random.default_rng(0), 3)
     assert np.array_equal(before, s.frame)
 
 
 def test_evidence_is_sharper_with_better_data():
-    p = make_params()
+    p = make_params().kernel
     assert evidence_noise(p, 1.0) < evidence_noise(p, 0.5) < evidence_noise(p, 0.0)

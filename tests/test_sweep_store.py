@@ -34,11 +34,11 @@ root_seed = 4242
 chunk_size = 4
 
 [sweep.set]
-weeks = 40
+weeks = 260
 
 [design]
 method = "lhs"
-n = 40
+n = 400
 params = ["turnover_rate", "navigator", "community_stages", "governance"]
 """
 
@@ -66,7 +66,7 @@ def test_sigkilled_sweep_resumes_to_the_uninterrupted_results(tmp_path):
     ]
     sweep = load_sweep(cfg)
     store = SweepStore(out, sweep.name, sweep.fingerprint())
-    n_chunks = sweep.n_chunks  # 80 runs in 20 chunks
+    n_chunks = sweep.n_chunks  # 800 runs in 200 chunks
 
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120

@@ -19,7 +19,7 @@ def test_turnover_lowers_mean_trust_and_founders_share():
     s.edges.t_uv[: s.edges.n] = 0.8
     s.edges.t_vu[: s.edges.n] = 0.8
     p = p.replace(turnover_rate=1.0)  # (a weekly hazard of about 0.02, 120 seats)
-    turnover(s, p, np.random.default_rng(0), 1)
+    turnover(s.world(), p.kernel, np.random.default_rng(0), 1)
     u, v, tuv, tvu = s.edges.views()
     assert s.left_this_week > 0
     assert np.count_nonzero(s.founder) == s.n_people - s.left_this_week
@@ -37,7 +37,7 @@ def test_navigator_onboarding_keeps_more_trust():
         s.edges.t_uv[: s.edges.n] = 0.8
         s.edges.t_vu[: s.edges.n] = 0.8
         p = p.replace(turnover_rate=1.0)  # (a weekly hazard of about 0.02, 120 seats)
-        turnover(s, p, np.random.default_rng(0), 1)
+        turnover(s.world(), p.kernel, np.random.default_rng(0), 1)
         out[nav] = s.edges.t_uv[: s.edges.n].mean()
     assert out[True] > out[False]
 
@@ -59,7 +59,7 @@ def test_leadership_shock_replaces_city_agency_seats():
     week = 0
     while s.leadership_shocks == 0:  # a weekly hazard of about 0.02
         week += 1
-        turnover(s, p, rng, week)
+        turnover(s.world(), p.kernel, rng, week)
     city = s.sector[s.org] == 0
     assert s.leadership_shocks == 1
     assert not s.founder[city].any() and s.founder[~city].all()
@@ -71,7 +71,7 @@ def test_leavers_per_week_follow_the_weekly_hazard():
     rng = np.random.default_rng(4)
     counts = []
     for w in range(1, 400):
-        turnover(s, p, rng, w)
+        turnover(s.world(), p.kernel, rng, w)
         counts.append(s.left_this_week)
     n, h = s.n_people, p.hazard
     mean, sd = np.mean(counts), np.sqrt(n * h * (1 - h) / len(counts))
@@ -85,11 +85,23 @@ def test_newcomers_start_with_low_safety_and_skill_and_break_social_capital():
     cap = s.capital.t_uv[: s.capital.n].sum()
     assert cap > 0
     p = p.replace(turnover_rate=1.0)
-    turnover(s, p, np.random.default_rng(0), 1)
+    turnover(s.world(), p.kernel, np.random.default_rng(0), 1)
     new = ~s.founder
     assert new.any()
     assert np.all(s.safety[new] < 0.8) and np.all(s.safety[~new] == 0.8)
     assert np.all(s.skill[new] == p.newcomer_skill)
     assert s.capital.t_uv[: s.capital.n].sum() < cap
-    turnover(s, p.replace(turnover_rate=0.0), np.random.default_rng(0), 2)
+    turnover(s.world(), p.replace(turnover_rate=0.0).kernel, np.random.default_rng(0), 2)
     assert np.all(s.skill[new] > p.newcomer_skill)  # the learning curve
+
+
+def test_leavers_are_drawn_as_numpy_draws_them():
+    # the compiled sampler makes numpy's own draws: Floyd's sampling and its shuffle, or the
+    # partial shuffle numpy uses for large populations; the generator ends in the same state
+    from collabsim.mechanisms.turnover import choose
+
+    for seed in range(40):
+        for n, k in ((36, 1), (36, 2), (36, 7), (300, 40), (20_000, 30), (20_000, 900)):
+            a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+            np.testing.assert_array_equal(choose(a, n, k), b.choice(n, k, replace=False))
+            assert a.random() == b.random()

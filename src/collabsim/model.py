@@ -10,23 +10,38 @@ none is given).
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import mesa
 import networkx as nx
+import numba
 import numpy as np
 import pandas as pd
 
-from collabsim import mechanisms
 from collabsim.agents import Organization
+from collabsim.mechanisms import run_week
 from collabsim.mechanisms.climate import founding_capital
+from collabsim.mechanisms.dialogue import new_ties_at_most
 from collabsim.mechanisms.effort import effort
 from collabsim.mechanisms.turnover import draw_people
-from collabsim.network import prior_ties, ties_to_graph
-from collabsim.outcomes import Recorder, summarize
+from collabsim.network import build_ties, past_teams, ties_to_graph
+from collabsim.outcomes import Recorder, observe, summarize
 from collabsim.params import GOVERNANCE_MODES, SECTORS, make_params
-from collabsim.params import names as params_names
-from collabsim.state import Edges, State
+from collabsim.state import (
+    CROSS_PAIRS,
+    DATA_BIAS,
+    DIV_INDEX,
+    EVENTS_PER_WEEK,
+    PERISHED,
+    PROPOSAL_CHANCE,
+    RESIDENT_CENTER,
+    THETA,
+    Edges,
+    State,
+    pair_row,
+    total,
+)
 
 __all__ = ["CollaborationModel", "resolve_seed", "warm_up"]
 
@@ -95,114 +110,91 @@ class CollaborationModel(mesa.Model):
         seed = resolve_seed(rng)
         super().__init__(rng=seed)
         self.seed = seed
-        self.params = {name: getattr(self.p, name) for name in params_names()}
+        self.params = self.p.as_dict()
+        self.recorder = Recorder(self.p.weeks, self.p.n_orgs * self.p.reps_per_org)
         self.state = self._build(self.p)
+        self.recorder.n = 1
         Organization.create_agents(self, self.p.n_orgs, list(range(self.p.n_orgs)))
-        self.recorder = Recorder(self.p.weeks, self.state.n_people)
-        self.recorder.observe(self.state, self.p, 0)
         self.running = True
 
     # ------------------------------------------------------------------ construction
     def _build(self, p: Any) -> State:
-        rng = self.rng
+        """Draw the organizations, the people and their prior relationships (ODD 5)."""
+        rng, kp = self.rng, p.kernel
         n_orgs, reps = p.n_orgs, p.reps_per_org
         n = n_orgs * reps
-        # organizations: the convener is a city agency; others are city agencies unless diverse
-        other = rng.random(n_orgs) < p.diversity
-        pick = rng.choice(4, size=n_orgs, p=OTHER_SECTOR_WEIGHTS) + 1
-        sector = np.where(other, pick, 0)
-        sector[0] = 0
-        counts = np.bincount(sector, minlength=len(SECTORS)) / n_orgs
-        div_index = float((1.0 - np.sum(counts**2)) / (1.0 - 1.0 / len(SECTORS)))
-        theta = 0.2 + 0.6 * rng.random()
-        centers = rng.random(len(SECTORS))
-        # residents' views centre near, not at, the leverage point; community groups share them
-        resident_center = float(np.clip(theta + p.resident_bias * rng.normal(), 0.0, 1.0))
-        centers[4] = resident_center
-        data_bias = p.data_bias * float(rng.normal())
-        home = np.clip(centers[sector] + p.frame_spread * rng.normal(size=n_orgs), 0.0, 1.0)
-        pressure = np.clip(
-            p.home_pressure * SECTOR_PRESSURE[sector] * (0.75 + 0.5 * rng.random(n_orgs)), 0, 1
-        )
-        capacity = SECTOR_CAPACITY[sector] * np.exp(0.2 * rng.normal(size=n_orgs))
-        provider = PROVIDERS[sector]
-        weight_all = capacity / capacity.sum()
         org = np.repeat(np.arange(n_orgs), reps)
+        # room for every founding tie and a few weeks of new ones (the run grows it by doubling)
+        size = min(p.past_team_size, n)
+        teams = max(past_teams(n, p.prior_history, p.past_team_size), 0)
+        room = n_orgs * reps * (reps - 1) // 2 + teams * size * (size - 1) // 2
+        room += 8 * _new_ties_at_most(p, n)
         s = State(
-            sector=sector,
-            home_frame=home,
-            pressure=pressure,
-            capacity=capacity,
-            provider=provider,
+            **{name: np.zeros(n) for name in _PEOPLE_FLOATS},
+            **{name: np.zeros(n_orgs) for name in _ORG_FLOATS},
             org=org,
-            frame=np.zeros(n),
-            openness=np.zeros(n),
-            commitment=np.zeros(n),
-            loyalty=np.zeros(n),
-            effort=np.zeros(n),
             tenure=np.zeros(n, dtype=np.int64),
+            order=np.arange(n),
             founder=np.ones(n, dtype=bool),
-            nav_trust=np.full(n, p.navigator_trust if p.navigator else 0.0),
-            safety=np.full(n, p.safety_initial),
-            skill=np.ones(n),
-            seat_pressure=pressure[org],
-            seat_sector=sector[org],
-            weight_all=weight_all,
-            weight_always=np.where(provider, 0.0, weight_all),
-            edges=Edges(n),
-            capital=Edges(n_orgs),
-            theta=float(theta),
-            resident_center=resident_center,
-            data_bias=data_bias,
-            project_pos=rng.random(p.n_projects),
-            project_size=0.5 + rng.random(p.n_projects),
+            seat_sector=np.zeros(n, dtype=np.int64),
+            sector=np.zeros(n_orgs, dtype=np.int64),
+            provider=np.zeros(n_orgs, dtype=bool),
+            project_pos=np.zeros(p.n_projects),
+            project_size=np.zeros(p.n_projects),
+            edges=Edges(n, capacity=min(n * (n - 1) // 2, room) + 1),
+            capital=Edges(n_orgs, capacity=min(n_orgs * (n_orgs - 1) // 2, room) + 1),
+            events_capacity=EVENTS_PER_WEEK * (p.weeks + 1),
+            table=self.recorder.table,
             mode=GOVERNANCE_MODES.index(p.governance),
-            div_index=div_index,
         )
-        draw_people(s, p, rng, np.arange(n))
-        self._ties = prior_ties(
-            org,
-            rng,
-            history=p.prior_history,
-            p=p.prior_p,
-            q=p.prior_q,
-            prior_trust=p.prior_trust,
-            stranger_trust=p.stranger_trust,
-            conflict_history=p.conflict_history,
-            colleague_trust=p.colleague_trust,
-            team_size=p.past_team_size,
-        )
+        self._ties = _found(s.world(), kp, rng)
         self._graph: nx.Graph | None = None
-        u, v, t, kind = self._ties
-        s.edges = Edges(n, capacity=max(64, 2 * len(u) + n))
-        s.edges.add_many(u, v, t, t.copy())
-        s.capital = founding_capital(org[u], org[v], kind, n_orgs, p.capital_gain)
-        effort(s, p, rng, 0)
-        # outward orientation reaches proposals only through community engagement (ODD 7.6)
-        s.proposal_chance = (
-            p.proposal_rate * (0.25 + 0.75 * div_index) * (0.25 + 0.75 * p.initiative)
-        )
         return s
 
     # ------------------------------------------------------------------ dynamics
     def step(self) -> None:
         """Advance one week: run every submodel in the fixed order, then record outcomes."""
-        if not self.running:
-            return
-        week = self.steps
-        s, p, rng = self.state, self.p, self.rng
-        for submodel in mechanisms.SCHEDULE:
-            submodel(s, p, rng, week)
-        self.recorder.observe(s, p, week)
-        if s.perished or week >= p.weeks:
-            self.running = False
+        if self.running:
+            self._advance(self.steps, self.steps)
 
     def run(self) -> CollaborationModel:
-        """Step until the run stops (horizon reached or collaboration perished); return self."""
-        step = self.step
-        while self.running:
-            step()
+        """Step until the run stops (horizon reached or collaboration perished); return self.
+
+        The weeks run as one compiled loop; ``steps`` counts them as if :meth:`step` had been
+        called once per week. A subclass that overrides :meth:`step` (to collect its own data,
+        say) has it called once per week instead.
+        """
+        if type(self).step is not CollaborationModel.step:
+            while self.running:
+                self.step()
+            return self
+        if self.running:
+            first = self.steps + 1
+            last = self._advance(first, self.p.weeks)
+            self.steps += last - first + 1
         return self
+
+    def _advance(self, first: int, last: int) -> int:
+        """Run weeks ``first`` to at most ``last`` (compiled); return the last week run."""
+        s, kp = self.state, self.p.kernel
+        s.reserve_events(EVENTS_PER_WEEK * (last - first + 1))
+        week = first
+        while True:
+            week = _run_weeks(s.world(), kp, self.rng, week, last)
+            if week < 0:  # stopped: -(the last week run) - 1
+                week = -week - 1
+                break
+            if week > last:
+                week = last
+                break
+            # the relationships need room before ``week``: grow them (by doubling at least)
+            need = _new_ties_at_most(self.p, s.n_people)
+            s.edges.reserve(max(need, s.edges.n))
+            s.capital.reserve(max(_capital_need(s.edges.n + need, s.capital.n, s.n_orgs), 16))
+        self.recorder.n = week + 1
+        if s.perished or week >= self.p.weeks:
+            self.running = False
+        return week
 
     # ------------------------------------------------------------------ outcomes
     @property
@@ -263,6 +255,145 @@ class CollaborationModel(mesa.Model):
     def __repr__(self) -> str:
         alive = "perished" if self.state.perished else "alive"
         return f"CollaborationModel(seed={self.seed}, week={self.week}, {alive})"
+
+
+#: :func:`~collabsim.mechanisms.dialogue.new_ties_at_most` run as Python on the ``Params``
+#: (the same code; a compiled call would first convert every parameter).
+_new_ties_at_most = getattr(new_ties_at_most, "py_func", new_ties_at_most)
+
+#: People's and organizations' float arrays that :func:`_found_people` fills.
+_PEOPLE_FLOATS = (
+    "frame", "openness", "commitment", "loyalty", "effort", "nav_trust", "safety", "skill",
+    "seat_pressure",
+)  # fmt: skip
+_ORG_FLOATS = ("home_frame", "pressure", "capacity", "weight_all", "weight_always")
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _found_people(w, p, rng) -> None:
+    """The founding draws of organizations, the problem and people (in place).
+
+    Organizations: the convener is a city agency; the others are city agencies unless diverse,
+    then drawn by :data:`OTHER_SECTOR_WEIGHTS`. Residents' views centre near, not at, the
+    leverage point (community groups share them); the data carry a bias. Every draw in the
+    order of numpy's vectorized calls (``rng.random(k)``, ``rng.choice(4, k, p=...)``...).
+    """
+    fs, ns = w.fs, w.ns
+    n_orgs = w.sector.shape[0]
+    sector = w.sector
+    other = np.empty(n_orgs, dtype=np.bool_)
+    for o in range(n_orgs):
+        other[o] = rng.random() < p.diversity
+    cdf = np.cumsum(OTHER_SECTOR_WEIGHTS)
+    cdf /= cdf[-1]
+    for o in range(n_orgs):
+        pick = np.searchsorted(cdf, rng.random(), side="right") + 1
+        sector[o] = pick if other[o] else 0
+    sector[0] = 0
+    counts = np.zeros(len(SECTORS))
+    for o in range(n_orgs):
+        counts[sector[o]] += 1.0
+    counts /= n_orgs
+    fs[DIV_INDEX] = (1.0 - total(counts * counts)) / (1.0 - 1.0 / len(SECTORS))
+    theta = 0.2 + 0.6 * rng.random()
+    centers = np.empty(len(SECTORS))
+    for k in range(len(SECTORS)):
+        centers[k] = rng.random()
+    center = min(max(theta + p.resident_bias * rng.normal(), 0.0), 1.0)
+    centers[4] = center
+    fs[THETA], fs[RESIDENT_CENTER] = theta, center
+    fs[DATA_BIAS] = p.data_bias * rng.normal()
+    for o in range(n_orgs):
+        w.home_frame[o] = min(max(centers[sector[o]] + p.frame_spread * rng.normal(), 0.0), 1.0)
+    for o in range(n_orgs):
+        pull = p.home_pressure * SECTOR_PRESSURE[sector[o]] * (0.75 + 0.5 * rng.random())
+        w.pressure[o] = min(max(pull, 0.0), 1.0)
+    for o in range(n_orgs):
+        w.capacity[o] = SECTOR_CAPACITY[sector[o]] * math.exp(0.2 * rng.normal())
+        w.provider[o] = PROVIDERS[sector[o]]
+    capacity = total(w.capacity)
+    for o in range(n_orgs):
+        w.weight_all[o] = w.capacity[o] / capacity
+        w.weight_always[o] = 0.0 if w.provider[o] else w.weight_all[o]
+    for k in range(w.project_pos.shape[0]):
+        w.project_pos[k] = rng.random()
+    for k in range(w.project_size.shape[0]):
+        w.project_size[k] = 0.5 + rng.random()
+    org = w.org
+    n = org.shape[0]
+    per_org = np.zeros(n_orgs, dtype=np.int64)
+    for i in range(n):
+        w.seat_pressure[i] = w.pressure[org[i]]
+        w.seat_sector[i] = sector[org[i]]
+        w.nav_trust[i] = p.navigator_trust if p.navigator else 0.0
+        w.safety[i] = p.safety_initial
+        w.skill[i] = 1.0
+        per_org[org[i]] += 1
+    ns[CROSS_PAIRS] = n * (n - 1) - np.sum(per_org * (per_org - 1))
+    draw_people(w, p, rng, np.arange(n))
+    # outward orientation reaches proposals only through community engagement (ODD 7.6)
+    fs[PROPOSAL_CHANCE] = (
+        p.proposal_rate * (0.25 + 0.75 * fs[DIV_INDEX]) * (0.25 + 0.75 * p.initiative)
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _found(w, p, rng):
+    """Found the collaboration and record week 0 (in place); return the prior ties.
+
+    People and organizations (:func:`_found_people`), then the prior ties (``(u, v, trust,
+    kind)``, :func:`~collabsim.network.prior_ties`) become edges, organization pairs whose
+    people shared past teams get social capital
+    (:func:`~collabsim.mechanisms.climate.founding_capital`), and effort is set.
+    """
+    _found_people(w, p, rng)
+    u, v, trust, kind = build_ties(
+        w.org, rng, p.prior_history, p.prior_p, p.prior_q, p.prior_trust, p.stranger_trust,
+        p.conflict_history, p.colleague_trust, p.past_team_size,
+    )  # fmt: skip
+    n = w.frame.shape[0]
+    for j in range(u.shape[0]):
+        row = pair_row(u[j], v[j], n, w.e_keys, w.e_slots, w.e_ends, w.e_trust, j, trust[j])
+        w.e_meta[0] = row + 1
+    founding_capital(w, p, u, v, kind)
+    w.order[:] = np.argsort(w.frame, kind="mergesort")
+    effort(w, p, rng, 0)
+    observe(w, p, 0)
+    return u, v, trust, kind
+
+
+@numba.njit(cache=True, nogil=True)
+def _capital_need(n_edges: int, n_capital: int, n_orgs: int) -> int:
+    """Room for new organization pairs that one week may need.
+
+    A win or a learning response adds at most one pair per tie, and never more than the pairs
+    not yet holding capital.
+    """
+    return min(n_edges, n_orgs * (n_orgs - 1) // 2 - n_capital)
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_weeks(w, p, rng, first: int, last: int) -> int:
+    """Run weeks ``first`` to ``last`` and record each; return where the run got to.
+
+    Returns ``-(week + 1)`` when the run stopped at ``week`` (the horizon, or the collaboration
+    perished), ``last + 1`` when ``last`` was run and the run goes on, or the week not yet run
+    when the relationships need room before it (new ties a week at most, see
+    :func:`~collabsim.mechanisms.dialogue.new_ties_at_most`, and :func:`_capital_need`).
+    """
+    n_orgs = w.sector.shape[0]
+    need = new_ties_at_most(p, w.frame.shape[0])
+    for week in range(first, last + 1):
+        n_edges, n_capital = w.e_meta[0], w.c_meta[0]
+        if min(w.e_ends.shape[1], w.e_keys.shape[0] // 2) - n_edges < need or min(
+            w.c_ends.shape[1], w.c_keys.shape[0] // 2
+        ) - n_capital < _capital_need(n_edges + need, n_capital, n_orgs):
+            return week
+        run_week(w, p, rng, week)
+        observe(w, p, week)
+        if w.ns[PERISHED] or week >= p.weeks:
+            return -(week + 1)
+    return last + 1
 
 
 @functools.cache

@@ -21,7 +21,35 @@ import numpy as np
 import pandas as pd
 
 from collabsim.mechanisms.community import uptake
-from collabsim.state import State
+from collabsim.mechanisms.stat_meeting import leverage
+from collabsim.state import (
+    BLAME,
+    CAPACITY_OC,
+    CONSENSUS,
+    CONSENSUS_LOST,
+    CONSENSUS_REACHED,
+    CONSENSUS_REMADE,
+    CROSS_DENSITY,
+    CROSS_PAIRS,
+    CROSS_TRUST,
+    EVIDENCE,
+    LEARNING,
+    LEGITIMACY,
+    MEAN_TRUST,
+    MODE,
+    PERISHED,
+    PLAN,
+    PLAN_SUPPORT,
+    PR_ACTIVE,
+    PUBLIC_VALUE,
+    SETBACKS,
+    TEAM_SAFETY,
+    THETA,
+    UNDERSTANDING,
+    WINS,
+    WORKING_TRUST,
+    State,
+)
 
 __all__ = [
     "ENTRY_WINDOW",
@@ -37,9 +65,6 @@ __all__ = [
     "shared_understanding",
     "summarize",
 ]
-
-#: Sum of an array without ``ndarray.sum``'s Python wrapper (same pairwise summation).
-_sum = np.add.reduce
 
 #: Consensus above which the collaboration counts as agreed; below the lower mark agreement is
 #: lost, and a return above the upper mark after a loss counts as consensus re-made.
@@ -215,15 +240,15 @@ SUMMARY_KEYS: tuple[str, ...] = tuple(o.name for o in SUMMARY_OUTCOMES)
 
 def consensus_share(frames: np.ndarray, gap: float) -> float:
     """Share of people in the largest cluster of frames (clusters split at gaps > ``gap``)."""
-    return float(_consensus(np.asarray(frames, dtype=float), gap))
+    return float(_consensus(np.sort(np.asarray(frames, dtype=float)), gap))
 
 
 @numba.njit(cache=True, nogil=True)
-def _consensus(frames: np.ndarray, gap: float) -> float:
-    n = frames.shape[0]
+def _consensus(xs: np.ndarray, gap: float) -> float:
+    """:func:`consensus_share` of frames already sorted (``xs``)."""
+    n = xs.shape[0]
     if n == 0:
         return 0.0
-    xs = np.sort(frames)
     best = 0
     start = -1  # clusters span sorted rows (start, i]; a gap > ``gap`` ends one
     for i in range(n - 1):
@@ -234,12 +259,11 @@ def _consensus(frames: np.ndarray, gap: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def _agreement(frames: np.ndarray, gap: float) -> float:
-    """Share of unordered pairs of ``frames`` closer than ``gap`` (1 with fewer than 2 people)."""
-    n = frames.shape[0]
+def _agreement(xs: np.ndarray, gap: float) -> float:
+    """Share of unordered pairs of sorted frames ``xs`` closer than ``gap`` (1 below 2 people)."""
+    n = xs.shape[0]
     if n < 2:
         return 1.0
-    xs = np.sort(frames)
     close = 0
     hi = 0
     for i in range(n):
@@ -257,53 +281,7 @@ def shared_understanding(frames: np.ndarray, gap: float) -> float:
     depend on the number of people: it is the probability that two members drawn at random
     frame the problem alike.
     """
-    return float(_agreement(np.asarray(frames, dtype=float), gap))
-
-
-@numba.njit(cache=True, nogil=True)
-def _measure(
-    trust, ends, n_edges, org, frame, openness, tenure, founder, plan, gap, agree_gap, newcomer,
-    edge_rows, out,
-):  # fmt: skip
-    """The week's measures that are counts, or element-wise terms of sums (in place).
-
-    Writes ``edge_rows[0] = t_uv + t_vu``, ``edge_rows[1]`` its square and ``edge_rows[2]``
-    the same pair sum on cross-organization edges only (0 elsewhere) over the edges in use
-    (numpy then sums each row, with its own pairwise summation) and into ``out``: strong
-    ordered pairs (trust above 0.5), consensus, people who can accept the plan, founders,
-    newcomers, cross-organization edges, strong cross-organization ordered pairs and the
-    shared understanding.
-    """
-    strong = 0
-    cross = 0
-    strong_cross = 0
-    for j in range(n_edges):
-        pair = trust[0, j] + trust[1, j]
-        edge_rows[0, j] = pair
-        edge_rows[1, j] = pair * pair
-        k = int(trust[0, j] > 0.5) + int(trust[1, j] > 0.5)  # (np.bool_ + is or)
-        strong += k
-        if org[ends[0, j]] != org[ends[1, j]]:
-            edge_rows[2, j] = pair
-            cross += 1
-            strong_cross += k
-        else:
-            edge_rows[2, j] = 0.0
-    n = frame.shape[0]
-    near = founders = newcomers = 0
-    for i in range(n):
-        if plan == plan and abs(frame[i] - plan) < openness[i]:  # (plan is NaN without a plan)
-            near += 1
-        founders += int(founder[i])
-        newcomers += int(tenure[i] < newcomer)
-    out[0] = strong
-    out[1] = _consensus(frame, gap)
-    out[2] = near
-    out[3] = founders
-    out[4] = newcomers
-    out[5] = cross
-    out[6] = strong_cross
-    out[7] = _agreement(frame, agree_gap)
+    return float(_agreement(np.sort(np.asarray(frames, dtype=float)), gap))
 
 
 #: Series taken from the state's scalars, in the order of the recorder's table.
@@ -322,7 +300,7 @@ _SCALAR_SERIES = (
     "project_active",
     "alive",
 )
-#: Series measured from the arrays, in the order :meth:`Recorder.observe` writes them.
+#: Series measured from the arrays, in the order :func:`observe` writes them.
 _MEASURED_SERIES = (
     "mean_trust",
     "working_trust",
@@ -346,136 +324,166 @@ _COLUMN = {k: i for i, k in enumerate((*_SCALAR_SERIES, *_MEASURED_SERIES))}
 assert sorted(_COLUMN) == sorted(SERIES)
 
 
+@numba.njit(cache=True, nogil=True)
+def _sort_order(x: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Re-sort ``order`` (a permutation sorting ``x`` last week) so that it sorts ``x`` now.
+
+    Frames move little in a week, so an insertion sort from last week's order costs about one
+    pass; when too much has moved (a leadership change replaces many people at once) it sorts
+    afresh. Either way ``x[order]`` is ``np.sort(x)``.
+    """
+    n = x.shape[0]
+    budget = 16 * n + 64  # element moves allowed before a full sort is cheaper
+    for i in range(1, n):
+        key = order[i]
+        v = x[key]
+        j = i - 1
+        while j >= 0 and x[order[j]] > v:
+            order[j + 1] = order[j]
+            j -= 1
+            budget -= 1
+        order[j + 1] = key
+        if budget < 0:
+            order[:] = np.argsort(x, kind="mergesort")
+            break
+    return order
+
+
+@numba.njit(cache=True, nogil=True)
+def _track_consensus(ns: np.ndarray, c: float) -> None:
+    """Consensus reached, lost and re-made (in the integer scalars)."""
+    if c >= CONSENSUS_HIGH:
+        if not ns[CONSENSUS_REACHED] and ns[CONSENSUS_LOST]:
+            ns[CONSENSUS_REMADE] += 1
+        ns[CONSENSUS_REACHED] = 1
+        ns[CONSENSUS_LOST] = 0
+    elif c < CONSENSUS_LOW and ns[CONSENSUS_REACHED]:
+        ns[CONSENSUS_REACHED] = 0
+        ns[CONSENSUS_LOST] = 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def observe(w, p, week: int) -> None:
+    """Measure the state, update the measures mechanisms use, and record row ``week``.
+
+    The columns are written in the order of ``_SCALAR_SERIES`` then ``_MEASURED_SERIES``.
+    """
+    fs, ns = w.fs, w.ns
+    ends, trust, org = w.e_ends, w.e_trust, w.org
+    n_edges = w.e_meta[0]
+    n = w.frame.shape[0]
+    strong = cross = strong_cross = 0
+    tot = sq = cross_tot = 0.0
+    for j in range(n_edges):
+        pair = trust[0, j] + trust[1, j]
+        tot += pair
+        sq += pair * pair
+        k = int(trust[0, j] > 0.5) + int(trust[1, j] > 0.5)
+        strong += k
+        if org[ends[0, j]] != org[ends[1, j]]:
+            cross_tot += pair
+            cross += 1
+            strong_cross += k
+    pairs = ns[CROSS_PAIRS]
+    if pairs > 0:
+        # cross-boundary trust: every cross-organization ordered pair, never-met ones at
+        # stranger trust
+        never = pairs - 2 * cross
+        fs[CROSS_TRUST] = (cross_tot + never * p.stranger_trust) / pairs
+        fs[CROSS_DENSITY] = (strong_cross + (never if p.stranger_trust > 0.5 else 0)) / pairs
+    else:
+        fs[CROSS_TRUST] = fs[CROSS_DENSITY] = 0.0
+    xs = w.frame[_sort_order(w.frame, w.order)]
+    agree = _agreement(xs, p.understanding_gap)
+    fs[UNDERSTANDING] = agree
+    density = 0.0
+    if n_edges:
+        fs[MEAN_TRUST] = tot / (2 * n_edges)
+        # working trust: ties weighted as meetings choose them (tie_base_weight + trusts)
+        base = p.tie_base_weight
+        fs[WORKING_TRUST] = (sq + base * tot) / (2.0 * (tot + base * n_edges))
+        density = strong / max(1, n * (n - 1))
+    else:
+        fs[MEAN_TRUST] = fs[WORKING_TRUST] = 0.0
+    c = _consensus(xs, p.cluster_gap)
+    fs[CONSENSUS] = c
+    _track_consensus(ns, c)
+    plan = fs[PLAN]
+    near = founders = newcomers = 0
+    f_sum = c_sum = e_sum = safe_sum = nav_sum = 0.0
+    for i in range(n):
+        if plan == plan and abs(w.frame[i] - plan) < w.openness[i]:  # (NaN without a plan)
+            near += 1
+        founders += w.founder[i]
+        newcomers += w.tenure[i] < NEWCOMER_WEEKS
+        f_sum += w.frame[i]
+        c_sum += w.commitment[i]
+        e_sum += w.effort[i]
+        safe_sum += w.safety[i]
+        nav_sum += w.nav_trust[i]
+    fs[PLAN_SUPPORT] = near / n if math.isfinite(plan) else 0.0
+    fs[TEAM_SAFETY] = safe_sum / n
+    n_orgs = w.sector.shape[0]
+    org_pairs = n_orgs * (n_orgs - 1) / 2
+    c_n = w.c_meta[0]
+    capital = 0.0
+    if c_n and org_pairs:
+        for j in range(c_n):
+            capital += w.c_trust[0, j]
+        capital /= org_pairs
+    mean_frame = f_sum / n
+    dev = 0.0
+    for i in range(n):
+        d = w.frame[i] - mean_frame
+        dev += d * d
+    row = w.table[week]
+    row[0] = fs[PUBLIC_VALUE]
+    row[1] = fs[LEGITIMACY]
+    row[2] = fs[CAPACITY_OC]
+    row[3] = uptake(w, p)
+    row[4] = leverage(plan, fs[THETA], p.leverage_width) if math.isfinite(plan) else 0.0
+    row[5] = fs[EVIDENCE]
+    row[6] = ns[WINS]
+    row[7] = ns[SETBACKS]
+    row[8] = ns[LEARNING]
+    row[9] = ns[BLAME]
+    row[10] = ns[MODE]
+    row[11] = ns[PR_ACTIVE]
+    row[12] = 1 - ns[PERISHED]
+    row[13] = fs[MEAN_TRUST]
+    row[14] = fs[WORKING_TRUST]
+    row[15] = density
+    row[16] = c
+    row[17] = agree
+    row[18] = fs[CROSS_TRUST]
+    row[19] = fs[TEAM_SAFETY]
+    row[20] = capital
+    row[21] = nav_sum / n
+    row[22] = fs[PLAN_SUPPORT]
+    row[23] = math.sqrt(dev / n)  # the population s.d. of frames
+    row[24] = c_sum / n
+    row[25] = e_sum / n
+    row[26] = founders / n
+    row[27] = newcomers / n
+
+
 class Recorder:
     """Preallocated per-week outcome arrays for one run.
 
-    The weeks are the rows of one ``(weeks + 1, series)`` table, so a week is written as one
-    row; :attr:`data` maps each series to its column (a view).
+    The weeks are the rows of one ``(weeks + 1, series)`` table, written by the compiled
+    :func:`observe`; :attr:`data` maps each series to its column (a view).
     """
 
     def __init__(self, weeks: int, n_people: int) -> None:
         self.rows = weeks + 1
-        self._edge_rows = np.empty((3, 64))
-        self._people_rows = np.empty((5, n_people))
-        self._counts = np.empty(8)
-        self._cross_pairs = -1  # cross-organization ordered pairs (set at the first week)
         self.table = np.zeros((self.rows, len(_COLUMN)))
         self.data = {k: self.table[:, _COLUMN[k]] for k in SERIES}
         self.n = 0
 
-    @staticmethod
-    def _track_consensus(s: State, c: float) -> None:
-        s.consensus = c
-        if c >= CONSENSUS_HIGH:
-            if not s.consensus_reached and s.consensus_lost:
-                s.consensus_remade += 1
-            s.consensus_reached = True
-            s.consensus_lost = False
-        elif c < CONSENSUS_LOW and s.consensus_reached:
-            s.consensus_reached = False
-            s.consensus_lost = True
-
-    @staticmethod
-    def _scalars(s: State, p: Any) -> tuple[float, ...]:
-        """The scalar series of the current week, in the order of ``_SCALAR_SERIES``."""
-        plan = s.plan
-        return (
-            s.public_value,
-            s.legitimacy,
-            s.capacity_oc,
-            uptake(s, p),
-            (
-                math.exp(-((plan - s.theta) ** 2) / (2 * p.leverage_width**2))
-                if math.isfinite(plan)
-                else 0.0
-            ),
-            s.evidence_precision,
-            s.wins,
-            s.setbacks,
-            s.learning,
-            s.blame,
-            s.mode,
-            s.project is not None,
-            not s.perished,
-        )
-
     def observe(self, s: State, p: Any, week: int) -> None:
-        """Measure the state, update the measures mechanisms use, and record row ``week``.
-
-        Counts and element-wise terms come from one compiled call (:func:`_measure`); every sum
-        is taken by numpy (its pairwise summation), one reduction per group of rows.
-        """
-        e = s.edges
-        n = e.n
-        npeople = s.n_people
-        if self._edge_rows.shape[1] < n:
-            self._edge_rows = np.empty((3, 2 * n))
-        if self._cross_pairs < 0:
-            per_org = np.bincount(s.org, minlength=s.n_orgs)
-            self._cross_pairs = int(npeople * (npeople - 1) - np.sum(per_org * (per_org - 1)))
-        edge_rows = self._edge_rows
-        out = self._counts
-        _measure(
-            e.trust, e.ends, n, s.org, s.frame, s.openness, s.tenure, s.founder, s.plan,
-            p.cluster_gap, p.understanding_gap, NEWCOMER_WEEKS, edge_rows, out,
-        )  # fmt: skip
-        strong, c, near, founders, newcomers, cross, strong_cross, agree = out.tolist()
-        row = self.table[week]
-        pairs = self._cross_pairs
-        tot = sq = cross_tot = 0.0
-        if n:
-            tot, sq, cross_tot = _sum(edge_rows[:, :n], axis=1).tolist()
-        if pairs > 0:
-            # cross-boundary trust: every cross-organization ordered pair, never-met ones at
-            # stranger trust
-            never = pairs - 2 * cross
-            s.cross_trust = (cross_tot + never * p.stranger_trust) / pairs
-            s.cross_density = (strong_cross + (never if p.stranger_trust > 0.5 else 0)) / pairs
-        else:
-            s.cross_trust = s.cross_density = 0.0
-        s.understanding = agree
-        if n:
-            s.mean_trust = tot / (2 * n)
-            # working trust: ties weighted as meetings choose them (tie_base_weight + trusts)
-            base = p.tie_base_weight
-            s.working_trust = float(sq + base * tot) / (2.0 * (tot + base * n))
-            row[_COLUMN["trust_density"]] = strong / max(1, npeople * (npeople - 1))
-        else:
-            s.mean_trust = s.working_trust = 0.0
-        self._track_consensus(s, c)
-        s.plan_support = near / npeople if math.isfinite(s.plan) else 0.0
-        people = self._people_rows
-        people[0] = s.frame
-        people[1] = s.commitment
-        people[2] = s.effort
-        people[3] = s.safety
-        people[4] = s.nav_trust
-        f_sum, c_sum, e_sum, safe_sum, nav_sum = _sum(people, axis=1).tolist()
-        s.team_safety = safe_sum / npeople
-        cap = s.capital
-        org_pairs = s.n_orgs * (s.n_orgs - 1) / 2
-        capital = float(_sum(cap.t_uv[: cap.n])) / org_pairs if cap.n and org_pairs else 0.0
-        dev = people[0]
-        dev -= f_sum / npeople
-        dev *= dev
-        row[:_N_SCALAR] = self._scalars(s, p)
-        row[_N_SCALAR:] = (
-            s.mean_trust,
-            s.working_trust,
-            row[_COLUMN["trust_density"]],
-            s.consensus,
-            agree,
-            s.cross_trust,
-            s.team_safety,
-            capital,
-            nav_sum / npeople,
-            s.plan_support,
-            math.sqrt(_sum(dev) / npeople),  # the population s.d. of frames
-            c_sum / npeople,
-            e_sum / npeople,
-            founders / npeople,
-            newcomers / npeople,
-        )
+        """Measure the state and record row ``week`` (see :func:`observe`)."""
+        s.table = self.table
+        observe(s.world(), p.kernel, week)
         self.n = week + 1
 
     def frame(self) -> pd.DataFrame:

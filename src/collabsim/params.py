@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, make_dataclass
 from functools import partial
@@ -1724,8 +1726,31 @@ def _post_init(self: Any) -> None:
             value = coerce(q, value)
             setter(self, q.name, value)
         values[q.name] = value
+    setter(self, "_declared", dict(values))
     for name, (_, _, derive) in DERIVED.items():
-        setter(self, name, derive(values))
+        values[name] = derive(values)
+        setter(self, name, values[name])
+    setter(self, "kernel", _kernel(values))
+
+
+def _as_dict(self: Any) -> dict[str, Any]:
+    """Every declared parameter's value, by name (a new dict; derived quantities left out)."""
+    return dict(self._declared)
+
+
+#: The parameters as compiled submodels receive them (``Params.kernel``): a named tuple with one
+#: field per declared parameter (a choice as the index of its value in ``choices``) and per
+#: derived quantity, in that order. Generated from the declaration.
+KernelParams = namedtuple("KernelParams", [*PARAMS, *DERIVED])
+KernelParams.__module__ = __name__
+_CHOICES = {q.name: q.choices for q in PARAMS.values() if q.kind == "choice"}
+
+
+def _kernel(values: dict[str, Any]) -> Any:
+    """The :data:`KernelParams` of validated ``values`` (with the derived quantities)."""
+    for name, choices in _CHOICES.items():
+        values = {**values, name: choices.index(values[name])}  # type: ignore[union-attr]
+    return KernelParams(**values)
 
 
 def _replace(self: Any, **changes: Any) -> Any:
@@ -1742,13 +1767,18 @@ def _replace(self: Any, **changes: Any) -> Any:
 Params = make_dataclass(
     "Params",
     [(q.name, _PY_TYPE[q.kind]) for q in PARAMS.values()]
-    + [(k, float, dataclasses.field(init=False)) for k in DERIVED],
+    + [(k, float, dataclasses.field(init=False)) for k in DERIVED]
+    + [
+        (name, Any, dataclasses.field(init=False, repr=False, compare=False))
+        for name in ("kernel", "_declared")
+    ],
     frozen=True,
     slots=True,
     namespace={
         "__doc__": "A run's validated parameters and derived quantities (frozen).",
         "__post_init__": _post_init,
         "replace": _replace,
+        "as_dict": _as_dict,
     },
 )
 Params.__module__ = __name__
@@ -1760,9 +1790,25 @@ def make_params(values: Mapping[str, Any] | None = None) -> Any:
     Raises:
         ParamError: an unknown key or an invalid value (naming key, value and valid range).
     """
-    for key in values or {}:
+    values = values or {}
+    # the same overrides (same values of the same types) give the same frozen Params: cached
+    key = tuple((k, type(v), v) for k, v in sorted(values.items()))
+    try:
+        return _make_cached(key)
+    except TypeError:  # an unhashable value: validated (and refused) without the cache
+        return _make(values)
+
+
+def _make(values: Mapping[str, Any]) -> Any:
+    for key in values:
         get(key)  # unknown keys fail with a suggestion
-    return Params(**{**defaults(), **(values or {})})
+    return Params(**{**defaults(), **values})
+
+
+@functools.lru_cache(maxsize=256)
+def _make_cached(items: tuple[tuple[str, type, Any], ...]) -> Any:
+    """:func:`_make` of the same overrides once (a frozen ``Params`` can be shared)."""
+    return _make({k: v for k, _, v in items})
 
 
 def free() -> list[Param]:

@@ -4,17 +4,32 @@ Representatives are rows of arrays (one row per seat at the table; a newcomer ta
 seat of a leaver). Relationships are an undirected edge list with one trust value for each
 direction, grown as strangers meet; a compiled hash table indexes the pairs.
 Collaboration-level quantities (legitimacy, capacity, public value, the active project) are
-plain attributes. Mechanisms (``collabsim.mechanisms``) read and write this object in place.
+slots of two small arrays that read as attributes; events are records (a kind code and the
+numbers of its sentence). The compiled submodels (``collabsim.mechanisms``) receive all of it
+as one :data:`World` of arrays and change it in place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
 
-__all__ = ["Edges", "Project", "State", "pair_find", "pair_row"]
+__all__ = [
+    "EVENT_KINDS",
+    "FLOATS",
+    "INTS",
+    "Edges",
+    "Project",
+    "State",
+    "World",
+    "log_event",
+    "pair_find",
+    "pair_row",
+]
 
 # murmur3's 64-bit finalizer: pair keys are far from random (a * n + b over colleagues and past
 # teams), and plain multiplicative hashing of them builds long probe chains
@@ -112,16 +127,16 @@ class Edges:
     """Undirected relationships with directed trust, stored in growable arrays.
 
     The two endpoints and the two trusts of each edge are the rows of two ``(2, capacity)``
-    arrays, so that a batch of meetings reads or writes both sides in one operation. A hash
-    table (``keys``, ``slots``; see :func:`pair_row`) maps each pair of people to its column;
-    compiled submodels look pairs up and add new ones in place.
+    arrays. A hash table (``keys``, ``slots``; see :func:`pair_row`) maps each pair to its
+    column; compiled submodels look pairs up and add new ones in place, and keep the edge count
+    in ``meta[0]`` (so that it changes in place too).
 
     Attributes:
-        ends: ``ends[0]`` is ``u``, ``ends[1]`` is ``v`` (person rows, ``u < v``).
+        ends: ``ends[0]`` is ``u``, ``ends[1]`` is ``v`` (rows, ``u < v``).
         trust: ``trust[0]`` is ``t_uv`` (trust of ``u`` in ``v``), ``trust[1]`` is ``t_vu``.
         u, v, t_uv, t_vu: Views of those rows (renewed whenever the arrays grow).
         keys, slots: The pair index.
-        n: Number of edges in use (columns ``[0, n)`` are valid).
+        meta: ``meta[0]`` is the number of edges in use (columns ``[0, n)`` are valid).
     """
 
     def __init__(self, n_people: int, capacity: int = 64) -> None:
@@ -130,30 +145,44 @@ class Edges:
         self.ends = np.zeros((2, cap), dtype=np.int64)
         self.trust = np.zeros((2, cap))
         self._views()
-        self.n = 0
+        self.meta = np.zeros(1, dtype=np.int64)
         self.keys = np.full(1 << (2 * cap - 1).bit_length(), -1, dtype=np.int64)
         self.slots = np.zeros(len(self.keys), dtype=np.int64)
+
+    @property
+    def n(self) -> int:
+        """Number of edges in use."""
+        return int(self.meta[0])
+
+    @n.setter
+    def n(self, value: int) -> None:
+        self.meta[0] = value
 
     def _views(self) -> None:
         self.u, self.v = self.ends
         self.t_uv, self.t_vu = self.trust
 
+    def room(self) -> int:
+        """Edges that can still be added without growing (arrays, and the index half full)."""
+        return min(self.ends.shape[1], len(self.keys) // 2) - self.n
+
     def reserve(self, k: int) -> None:
         """Make room for ``k`` more edges (arrays, and a pair index at most half full)."""
-        need = self.n + k
+        n = self.n
+        need = n + k
         cap = self.ends.shape[1]
         if need > cap:
             new = max(need, 2 * cap)
             for name in ("ends", "trust"):
                 old = getattr(self, name)
                 arr = np.zeros((2, new), dtype=old.dtype)
-                arr[:, : self.n] = old[:, : self.n]
+                arr[:, :n] = old[:, :n]
                 setattr(self, name, arr)
             self._views()
         if 2 * need > len(self.keys):
             self.keys = np.full(1 << (4 * need - 1).bit_length(), -1, dtype=np.int64)
             self.slots = np.zeros(len(self.keys), dtype=np.int64)
-            _rehash(self.ends, self.n, self.n_people, self.keys, self.slots)
+            _rehash(self.ends, n, self.n_people, self.keys, self.slots)
 
     def add_many(self, u: np.ndarray, v: np.ndarray, t_uv: np.ndarray, t_vu: np.ndarray) -> None:
         """Append edges known to be new and distinct (``u < v`` is enforced here)."""
@@ -198,9 +227,175 @@ class Edges:
         return self.n
 
 
+# ------------------------------------------------------------------ scalars of the collaboration
+#: Float scalars of the collaboration (one slot each in ``State.fs``), with their initial values.
+FLOATS: dict[str, float] = {
+    "theta": 0.0,  # the problem's true leverage point (hidden from the members)
+    "resident_center": 0.0,  # where residents' views centre (theta plus their shared bias)
+    "data_bias": 0.0,  # the data's systematic bias about where leverage lies
+    "legitimacy": 0.5,
+    "capacity_oc": 0.0,
+    "public_value": 0.0,
+    "programs": 0.0,  # sum of leverage x size of won projects (running programs)
+    "evidence_precision": 0.0,
+    "plan": float("nan"),  # the collaboration's plan (NaN before any)
+    "div_index": 0.0,  # diversity of sectors at the founding (0-1)
+    "proposal_chance": 0.0,  # weekly chance of a proposal
+    "mean_trust": 0.0,  # measured at the end of the previous week
+    "cross_trust": 0.0,  # cross-boundary trust (never-met pairs at stranger trust), likewise
+    "cross_density": 0.0,  # share of cross-organization ordered pairs above 0.5, likewise
+    "team_safety": 0.0,  # mean psychological safety, likewise
+    "understanding": 0.0,  # shared understanding (share of pairs in agreement), likewise
+    "backing": 0.0,  # residents' backing of the programs (co-production)
+    "working_trust": 0.0,  # trust weighted by tie use, measured likewise
+    "consensus": 0.0,  # measured at the end of the previous week
+    "plan_support": 0.0,  # share of members who can accept the plan, measured likewise
+    "pr_position": 0.0,  # the active project (when ``pr_active``)
+    "pr_size": 0.0,
+    "pr_leverage": 0.0,
+    "pr_oc_sum": 0.0,
+}
+#: Integer (and boolean) scalars of the collaboration (one slot each in ``State.ns``).
+INTS: dict[str, int] = {
+    "mode": 0,
+    "transition_until": 0,  # a change of governance mode is under way until this week
+    "adopted": 0,
+    "wins": 0,
+    "setbacks": 0,
+    "learning": 0,
+    "blame": 0,
+    "proposals": 0,
+    "governance_changes": 0,
+    "leadership_shocks": 0,
+    "leavers_total": 0,
+    "first_win_week": -1,
+    "first_adoption_week": -1,
+    "first_setback_week": -1,
+    "impact_week": -1,
+    "last_win_week": -1,
+    "pause_until": 0,
+    "weeks_below_floor": 0,
+    "perished": 0,
+    "perished_week": -1,
+    "consensus_reached": 0,
+    "consensus_lost": 0,
+    "consensus_remade": 0,
+    "left_this_week": 0,
+    "pr_active": 0,
+    "pr_duration": 0,
+    "pr_started": 0,
+    "pr_entry": 0,  # the active project is a provisional entry point
+    "pr_weeks_run": 0,
+    "n_events": 0,
+    "cross_pairs": 0,  # cross-organization ordered pairs of people (fixed at the founding)
+}
+BOOLS = frozenset({"perished", "consensus_reached", "consensus_lost"})
+
+# Slot of each scalar (compile-time constants of the compiled submodels).
+(
+    THETA, RESIDENT_CENTER, DATA_BIAS, LEGITIMACY, CAPACITY_OC, PUBLIC_VALUE, PROGRAMS,
+    EVIDENCE, PLAN, DIV_INDEX, PROPOSAL_CHANCE, MEAN_TRUST, CROSS_TRUST, CROSS_DENSITY,
+    TEAM_SAFETY, UNDERSTANDING, BACKING, WORKING_TRUST, CONSENSUS, PLAN_SUPPORT, PR_POSITION,
+    PR_SIZE, PR_LEVERAGE, PR_OC_SUM,
+) = range(len(FLOATS))  # fmt: skip
+(
+    MODE, TRANSITION_UNTIL, ADOPTED, WINS, SETBACKS, LEARNING, BLAME, PROPOSALS,
+    GOVERNANCE_CHANGES, LEADERSHIP_SHOCKS, LEAVERS_TOTAL, FIRST_WIN, FIRST_ADOPTION,
+    FIRST_SETBACK, IMPACT_WEEK, LAST_WIN, PAUSE_UNTIL, WEEKS_BELOW_FLOOR, PERISHED,
+    PERISHED_WEEK, CONSENSUS_REACHED, CONSENSUS_LOST, CONSENSUS_REMADE, LEFT_THIS_WEEK,
+    PR_ACTIVE, PR_DURATION, PR_STARTED, PR_ENTRY, PR_WEEKS_RUN, N_EVENTS, CROSS_PAIRS,
+) = range(len(INTS))  # fmt: skip
+assert PR_OC_SUM == len(FLOATS) - 1 and CROSS_PAIRS == len(INTS) - 1
+
+# ------------------------------------------------------------------------------------ events
+#: Kinds of event, in code order (``State.ev_i[:, 1]``).
+EVENT_KINDS = (
+    "mediation", "win", "learning", "blame", "proposal", "adopted", "governance", "shock",
+    "turnover", "perished",
+)  # fmt: skip
+(EV_MEDIATION, EV_WIN, EV_LEARNING, EV_BLAME, EV_PROPOSAL, EV_ADOPTED, EV_GOVERNANCE, EV_SHOCK,
+ EV_TURNOVER, EV_PERISHED) = range(len(EVENT_KINDS))  # fmt: skip
+#: Events one week can log at most (room the run keeps free before each week).
+EVENTS_PER_WEEK = 12
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def total(x: np.ndarray) -> float:
+    """Sum of ``x`` in index order (the same rounding compiled and as plain Python)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def log_event(w, week: int, kind: int, a: int = 0, b: int = 0, x: float = 0.0, y: float = 0.0,
+              z: float = 0.0) -> None:  # fmt: skip
+    """Append an event: its week, kind code, two integers and three numbers for its text."""
+    k = w.ns[N_EVENTS]
+    w.ev_i[k, 0] = week
+    w.ev_i[k, 1] = kind
+    w.ev_i[k, 2] = a
+    w.ev_i[k, 3] = b
+    w.ev_f[k, 0] = x
+    w.ev_f[k, 1] = y
+    w.ev_f[k, 2] = z
+    w.ns[N_EVENTS] = k + 1
+
+
+def event_text(kind: int, a: int, b: int, x: float, y: float, z: float) -> str:
+    """The event log's sentence for one event record (see :func:`log_event`)."""
+    from collabsim.params import GOVERNANCE_MODES
+
+    if kind == EV_MEDIATION:
+        return "the navigator's mediation restores some safety"
+    if kind == EV_WIN:
+        return f"small win at {x:.2f} (leverage {y:.2f})"
+    if kind == EV_LEARNING:
+        return "setback met by learning: frames move toward the evidence"
+    if kind == EV_BLAME:
+        return f"setback met by blame: trust in organization {a} falls"
+    if kind == EV_PROPOSAL:
+        why = (
+            "too little support for the decision rule"
+            if a == 0
+            else f"no decision: the governance mode fits poorly (fit {z:.2f})"
+        )
+        return f"proposal at {x:.2f} not adopted, {y:.0%} support: {why}"
+    if kind == EV_ADOPTED:
+        what = "entry point" if a else "whole plan"
+        return f"{what} adopted at {x:.2f} ({y:.0%} support, {b} wk)"
+    if kind == EV_GOVERNANCE:
+        return f"governance changed from {GOVERNANCE_MODES[a]} to {GOVERNANCE_MODES[b]}"
+    if kind == EV_SHOCK:
+        return "leadership change: every city-agency seat turns over"
+    if kind == EV_TURNOVER:
+        return f"{a} newcomer(s) joined"
+    return "the collaboration dissolved"
+
+
+# ------------------------------------------------------------------------------ the state
+#: Arrays of the state, in the order of :class:`World` (people, organizations, problem).
+ARRAYS = (
+    "org", "frame", "openness", "commitment", "loyalty", "effort", "tenure", "founder",
+    "nav_trust", "safety", "skill", "seat_pressure", "seat_sector", "sector", "home_frame",
+    "pressure", "capacity", "provider", "weight_all", "weight_always", "project_pos",
+    "project_size", "order",
+)  # fmt: skip
+
+#: What compiled submodels receive: every array of the state, the scalars (``fs``, ``ns``),
+#: the relationships (``e_*``), the organizations' social capital (``c_*``), the event records
+#: and the recorder's table. Built by :meth:`State.world`.
+World = namedtuple(
+    "World",
+    [*ARRAYS, "fs", "ns", "e_ends", "e_trust", "e_keys", "e_slots", "e_meta", "c_ends",
+     "c_trust", "c_keys", "c_slots", "c_meta", "ev_i", "ev_f", "table"],
+)  # fmt: skip
+
+
 @dataclass
 class Project:
-    """An active project (entry point or whole plan) under way."""
+    """A project (entry point or whole plan): a view of the state's ``project_*`` scalars."""
 
     position: float
     size: float
@@ -212,87 +407,126 @@ class Project:
     weeks_run: int = 0
 
 
-@dataclass
+class ProjectView:
+    """The active project, read from and written to the state's scalars (``pr_*``)."""
+
+    __slots__ = ("_fs", "_ns")
+
+    def __init__(self, fs: np.ndarray, ns: np.ndarray) -> None:
+        self._fs, self._ns = fs, ns
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _PROJECT_SLOTS)
+        return f"ProjectView({fields})"
+
+
+def _view_property(name: str, scalars: str, slot: int, cast: type) -> property:
+    def get(self: ProjectView) -> Any:
+        return cast(getattr(self, scalars)[slot])
+
+    def put(self: ProjectView, value: Any) -> None:
+        getattr(self, scalars)[slot] = value
+
+    return property(get, put, doc=f"The project's ``{name}``.")
+
+
+_PROJECT_SLOTS = {
+    "position": ("_fs", PR_POSITION, float),
+    "size": ("_fs", PR_SIZE, float),
+    "leverage": ("_fs", PR_LEVERAGE, float),
+    "duration": ("_ns", PR_DURATION, int),
+    "started": ("_ns", PR_STARTED, int),
+    "entry_point": ("_ns", PR_ENTRY, bool),
+    "oc_sum": ("_fs", PR_OC_SUM, float),
+    "weeks_run": ("_ns", PR_WEEKS_RUN, int),
+}
+for _field, _where in _PROJECT_SLOTS.items():
+    setattr(ProjectView, _field, _view_property(_field, *_where))
+
+
 class State:
     """Everything that changes during a run.
 
-    People arrays have one row per seat; organization arrays one row per organization.
+    People arrays have one row per seat; organization arrays one row per organization. The
+    collaboration's scalars live in two small arrays (``fs`` floats, ``ns`` integers; their
+    slots are :data:`FLOATS` and :data:`INTS`) and read as attributes (``s.legitimacy``), so
+    that compiled submodels change them in place.
+
+    Args:
+        edges: The people's relationships.
+        capital: Social capital of organization pairs (``trust[0]`` holds it).
+        events_capacity: Event records to allocate (grown by :meth:`reserve_events`).
+        table: The recorder's table (one row per week), or None.
+        **values: Every array of :data:`ARRAYS`, and any scalar to set.
     """
 
-    # organizations
-    sector: np.ndarray  # int, index into params.SECTORS
-    home_frame: np.ndarray  # float, m_o
-    pressure: np.ndarray  # float, home pressure on representatives
-    capacity: np.ndarray  # float, what the organization can contribute
-    provider: np.ndarray  # bool, service provider (joins delivery once decisions are adopted)
-    # people
-    org: np.ndarray  # int, organization of the seat
-    frame: np.ndarray  # x_i
-    openness: np.ndarray  # eps_i
-    commitment: np.ndarray  # c_i
-    loyalty: np.ndarray  # l_i
-    effort: np.ndarray  # e_i
-    tenure: np.ndarray  # weeks at the table
-    founder: np.ndarray  # bool, was at founding
-    nav_trust: np.ndarray  # trust in the navigator
-    safety: np.ndarray  # psychological safety felt by each member
-    skill: np.ndarray  # effectiveness at the table (newcomers climb a learning curve)
-    seat_pressure: np.ndarray  # home pressure on each seat (pressure of its organization)
-    seat_sector: np.ndarray  # sector of each seat
-    weight_all: np.ndarray  # capacity weight of each organization (sums to 1)
-    weight_always: np.ndarray  # the same with providers zeroed (before any decision)
-    edges: Edges
-    capital: Edges  # social capital of organization pairs (trust[0] holds it), from joint work
-    # problem
-    theta: float
-    resident_center: float  # where residents' views centre (theta plus their shared bias)
-    data_bias: float  # the data's systematic bias about where leverage lies
-    project_pos: np.ndarray
-    project_size: np.ndarray
-    # collaboration
-    mode: int = 0
-    legitimacy: float = 0.5
-    capacity_oc: float = 0.0
-    public_value: float = 0.0
-    programs: float = 0.0  # sum of leverage x size of won projects (running programs)
-    evidence_precision: float = 0.0
-    plan: float = float("nan")
-    div_index: float = 0.0  # diversity of sectors at the founding (0-1)
-    proposal_chance: float = 0.0  # weekly chance of a proposal
-    mean_trust: float = 0.0  # measured at the end of the previous week
-    cross_trust: float = 0.0  # cross-boundary trust (never-met pairs at stranger trust), likewise
-    cross_density: float = 0.0  # share of cross-organization ordered pairs above 0.5, likewise
-    team_safety: float = 0.0  # mean psychological safety, likewise
-    understanding: float = 0.0  # shared understanding (share of pairs in agreement), likewise
-    backing: float = 0.0  # residents' backing of the programs (co-production)
-    transition_until: int = 0  # a change of governance mode is under way until this week
-    working_trust: float = 0.0  # trust weighted by tie use, measured likewise
-    consensus: float = 0.0  # measured at the end of the previous week
-    plan_support: float = 0.0  # share of members who can accept the plan, measured likewise
-    project: Project | None = None
-    adopted: int = 0
-    wins: int = 0
-    setbacks: int = 0
-    learning: int = 0
-    blame: int = 0
-    proposals: int = 0
-    governance_changes: int = 0
-    leadership_shocks: int = 0
-    leavers_total: int = 0
-    first_win_week: int = -1
-    first_adoption_week: int = -1
-    first_setback_week: int = -1
-    impact_week: int = -1
-    last_win_week: int = -1
-    pause_until: int = 0
-    weeks_below_floor: int = 0
-    perished: bool = False
-    perished_week: int = -1
-    consensus_reached: bool = False
-    consensus_lost: bool = False
-    consensus_remade: int = 0
-    left_this_week: int = 0
-    events: list[tuple[int, str, str]] = field(default_factory=list)
+    def __init__(self, *, edges: Edges, capital: Edges, events_capacity: int = 64,
+                 table: np.ndarray | None = None, **values) -> None:  # fmt: skip
+        self.fs = np.array(list(FLOATS.values()), dtype=np.float64)
+        self.ns = np.array(list(INTS.values()), dtype=np.int64)
+        self.edges = edges
+        self.capital = capital
+        self.ev_i = np.zeros((events_capacity, 4), dtype=np.int64)
+        self.ev_f = np.zeros((events_capacity, 3))
+        self.table = np.zeros((1, 1)) if table is None else table
+        self.extra_events: list[tuple[int, str, str]] = []
+        for name in ARRAYS:
+            setattr(self, name, values.pop(name))
+        for name, value in values.items():
+            if name not in FLOATS and name not in INTS:
+                raise TypeError(f"State got an unknown field {name!r}")
+            setattr(self, name, value)
+
+    def world(self) -> World:
+        """The state as the compiled submodels receive it (views of the same arrays)."""
+        e, c = self.edges, self.capital
+        d = self.__dict__
+        return World(
+            *[d[name] for name in ARRAYS], self.fs, self.ns, e.ends, e.trust, e.keys, e.slots,
+            e.meta, c.ends, c.trust, c.keys, c.slots, c.meta, self.ev_i, self.ev_f, self.table,
+        )  # fmt: skip
+
+    def reserve_events(self, k: int) -> None:
+        """Make room for ``k`` more event records."""
+        need = int(self.ns[N_EVENTS]) + k
+        if need > len(self.ev_i):
+            new = max(need, 2 * len(self.ev_i))
+            for name in ("ev_i", "ev_f"):
+                old = getattr(self, name)
+                arr = np.zeros((new, old.shape[1]), dtype=old.dtype)
+                arr[: len(old)] = old
+                setattr(self, name, arr)
+
+    @property
+    def project(self) -> ProjectView | None:
+        """The active project (a live view of the state), or None.
+
+        Assigning a :class:`Project` (or None) sets it.
+        """
+        return ProjectView(self.fs, self.ns) if self.ns[PR_ACTIVE] else None
+
+    @project.setter
+    def project(self, pr: Project | ProjectView | None) -> None:
+        self.ns[PR_ACTIVE] = pr is not None
+        if pr is not None:
+            self.fs[[PR_POSITION, PR_SIZE, PR_LEVERAGE, PR_OC_SUM]] = (
+                pr.position, pr.size, pr.leverage, pr.oc_sum,
+            )  # fmt: skip
+            self.ns[[PR_DURATION, PR_STARTED, PR_ENTRY, PR_WEEKS_RUN]] = (
+                pr.duration, pr.started, pr.entry_point, pr.weeks_run,
+            )  # fmt: skip
+
+    @property
+    def events(self) -> list[tuple[int, str, str]]:
+        """The event log as ``(week, kind, text)`` tuples, in order."""
+        out = []
+        for k in range(int(self.ns[N_EVENTS])):
+            week, kind, a, b = (int(x) for x in self.ev_i[k])
+            x, y, z = (float(v) for v in self.ev_f[k])
+            out.append((week, EVENT_KINDS[kind], event_text(kind, a, b, x, y, z)))
+        if self.extra_events:
+            out = sorted(out + self.extra_events, key=lambda ev: ev[0])
+        return out
 
     @property
     def n_people(self) -> int:
@@ -305,5 +539,31 @@ class State:
         return len(self.sector)
 
     def log(self, week: int, kind: str, text: str) -> None:
-        """Append an event (week, kind, text) to the event log."""
-        self.events.append((week, kind, text))
+        """Append an event written outside the compiled submodels (e.g. by an application)."""
+        self.extra_events.append((week, kind, text))
+
+
+def _scalar_property(name: str) -> property:
+    if name in FLOATS:
+        i = list(FLOATS).index(name)
+
+        def get(self: State) -> float:
+            return float(self.fs[i])
+
+        def put(self: State, value: float) -> None:
+            self.fs[i] = value
+    else:
+        i = list(INTS).index(name)
+        cast = bool if name in BOOLS else int
+
+        def get(self: State) -> int:  # type: ignore[misc]
+            return cast(self.ns[i])
+
+        def put(self: State, value: int) -> None:  # type: ignore[misc]
+            self.ns[i] = value
+
+    return property(get, put, doc=f"The collaboration's ``{name}`` (a slot of the scalars).")
+
+
+for _name in (*FLOATS, *INTS):
+    setattr(State, _name, _scalar_property(_name))

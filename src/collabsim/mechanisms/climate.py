@@ -24,7 +24,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from collabsim.state import Edges, State
+from collabsim.state import CROSS_TRUST, pair_find, pair_row
 
 __all__ = [
     "break_capital",
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
 def signal_weight(p, source_trust: float, safety: float) -> float:
     """Weight of a signal: trust in its source times how far the climate lets people use it.
 
@@ -45,89 +46,127 @@ def signal_weight(p, source_trust: float, safety: float) -> float:
     return source_trust * (floor + (1.0 - floor) * safety)
 
 
-def climate(s: State, p, rng: np.random.Generator, week: int) -> None:
-    """Move every member's psychological safety toward the team climate (in place)."""
-    target = min(1.0, s.cross_trust + p.jps_safety * p.joint_problem_solving)
-    _toward(s.safety, s.effort, target, p.safety_rate)
+@numba.njit(cache=True, nogil=True, inline="always")
+def climate(w, p, rng, week: int) -> None:
+    """Move every member's psychological safety toward the team climate (in place).
 
-
-@numba.njit(cache=True, nogil=True)
-def _toward(safety, effort, target, rate):
-    """``safety += rate * effort * (target - safety)``, element by element, kept in [0, 1]."""
+    ``safety += safety_rate * effort * (target - safety)``, kept in [0, 1], the target being
+    cross-boundary trust lifted by joint problem-solving.
+    """
+    target = min(1.0, w.fs[CROSS_TRUST] + p.jps_safety * p.joint_problem_solving)
+    safety, effort, rate = w.safety, w.effort, p.safety_rate
     for i in range(safety.shape[0]):
         safety[i] = max(min(safety[i] + rate * effort[i] * (target - safety[i]), 1.0), 0.0)
 
 
-def founding_capital(
-    ou: np.ndarray, ov: np.ndarray, kind: np.ndarray, n_orgs: int, gain: float
-) -> Edges:
+@numba.njit(cache=True, nogil=True)
+def founding_capital(w, p, u: np.ndarray, v: np.ndarray, kind: np.ndarray) -> None:
     """Social capital at the founding: organization pairs whose people shared past teams.
 
-    Each prior tie (``kind`` 1, not a colleague tie and not one with a history of conflict)
-    between two organizations counts as one past joint project: ``1 - (1 - gain) ** count``.
+    Each prior tie ``(u, v)`` of ``kind`` 1 (not a colleague tie and not one with a history of
+    conflict) between two organizations counts as one past joint project: the pair gets
+    ``1 - (1 - capital_gain) ** count``. Pairs are added in the order of their key (lower
+    organization first).
     """
-    cap = Edges(n_orgs, capacity=max(16, len(ou)))
-    sel = (kind == 1) & (ou != ov)
-    if not sel.any():
-        return cap
-    lo = np.minimum(ou[sel], ov[sel])
-    hi = np.maximum(ou[sel], ov[sel])
-    keys, count = np.unique(lo * n_orgs + hi, return_counts=True)
-    a, b = keys // n_orgs, keys % n_orgs
-    value = 1.0 - (1.0 - gain) ** count
-    cap.add_many(a, b, value, value.copy())
-    return cap
+    n_orgs = w.sector.shape[0]
+    org = w.org
+    keys = np.empty(u.shape[0], dtype=np.int64)
+    k = 0
+    for j in range(u.shape[0]):
+        oa, ob = org[u[j]], org[v[j]]
+        if kind[j] == 1 and oa != ob:
+            keys[k] = min(oa, ob) * n_orgs + max(oa, ob)
+            k += 1
+    keys = np.sort(keys[:k])
+    start = 0
+    while start < k:
+        stop = start
+        while stop < k and keys[stop] == keys[start]:
+            stop += 1
+        value = 1.0 - (1.0 - p.capital_gain) ** float(stop - start)
+        c_n = w.c_meta[0]
+        key = keys[start]
+        row = pair_row(
+            key // n_orgs, key % n_orgs, n_orgs, w.c_keys, w.c_slots, w.c_ends, w.c_trust, c_n,
+            value,
+        )  # fmt: skip
+        w.c_meta[0] = max(c_n, row + 1)
+        start = stop
 
 
-def capital_between(s: State, oa: np.ndarray, ob: np.ndarray) -> np.ndarray:
-    """Social capital of each organization pair ``(oa[k], ob[k])`` (0 without joint work)."""
-    rows = s.capital.find(oa, ob)
-    out = np.zeros(len(rows))
-    hit = rows >= 0
-    out[hit] = s.capital.t_uv[rows[hit]]
-    out[oa == ob] = 0.0
-    return out
+@numba.njit(cache=True, nogil=True, inline="always")
+def capital_between(w, oa: int, ob: int) -> float:
+    """Social capital of the organization pair ``(oa, ob)`` (0 without joint work)."""
+    if oa == ob:
+        return 0.0
+    row = pair_find(oa, ob, w.sector.shape[0], w.c_keys, w.c_slots)
+    return w.c_trust[0, row] if row >= 0 else 0.0
 
 
-def joint_work(s: State, p) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def joint_work(w, p) -> None:
     """Add social capital between organizations whose people worked closely on a project.
 
     A pair of organizations gains ``capital_gain`` of the gap to full capital when at least one
     tie between their people has trust above 0.5 both ways and both people give effort above
-    ``effort_min`` (they did the work together).
+    ``effort_min`` (they did the work together). New pairs are added in the order of their
+    key (lower organization first).
     """
-    u, v, t_uv, t_vu = s.edges.views()
-    ou, ov = s.org[u], s.org[v]
-    eff = s.effort
-    close = (ou != ov) & (t_uv > 0.5) & (t_vu > 0.5) & (eff[u] > p.effort_min)
-    close &= eff[v] > p.effort_min
-    if not close.any():
+    n_orgs = w.sector.shape[0]
+    n = w.e_meta[0]
+    ends, trust, org, eff = w.e_ends, w.e_trust, w.org, w.effort
+    keys = np.empty(n, dtype=np.int64)
+    k = 0
+    for j in range(n):
+        a, b = ends[0, j], ends[1, j]
+        oa, ob = org[a], org[b]
+        if (
+            oa != ob
+            and trust[0, j] > 0.5
+            and trust[1, j] > 0.5
+            and eff[a] > p.effort_min
+            and eff[b] > p.effort_min
+        ):
+            keys[k] = min(oa, ob) * n_orgs + max(oa, ob)
+            k += 1
+    if k == 0:
         return
-    lo = np.minimum(ou[close], ov[close])
-    hi = np.maximum(ou[close], ov[close])
-    keys = np.unique(lo * s.n_orgs + hi)
-    cap = s.capital
-    rows = cap.find_or_add(keys // s.n_orgs, keys % s.n_orgs, 0.0)
-    value = cap.t_uv[rows]
-    value += p.capital_gain * (1.0 - value)
-    cap.t_uv[rows] = value
-    cap.t_vu[rows] = value
+    ct = w.c_trust
+    for key in np.unique(keys[:k]):
+        c_n = w.c_meta[0]
+        row = pair_row(
+            key // n_orgs, key % n_orgs, n_orgs, w.c_keys, w.c_slots, w.c_ends, ct, c_n, 0.0
+        )
+        if row == c_n:
+            w.c_meta[0] = c_n + 1
+        value = ct[0, row] + p.capital_gain * (1.0 - ct[0, row])
+        ct[0, row] = value
+        ct[1, row] = value
 
 
-def break_capital(s: State, p, leavers: np.ndarray) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def break_capital(w, p, leave: np.ndarray) -> None:
     """Departures break social capital: each leaver takes ``capital_loss / reps`` of it along.
 
     Args:
-        s: The state.
+        w: The state.
         p: The parameters.
-        leavers: Seat rows of the people who left this week.
+        leave: Whether each seat's person left this week.
     """
-    cap = s.capital
-    if cap.n == 0 or len(leavers) == 0:
+    c_n = w.c_meta[0]
+    if c_n == 0:
         return
-    per_org = np.bincount(s.org[leavers], minlength=s.n_orgs)
-    keep = (1.0 - p.capital_loss * p.inv_reps) ** per_org
-    u, v, t_uv, t_vu = cap.views()
-    factor = keep[u] * keep[v]
-    t_uv *= factor
-    t_vu *= factor
+    n_orgs = w.sector.shape[0]
+    per_org = np.zeros(n_orgs, dtype=np.int64)
+    for i in range(leave.shape[0]):
+        if leave[i]:
+            per_org[w.org[i]] += 1
+    base = 1.0 - p.capital_loss * p.inv_reps
+    keep = np.empty(n_orgs)
+    for o in range(n_orgs):
+        keep[o] = base ** float(per_org[o])
+    ends, ct = w.c_ends, w.c_trust
+    for j in range(c_n):
+        factor = keep[ends[0, j]] * keep[ends[1, j]]
+        ct[0, j] *= factor
+        ct[1, j] *= factor

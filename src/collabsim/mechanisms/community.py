@@ -27,44 +27,42 @@ from __future__ import annotations
 import math
 
 import numba
-import numpy as np
 
 from collabsim.mechanisms.climate import signal_weight
-from collabsim.state import State
+from collabsim.state import BACKING, EVIDENCE, LEGITIMACY, RESIDENT_CENTER, TEAM_SAFETY
 
 __all__ = ["community", "resident_view", "uptake"]
 
 
-def uptake(s: State, p) -> float:
+@numba.njit(cache=True, nogil=True, inline="always")
+def uptake(w, p) -> float:
     """Program uptake: legitimacy times residents' backing (``0.35 + 0.65 * backing``)."""
-    return s.legitimacy * (0.35 + 0.65 * s.backing)
+    return w.fs[LEGITIMACY] * (0.35 + 0.65 * w.fs[BACKING])
 
 
-def resident_view(s: State, p, rng: np.random.Generator, size: int | None = None):
-    """Views of residents met (one per draw): their centre plus individual spread."""
-    return rng.normal(s.resident_center, p.resident_spread, size)
+@numba.njit(cache=True, nogil=True, inline="always")
+def resident_view(w, p, rng) -> float:
+    """The view of one resident met: their centre plus individual spread."""
+    return rng.normal(w.fs[RESIDENT_CENTER], p.resident_spread)
 
 
-def community(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def community(w, p, rng, week: int) -> None:
     """Apply one week of community engagement (in place)."""
-    target = min(1.0, p.community_stages / 3.0) if p.community_stages >= 3 else 0.0
-    s.backing += p.backing_rate * (target - s.backing)
-    if p.community_stages <= 0:
-        return
-    x = s.frame
+    fs = w.fs
     k = p.community_stages
+    target = min(1.0, k / 3.0) if k >= 3 else 0.0
+    fs[BACKING] += p.backing_rate * (target - fs[BACKING])
+    if k <= 0:
+        return
+    x, eff = w.frame, w.effort
     # each member meets residents once per engaged stage: the mean of k views
-    view = s.resident_center + (p.resident_spread / math.sqrt(k)) * rng.normal(size=len(x))
-    w = signal_weight(p, p.resident_trust, s.team_safety)
-    _pull(x, view, s.effort, min(1.0, p.community_pull * k * w))
-    s.legitimacy += p.community_legitimacy * p.kappa * (1.0 - s.legitimacy)
-    ceiling = p.community_evidence_ceiling * p.kappa
-    if s.evidence_precision < ceiling:
-        s.evidence_precision += p.community_evidence * (ceiling - s.evidence_precision)
-
-
-@numba.njit(cache=True, nogil=True)
-def _pull(x, view, effort, pull):
-    """Frames move toward residents' views: ``x += (view - x) * effort * pull``, clipped."""
+    spread = p.resident_spread / math.sqrt(k)
+    pull = min(1.0, p.community_pull * k * signal_weight(p, p.resident_trust, fs[TEAM_SAFETY]))
     for i in range(x.shape[0]):
-        x[i] = max(min(x[i] + (view[i] - x[i]) * effort[i] * pull, 1.0), 0.0)
+        view = fs[RESIDENT_CENTER] + spread * rng.normal()
+        x[i] = max(min(x[i] + (view - x[i]) * eff[i] * pull, 1.0), 0.0)
+    fs[LEGITIMACY] += p.community_legitimacy * p.kappa * (1.0 - fs[LEGITIMACY])
+    ceiling = p.community_evidence_ceiling * p.kappa
+    if fs[EVIDENCE] < ceiling:
+        fs[EVIDENCE] += p.community_evidence * (ceiling - fs[EVIDENCE])

@@ -16,9 +16,9 @@ effort; a frame gap beyond reach reads as conflict, less so the more the meeting
 joint problem-solving and the more the pair already trusts each other (task conflict need not
 turn into relationship conflict).
 
-The week's meetings are one compiled function (:func:`_week`); numpy draws every random number
-from the run's generator and the compiled code only consumes them. ``NUMBA_DISABLE_JIT=1``
-runs the same code as plain Python (for debugging and coverage).
+The week's meetings are one compiled function; every random number comes from the run's
+generator. ``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python (for debugging and
+coverage).
 """
 
 from __future__ import annotations
@@ -27,26 +27,26 @@ import numba
 import numpy as np
 
 from collabsim.mechanisms.trust import trust_after
-from collabsim.state import Edges, State, pair_find, pair_row
+from collabsim.state import MEAN_TRUST, pair_find, pair_row
 
 __all__ = ["dialogue", "pick_ties", "uniform_pairs"]
 
-_NO_DRAWS = np.zeros(0)
-_NO_ROWS = np.zeros(0, dtype=np.int64)
 
-
+@numba.njit(cache=True, nogil=True)
 def pick_ties(
-    e: Edges, k: int, rng: np.random.Generator, base: float, mean_trust: float = 0.5
+    trust: np.ndarray, n_edges: int, k: int, rng, base: float, mean_trust: float = 0.5
 ) -> np.ndarray:
     """Draw ``k`` edge rows with replacement, each with probability proportional to its weight.
 
-    The weight of a tie is ``base + t_uv + t_vu``. Rejection sampling: a row is proposed
-    uniformly and accepted with probability ``weight / max weight``; the accepted rows, in
-    order, are independent draws from the weighted distribution, at a cost of O(k) rather than
-    O(edges).
+    The weight of a tie is ``base + t_uv + t_vu`` (``trust[0]``, ``trust[1]``). Rejection
+    sampling: a row is proposed uniformly and accepted with probability ``weight / max
+    weight``; the accepted rows, in order, are independent draws from the weighted
+    distribution, at a cost of O(k) rather than O(edges). Proposals come in batches of ``2c``
+    uniforms (``c`` rows, then ``c`` acceptance draws), sized from ``mean_trust``.
 
     Args:
-        e: The edges (at least one).
+        trust: The edges' trust (``(2, capacity)``).
+        n_edges: Edges in use (at least one).
         k: Rows to draw.
         rng: The run's generator.
         base: Baseline weight of a tie (``tie_base_weight``).
@@ -58,64 +58,19 @@ def pick_ties(
     filled = 0
     while filled < k:
         c = int((k - filled) / accept * 1.15) + 8
-        filled = _accept_ties(rng.random(2 * c), c, e.n, e.t_uv, e.t_vu, top, base, out, filled)
+        r = np.empty(2 * c)
+        for j in range(2 * c):
+            r[j] = rng.random()
+        for j in range(c):
+            if filled >= k:
+                break
+            row = int(r[j] * n_edges)
+            if r[c + j] * top - base < trust[0, row] + trust[1, row]:
+                out[filled] = row
+                filled += 1
     return out
 
 
-def uniform_pairs(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``k`` pairs of distinct people drawn uniformly (the decoding :func:`_week` uses)."""
-    if n < 2:
-        raise ValueError(f"n = {n} is not valid: two distinct people need n >= 2")
-    r = rng.random(2 * k)
-    a = np.empty(k, dtype=np.int64)
-    b = np.empty(k, dtype=np.int64)
-    for j in range(k):
-        a[j], b[j] = _decode_pair(r[j], r[k + j], n)
-    return a, b
-
-
-def dialogue(s: State, p, rng: np.random.Generator, week: int) -> None:
-    """Run one week of meetings: frames and trust update (in place).
-
-    Meetings are the tie rows drawn by :func:`pick_ties`, then the table pairs, then the
-    navigator's brokered pairs. If a tie meets twice in a week, the frame moves add up and the
-    trust update of the later meeting is the one kept.
-    """
-    n = s.n_people
-    if n < 2 or p.meeting_rate <= 0.0:
-        return
-    e = s.edges
-    m = int(p.meeting_rate * n / 2 + rng.random())
-    m_tie = int(p.tie_share * m) if e.n else 0
-    m_table = m - m_tie
-    ties = pick_ties(e, m_tie, rng, p.tie_base_weight, s.mean_trust) if m_tie else _NO_ROWS
-    r_table = rng.random(2 * m_table) if m_table else _NO_DRAWS
-    r_nav = _NO_DRAWS
-    if p.navigator and p.navigator_brokered > 0.0:
-        k = int(p.navigator_brokered * n / 2 + rng.random())
-        if k:
-            r_nav = rng.random(2 * k)
-    e.reserve(m_table + len(r_nav) // 2)
-    jps = p.joint_problem_solving
-    coef = (
-        1.0 + jps,  # reach scale
-        p.trust_reach_base,
-        p.frame_step,
-        jps * p.jps_signal - 2.0 * p.effort_expected,  # signal before the partner's effort
-        (1.0 - jps) * p.conflict_signal,  # conflict signal at zero trust
-        p.trust_gain,
-        p.trust_loss,
-        p.broker_signal * 0.5,
-        p.stranger_trust,
-    )
-    people = (s.frame, s.openness, s.effort, s.seat_sector, s.nav_trust, s.org)
-    edges = (e.ends, e.trust, e.keys, e.slots)
-    c = s.capital
-    capital = (c.keys, c.slots, c.trust, s.n_orgs, p.capital_warmth)
-    e.n = _week(ties, r_table, r_nav, people, edges, e.n, coef, capital)
-
-
-# ------------------------------------------------------------------------------ compiled core
 @numba.njit(cache=True, nogil=True)
 def _decode_pair(r0: float, r1: float, n: int) -> tuple[int, int]:
     """Two distinct people from two uniforms: ``a = floor(r0 n)``, ``b`` among the others."""
@@ -126,104 +81,120 @@ def _decode_pair(r0: float, r1: float, n: int) -> tuple[int, int]:
     return a, b
 
 
-@numba.njit(cache=True, nogil=True)
-def _meet(a, b, n, edges, n_edges, trust0, org, capital):
-    """Edge row of the pair ``(a, b)``, a new tie warmer where organizations have capital.
+def uniform_pairs(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` pairs of distinct people drawn uniformly (the decoding the dialogue uses)."""
+    if n < 2:
+        raise ValueError(f"n = {n} is not valid: two distinct people need n >= 2")
+    r = rng.random(2 * k)
+    a = np.empty(k, dtype=np.int64)
+    b = np.empty(k, dtype=np.int64)
+    for j in range(k):
+        a[j], b[j] = _decode_pair(r[j], r[k + j], n)
+    return a, b
 
-    ``capital`` is ``(keys, slots, trust, n_orgs, warmth)`` of the organizations' social capital.
-    """
-    ends, trust, keys, slots = edges
-    row = pair_row(a, b, n, keys, slots, ends, trust, n_edges, trust0)
-    cap_keys, cap_slots, cap_trust, n_orgs, warmth = capital
-    if row == n_edges and org[a] != org[b] and warmth > 0.0:
-        c = pair_find(org[a], org[b], n_orgs, cap_keys, cap_slots)
-        if c >= 0:
-            t0 = trust0 + warmth * cap_trust[0, c] * (1.0 - trust0)
-            trust[0, row] = t0
-            trust[1, row] = t0
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _meet(w, p, a: int, b: int) -> int:
+    """Edge row of the pair ``(a, b)``; a new tie is warmer where organizations have capital."""
+    n_edges = w.e_meta[0]
+    trust = w.e_trust
+    trust0 = p.stranger_trust
+    row = pair_row(a, b, w.frame.shape[0], w.e_keys, w.e_slots, w.e_ends, trust, n_edges, trust0)
+    if row == n_edges:
+        w.e_meta[0] = n_edges + 1
+        oa, ob = w.org[a], w.org[b]
+        if oa != ob and p.capital_warmth > 0.0:
+            c = pair_find(oa, ob, w.sector.shape[0], w.c_keys, w.c_slots)
+            if c >= 0:
+                t0 = trust0 + p.capital_warmth * w.c_trust[0, c] * (1.0 - trust0)
+                trust[0, row] = t0
+                trust[1, row] = t0
     return row
 
 
-@numba.njit(cache=True, nogil=True)
-def _accept_ties(r, c, n_edges, t_uv, t_vu, top, base, out, filled):
-    """Accept proposals ``r`` (``2c`` uniforms) into ``out[filled:]``; return the new fill.
+@numba.njit(cache=True, nogil=True, inline="always")
+def new_ties_at_most(p, n: int) -> int:
+    """The most edges one week of dialogue can add (table and brokered meetings)."""
+    m = int(p.meeting_rate * n / 2 + 1.0)
+    k = int(p.navigator_brokered * n / 2 + 1.0) if p.navigator else 0
+    return m + k
 
-    Proposal ``j`` is edge row ``int(r[j] * n_edges)``, accepted when ``r[c + j] * top - base
-    < t_uv + t_vu`` (its weight over the top weight exceeds a uniform).
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def dialogue(w, p, rng, week: int) -> None:
+    """Run one week of meetings: frames and trust update (in place).
+
+    Meetings are the tie rows drawn by :func:`pick_ties`, then the table pairs, then the
+    navigator's brokered pairs. If a tie meets twice in a week, the frame moves add up and the
+    trust update of the later meeting is the one kept. Side 0 of a meeting is the edge's
+    ``u``, side 1 its ``v``. The caller keeps room for :func:`new_ties_at_most` new edges.
     """
-    k = out.shape[0]
-    for j in range(c):
-        if filled >= k:
-            break
-        row = int(r[j] * n_edges)
-        if r[c + j] * top - base < t_uv[row] + t_vu[row]:
-            out[filled] = row
-            filled += 1
-    return filled
-
-
-@numba.njit(cache=True, nogil=True)
-def _week(tie_rows, r_table, r_nav, people, edges, n_edges, coef, capital):
-    """One week of meetings (in place); return the new edge count.
-
-    ``people`` is ``(frame, openness, effort, seat_sector, nav_trust, org)``, ``edges`` is
-    ``(ends, trust, keys, slots)``, ``coef`` the week's coefficients built by :func:`dialogue`
-    and ``capital`` the organizations' social capital (see :func:`_meet`). Side 0 of a meeting
-    is the edge's ``u``, side 1 its ``v``.
-    """
-    frame, openness, effort, seat_sector, nav_trust, org = people
-    ends, trust, keys, slots = edges
-    reach_scale, reach_base, step_size, signal_base, penalty, gain, loss, broker, trust0 = coef
+    frame, openness, effort = w.frame, w.openness, w.effort
     n = frame.shape[0]
-    m_tie = tie_rows.shape[0]
-    k_table = r_table.shape[0] // 2
-    k_nav = r_nav.shape[0] // 2
+    if n < 2 or p.meeting_rate <= 0.0:
+        return
+    ends, trust = w.e_ends, w.e_trust
+    m = int(p.meeting_rate * n / 2 + rng.random())
+    m_tie = int(p.tie_share * m) if w.e_meta[0] else 0
+    k_table = m - m_tie
+    ties = np.empty(0, dtype=np.int64)
+    if m_tie:
+        ties = pick_ties(trust, w.e_meta[0], m_tie, rng, p.tie_base_weight, w.fs[MEAN_TRUST])
+    r_table = np.empty(2 * k_table)
+    for j in range(2 * k_table):
+        r_table[j] = rng.random()
+    k_nav = 0
+    if p.navigator and p.navigator_brokered > 0.0:
+        k_nav = int(p.navigator_brokered * n / 2 + rng.random())
+    r_nav = np.empty(2 * k_nav)
+    for j in range(2 * k_nav):
+        r_nav[j] = rng.random()
+    jps = p.joint_problem_solving
+    reach_scale = 1.0 + jps
+    signal_base = jps * p.jps_signal - 2.0 * p.effort_expected  # before the partner's effort
+    penalty = (1.0 - jps) * p.conflict_signal  # conflict signal at zero trust
+    broker = p.broker_signal * 0.5
     rows = np.empty(m_tie + k_table + k_nav, dtype=np.int64)
-    rows[:m_tie] = tie_rows
-    m = m_tie
+    rows[:m_tie] = ties
+    mm = m_tie
     for j in range(k_table):  # strangers and acquaintances meeting at the table
         a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
-        row = _meet(a, b, n, edges, n_edges, trust0, org, capital)
-        n_edges = max(n_edges, row + 1)
-        rows[m] = row
-        m += 1
+        rows[mm] = _meet(w, p, a, b)
+        mm += 1
     bonus = np.empty(k_nav)
     nb = 0
     for j in range(k_nav):  # the navigator brokers meetings across sectors
         a = int(r_nav[j] * n)
         b = int(r_nav[k_nav + j] * n)
-        if seat_sector[a] != seat_sector[b] and a != b:
-            row = _meet(a, b, n, edges, n_edges, trust0, org, capital)
-            n_edges = max(n_edges, row + 1)
-            rows[m] = row
-            m += 1
-            bonus[nb] = broker * (nav_trust[a] + nav_trust[b])
+        if w.seat_sector[a] != w.seat_sector[b] and a != b:
+            rows[mm] = _meet(w, p, a, b)
+            mm += 1
+            bonus[nb] = broker * (w.nav_trust[a] + w.nav_trust[b])
             nb += 1
     move = np.zeros(n)
-    within = np.empty((2, m), dtype=np.bool_)
+    within = np.empty((2, mm), dtype=np.bool_)
     for s in range(2):  # bounded confidence, scaled by trust; moves summed per person
-        for j in range(m):
+        for j in range(mm):
             r = rows[j]
             me = ends[s, r]
             gap = frame[ends[1 - s, r]] - frame[me]
             t = trust[s, r]
-            w = abs(gap) < openness[me] * reach_scale * (reach_base + t)
-            within[s, j] = w
-            move[me] += t * gap * (1.0 if w else 0.0) * step_size
+            ok = abs(gap) < openness[me] * reach_scale * (p.trust_reach_base + t)
+            within[s, j] = ok
+            move[me] += t * gap * (1.0 if ok else 0.0) * p.frame_step
     for i in range(n):
         frame[i] = max(min(frame[i] + move[i], 1.0), 0.0)
-    new = np.empty((2, m))
+    new = np.empty((2, mm))
     for s in range(2):  # trust signals from effort, conflict and brokering; asymmetric update
-        for j in range(m):
+        for j in range(mm):
             r = rows[j]
             t = trust[s, r]
             sig = effort[ends[1 - s, r]] * 2.0 + signal_base
             if not within[s, j]:
                 sig -= (1.0 - t) * penalty
-            if j >= m - nb:
-                sig += bonus[j - (m - nb)]
-            new[s, j] = trust_after(t, max(min(sig, 1.0), -1.0), gain, loss)
+            if j >= mm - nb:
+                sig += bonus[j - (mm - nb)]
+            new[s, j] = trust_after(t, max(min(sig, 1.0), -1.0), p.trust_gain, p.trust_loss)
     for s in range(2):  # written in meeting order: a tie met twice keeps the later update
-        for j in range(m):
+        for j in range(mm):
             trust[s, rows[j]] = new[s, j]
-    return n_edges

@@ -9,21 +9,13 @@ achieves at the table.
 from __future__ import annotations
 
 import numba
-import numpy as np
-
-from collabsim.state import State
 
 __all__ = ["effort"]
 
 
-def effort(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def effort(w, p, rng, week: int) -> None:
     """Recompute every representative's effort (in place)."""
-    _split(s.commitment, s.loyalty, s.seat_pressure, s.skill, s.effort)
-
-
-@numba.njit(cache=True, nogil=True)
-def _split(commitment, loyalty, pressure, skill, out):
-    """``out = skill * c / (c + loyalty * pressure + 1e-12)``, element by element (compiled)."""
+    c, out = w.commitment, w.effort
     for i in range(out.shape[0]):
-        c = commitment[i]
-        out[i] = skill[i] * c / (c + loyalty[i] * pressure[i] + 1e-12)
+        out[i] = w.skill[i] * c[i] / (c[i] + w.loyalty[i] * w.seat_pressure[i] + 1e-12)

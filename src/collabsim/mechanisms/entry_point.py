@@ -24,24 +24,47 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from collabsim.mechanisms import governance as gov
 from collabsim.mechanisms.climate import signal_weight
 from collabsim.mechanisms.community import resident_view
 from collabsim.mechanisms.projects import learning_odds
-from collabsim.state import Project, State
+from collabsim.mechanisms.stat_meeting import leverage
+from collabsim.state import (
+    ADOPTED,
+    CROSS_DENSITY,
+    EV_ADOPTED,
+    EV_PROPOSAL,
+    FIRST_ADOPTION,
+    LEGITIMACY,
+    MODE,
+    PAUSE_UNTIL,
+    PLAN,
+    PR_ACTIVE,
+    PR_DURATION,
+    PR_ENTRY,
+    PR_LEVERAGE,
+    PR_OC_SUM,
+    PR_POSITION,
+    PR_SIZE,
+    PR_STARTED,
+    PR_WEEKS_RUN,
+    PROPOSAL_CHANCE,
+    PROPOSALS,
+    TEAM_SAFETY,
+    THETA,
+    UNDERSTANDING,
+    log_event,
+)
 
-__all__ = ["adoption_odds", "entry_point"]
+__all__ = ["adoption_odds", "entry_point", "leverage"]
 
 
-def leverage(z: float, theta: float, width: float) -> float:
-    """Leverage ``exp(-(z - theta)^2 / 2 w^2)`` of acting at frame position ``z``."""
-    return math.exp(-((z - theta) ** 2) / (2.0 * width * width))
-
-
+@numba.njit(cache=True, nogil=True, inline="always")
 def adoption_odds(
-    s: State, p, proposal: Project, support: np.ndarray, share: float, fit: np.ndarray
+    w, p, provisional: bool, support: np.ndarray, share: float, fit: np.ndarray
 ) -> tuple[bool, float]:
     """Whether the decision rule passes a proposal, and the chance the decision is then made.
 
@@ -49,76 +72,82 @@ def adoption_odds(
     provisional (a plan for the whole problem) also needs near-full acceptance and shared
     understanding. The decision is then made with probability ``adopt_floor + (1 -
     adopt_floor) * fit`` of the current mode.
+
+    Args:
+        w: The state.
+        p: The parameters.
+        provisional: Whether the proposal is a provisional entry point (a property of the
+            proposal, which the entry-points lever shaped).
+        support: Whether each seat supports the proposal.
+        share: The share of seats that support it.
+        fit: Fit of each governance mode.
     """
-    passes = gov.decide(p, s.mode, support, s.org, share)
-    if not proposal.entry_point and min(share, s.understanding) < p.near_full_consensus:
+    mode = w.ns[MODE]
+    passes = gov.decide(p, mode, support, w.org, share)
+    if not provisional and min(share, w.fs[UNDERSTANDING]) < p.near_full_consensus:
         passes = False
-    return passes, p.adopt_floor + (1.0 - p.adopt_floor) * fit[s.mode]
+    return passes, p.adopt_floor + (1.0 - p.adopt_floor) * fit[mode]
 
 
-def entry_point(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def entry_point(w, p, rng, week: int) -> None:
     """Maybe make and decide on a proposal (in place)."""
-    if s.project is not None or week < s.pause_until:
+    fs, ns = w.fs, w.ns
+    if ns[PR_ACTIVE] or week < ns[PAUSE_UNTIL]:
         return
-    if rng.random() >= s.proposal_chance:
+    if rng.random() >= fs[PROPOSAL_CHANCE]:
         return
-    s.proposals += 1
-    eff = s.effort
+    ns[PROPOSALS] += 1
+    eff, x = w.effort, w.frame
+    n = x.shape[0]
     cum = np.cumsum(eff)
-    proposer = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
-    proposer = min(proposer, len(eff) - 1)
-    aim = float(s.frame[proposer])
+    proposer = min(np.searchsorted(cum, rng.random() * cum[-1], side="right"), n - 1)
+    aim = x[proposer]
     if p.community_stages >= 2:
-        w = signal_weight(p, p.resident_trust, s.team_safety)
-        aim += p.design_pull * w * (float(resident_view(s, p, rng)) - aim)
+        weight = signal_weight(p, p.resident_trust, fs[TEAM_SAFETY])
+        aim += p.design_pull * weight * (resident_view(w, p, rng) - aim)
     if p.entry_points:
-        k = int(np.argmin(np.abs(s.project_pos - aim)))
-        z = float(s.project_pos[k])
-        size = p.entry_scope * float(s.project_size[k])
+        k = np.argmin(np.abs(w.project_pos - aim))
+        z = w.project_pos[k]
+        size = p.entry_scope * w.project_size[k]
         widen = 1.0 + p.provisionality
     else:
         z = aim
         size = 1.0
         widen = 1.0
-    reach = s.openness * widen if p.entry_points else s.openness
-    support = (np.abs(s.frame - z) < reach) & (eff > p.effort_min)
-    count = np.count_nonzero(support)
-    share = count / len(support)  # (support.mean(), without its overhead)
-    fit = gov.fits(s.n_orgs, s.cross_density, s.understanding, min(1.0, size))
+    support = np.empty(n, dtype=np.bool_)
+    count = 0
+    for i in range(n):
+        support[i] = abs(x[i] - z) < w.openness[i] * widen and eff[i] > p.effort_min
+        count += support[i]
+    share = count / n
+    fit = gov.fits(w.sector.shape[0], fs[CROSS_DENSITY], fs[UNDERSTANDING], min(1.0, size))
     dur = max(p.min_project_weeks, round(p.project_weeks * size))
-    proposal = Project(
-        position=z,
-        size=size,
-        leverage=leverage(z, s.theta, p.leverage_width),
-        duration=dur,
-        started=week,
-        entry_point=bool(p.entry_points),
-    )
-    passes, p_adopt = adoption_odds(s, p, proposal, support, share, fit)
+    passes, p_adopt = adoption_odds(w, p, p.entry_points, support, share, fit)
     if not passes or rng.random() >= p_adopt:
-        why = (
-            "too little support for the decision rule"
-            if not passes
-            else f"no decision: the governance mode fits poorly (fit {fit[s.mode]:.2f})"
-        )
-        s.log(
-            week,
-            "proposal",
-            f"proposal at {z:.2f} not adopted, {share:.0%} support: {why}",
-        )
-        if p.adaptable and rng.random() < learning_odds(s, p):
-            gov.adapt(s, p, week, fit)
+        log_event(w, week, EV_PROPOSAL, 1 if passes else 0, 0, z, share, fit[ns[MODE]])
+        if p.adaptable and rng.random() < learning_odds(w, p):
+            gov.adapt(w, p, week, fit)
         return
-    s.project = proposal
-    s.adopted += 1
-    s.plan = z if not math.isfinite(s.plan) else 0.5 * (s.plan + z)
-    if s.first_adoption_week < 0:
-        s.first_adoption_week = week
-    if s.mode == gov.SHARED:
-        s.legitimacy += p.shared_legitimacy * (1.0 - s.legitimacy)
-    elif s.mode == gov.LEAD:
-        against = ~support
-        s.commitment[against] *= 1.0 - p.imposed_cost
-        s.legitimacy -= p.lead_legitimacy * s.legitimacy
-    kind = "entry point" if p.entry_points else "whole plan"
-    s.log(week, "adopted", f"{kind} adopted at {z:.2f} ({share:.0%} support, {dur} wk)")
+    ns[PR_ACTIVE] = 1
+    fs[PR_POSITION] = z
+    fs[PR_SIZE] = size
+    fs[PR_LEVERAGE] = leverage(z, fs[THETA], p.leverage_width)
+    fs[PR_OC_SUM] = 0.0
+    ns[PR_DURATION] = dur
+    ns[PR_STARTED] = week
+    ns[PR_ENTRY] = p.entry_points
+    ns[PR_WEEKS_RUN] = 0
+    ns[ADOPTED] += 1
+    fs[PLAN] = z if not math.isfinite(fs[PLAN]) else 0.5 * (fs[PLAN] + z)
+    if ns[FIRST_ADOPTION] < 0:
+        ns[FIRST_ADOPTION] = week
+    mode = ns[MODE]
+    if mode == gov.SHARED:
+        fs[LEGITIMACY] += p.shared_legitimacy * (1.0 - fs[LEGITIMACY])
+    elif mode == gov.LEAD:
+        for i in range(n):
+            if not support[i]:
+                w.commitment[i] *= 1.0 - p.imposed_cost
+        fs[LEGITIMACY] -= p.lead_legitimacy * fs[LEGITIMACY]
+    log_event(w, week, EV_ADOPTED, 1 if p.entry_points else 0, dur, z, share)

@@ -26,10 +26,17 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
-from collabsim.params import GOVERNANCE_MODES
-from collabsim.state import State
+from collabsim.state import (
+    EV_GOVERNANCE,
+    GOVERNANCE_CHANGES,
+    MODE,
+    PAUSE_UNTIL,
+    TRANSITION_UNTIL,
+    log_event,
+)
 
 __all__ = ["LEAD", "NAO", "SHARED", "adapt", "decide", "fits"]
 
@@ -37,11 +44,14 @@ __all__ = ["LEAD", "NAO", "SHARED", "adapt", "decide", "fits"]
 SHARED, LEAD, NAO = 0, 1, 2
 
 
+@numba.njit(cache=True, nogil=True)
 def _bump(x: float, center: float) -> float:
     """A smooth bump in [0, 1], 1 at ``center`` (Gaussian, s.d. 0.25)."""
-    return math.exp(-0.5 * ((x - center) / 0.25) ** 2)
+    z = (x - center) / 0.25
+    return math.exp(-0.5 * z * z)
 
 
+@numba.njit(cache=True, nogil=True)
 def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray:
     """Fit of each mode (shared, lead, NAO) to the conditions, each in [0, 1].
 
@@ -55,25 +65,23 @@ def fits(n_orgs: int, trust: float, consensus: float, need: float) -> np.ndarray
         consensus: Goal consensus (shared understanding, 0-1).
         need: Need for network-level competencies (size of the task, 0-1).
     """
-    few = 1.0 / (1.0 + (n_orgs / 7.0) ** 3)
-    many = 1.0 - 1.0 / (1.0 + (n_orgs / 25.0) ** 3)
-    moderate = math.exp(-0.5 * (math.log(n_orgs / 14.0) / 0.5) ** 2)
-    w = (2.0, 1.0, 0.5, 0.5)
-    tot = sum(w)
-    shared = (w[0] * few + w[1] * trust + w[2] * consensus + w[3] * (1.0 - need)) / tot
-    lead = (
-        w[0] * moderate
-        + w[1] * (1.0 - trust)
-        + w[2] * _bump(consensus, 0.35)
-        + w[3] * _bump(need, 0.5)
+    a, b, c = n_orgs / 7.0, n_orgs / 25.0, math.log(n_orgs / 14.0) / 0.5
+    few = 1.0 / (1.0 + a * a * a)
+    many = 1.0 - 1.0 / (1.0 + b * b * b)
+    moderate = math.exp(-0.5 * c * c)
+    w0, w1, w2, w3 = 2.0, 1.0, 0.5, 0.5
+    tot = w0 + w1 + w2 + w3
+    out = np.empty(3)
+    out[SHARED] = (w0 * few + w1 * trust + w2 * consensus + w3 * (1.0 - need)) / tot
+    out[LEAD] = (
+        w0 * moderate + w1 * (1.0 - trust) + w2 * _bump(consensus, 0.35) + w3 * _bump(need, 0.5)
     ) / tot
-    nao = (
-        w[0] * many + w[1] * _bump(trust, 0.5) + w[2] * _bump(consensus, 0.65) + w[3] * need
-    ) / tot
-    return np.array([shared, lead, nao])
+    out[NAO] = (w0 * many + w1 * _bump(trust, 0.5) + w2 * _bump(consensus, 0.65) + w3 * need) / tot
+    return out
 
 
-def decide(p, mode: int, support: np.ndarray, org: np.ndarray, share: float | None = None) -> bool:
+@numba.njit(cache=True, nogil=True, inline="always")
+def decide(p, mode: int, support: np.ndarray, org: np.ndarray, share: float) -> bool:
     """Apply the decision rule of ``mode`` to members' support (bool per seat).
 
     Args:
@@ -81,27 +89,33 @@ def decide(p, mode: int, support: np.ndarray, org: np.ndarray, share: float | No
         mode: The governance mode.
         support: Whether each seat supports the proposal.
         org: Organization of each seat.
-        share: ``support.mean()``, if the caller has it already.
+        share: The share of seats that support it.
     """
     if mode == LEAD:
-        lead = org == 0
-        n_lead = np.count_nonzero(lead)
-        return bool(np.count_nonzero(support & lead) / n_lead >= 0.5) if n_lead else False
-    if share is None:
-        share = np.count_nonzero(support) / len(support)
-    return bool(share >= (p.shared_quorum if mode == SHARED else p.nao_quorum))
+        n_lead = 0
+        yes = 0
+        for i in range(org.shape[0]):
+            if org[i] == 0:
+                n_lead += 1
+                yes += support[i]
+        return n_lead > 0 and yes / n_lead >= 0.5
+    return share >= (p.shared_quorum if mode == SHARED else p.nao_quorum)
 
 
-def adapt(s: State, p, week: int, fit: np.ndarray) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def adapt(w, p, week: int, fit: np.ndarray) -> None:
     """Move an adaptable collaboration to the best-fitting mode after a setback (in place)."""
     if not p.adaptable:
         return
+    ns = w.ns
     best = int(np.argmax(fit))
-    if best != s.mode and fit[best] > fit[s.mode] + p.switch_margin:
-        old = GOVERNANCE_MODES[s.mode]
-        s.mode = best
-        s.governance_changes += 1
-        s.pause_until = week + p.switch_pause
-        s.transition_until = week + p.transition_weeks
-        s.commitment -= p.transition_commitment * s.commitment
-        s.log(week, "governance", f"governance changed from {old} to {GOVERNANCE_MODES[best]}")
+    mode = ns[MODE]
+    if best != mode and fit[best] > fit[mode] + p.switch_margin:
+        ns[MODE] = best
+        ns[GOVERNANCE_CHANGES] += 1
+        ns[PAUSE_UNTIL] = week + p.switch_pause
+        ns[TRANSITION_UNTIL] = week + p.transition_weeks
+        c = w.commitment
+        for i in range(c.shape[0]):
+            c[i] -= p.transition_commitment * c[i]
+        log_event(w, week, EV_GOVERNANCE, mode, best)

@@ -6,18 +6,30 @@ weeks, the collaboration dissolves and the run stops.
 
 from __future__ import annotations
 
-import numpy as np
+import numba
 
-from collabsim.state import State
+from collabsim.state import (
+    EV_PERISHED,
+    LEGITIMACY,
+    PERISHED,
+    PERISHED_WEEK,
+    WEEKS_BELOW_FLOOR,
+    log_event,
+    total,
+)
 
 __all__ = ["perish"]
 
 
-def perish(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def perish(w, p, rng, week: int) -> None:
     """Count weeks below the floor and dissolve the collaboration when too many (in place)."""
-    low = s.legitimacy < p.perish_floor or np.add.reduce(s.commitment) / s.n_people < p.perish_floor
-    s.weeks_below_floor = s.weeks_below_floor + 1 if low else 0
-    if s.weeks_below_floor >= p.perish_weeks and not s.perished:
-        s.perished = True
-        s.perished_week = week
-        s.log(week, "perished", "the collaboration dissolved")
+    fs, ns = w.fs, w.ns
+    low = fs[LEGITIMACY] < p.perish_floor
+    if not low:
+        low = total(w.commitment) / w.commitment.shape[0] < p.perish_floor
+    ns[WEEKS_BELOW_FLOOR] = ns[WEEKS_BELOW_FLOOR] + 1 if low else 0
+    if ns[WEEKS_BELOW_FLOOR] >= p.perish_weeks and not ns[PERISHED]:
+        ns[PERISHED] = 1
+        ns[PERISHED_WEEK] = week
+        log_event(w, week, EV_PERISHED)

@@ -28,14 +28,47 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from collabsim.mechanisms import governance as gov
 from collabsim.mechanisms.climate import joint_work
 from collabsim.mechanisms.community import uptake
 from collabsim.mechanisms.stat_meeting import evidence_noise
-from collabsim.mechanisms.trust import update_trust
-from collabsim.state import State
+from collabsim.mechanisms.trust import signal_all
+from collabsim.state import (
+    BLAME,
+    CAPACITY_OC,
+    CROSS_DENSITY,
+    CROSS_TRUST,
+    EV_BLAME,
+    EV_LEARNING,
+    EV_MEDIATION,
+    EV_WIN,
+    EVIDENCE,
+    FIRST_SETBACK,
+    FIRST_WIN,
+    LAST_WIN,
+    LEARNING,
+    LEGITIMACY,
+    MODE,
+    PLAN,
+    PR_ACTIVE,
+    PR_DURATION,
+    PR_LEVERAGE,
+    PR_OC_SUM,
+    PR_POSITION,
+    PR_SIZE,
+    PR_WEEKS_RUN,
+    PROGRAMS,
+    PUBLIC_VALUE,
+    SETBACKS,
+    THETA,
+    UNDERSTANDING,
+    WINS,
+    log_event,
+    total,
+)
 
 __all__ = [
     "backing",
@@ -49,20 +82,24 @@ __all__ = [
 ]
 
 
-def backing(s: State, position: float) -> float:
+@numba.njit(cache=True, nogil=True, inline="always")
+def backing(w, position: float) -> float:
     """Members' backing of a project at ``position`` (0 when nobody gives effort).
 
     The effort-weighted share of members whose frames are within their openness of it.
     """
-    eff = s.effort
-    total = float(np.add.reduce(eff))
-    if total <= 0.0:
-        return 0.0
-    near = np.abs(s.frame - position) < s.openness
-    return float(np.add.reduce(eff * near)) / total
+    eff = w.effort
+    total = 0.0
+    near = 0.0
+    for i in range(eff.shape[0]):
+        total += eff[i]
+        if abs(w.frame[i] - position) < w.openness[i]:
+            near += eff[i]
+    return near / total if total > 0.0 else 0.0
 
 
-def success_probability(s: State, p, oc_mean: float, fit: float) -> float:
+@numba.njit(cache=True, nogil=True, inline="always")
+def success_probability(w, p, oc_mean: float, fit: float) -> float:
     """Probability that the active project succeeds, given its mean capacity and mode fit.
 
     ``success_base * leverage * (0.4 + 0.6 * sqrt(OC * uptake)) * (0.5 + fit) * exp(-size) *
@@ -71,22 +108,21 @@ def success_probability(s: State, p, oc_mean: float, fit: float) -> float:
     that fits the conditions (neutral at fit 0.5), a manageable size and members who back it.
     Every input is state: uptake is legitimacy times residents' backing, fit is measured.
     """
-    pr = s.project
-    assert pr is not None
-    up = uptake(s, p)
-    delivery = math.sqrt(max(oc_mean, 0.0) * max(up, 0.0))
-    members = p.backing_floor + (1.0 - p.backing_floor) * backing(s, pr.position)
+    fs = w.fs
+    delivery = math.sqrt(max(oc_mean, 0.0) * max(uptake(w, p), 0.0))
+    members = p.backing_floor + (1.0 - p.backing_floor) * backing(w, fs[PR_POSITION])
     return min(
         1.0,
         p.success_base
-        * pr.leverage
+        * fs[PR_LEVERAGE]
         * (0.4 + 0.6 * delivery)
         * (0.5 + fit)
-        * math.exp(-pr.size)
+        * math.exp(-fs[PR_SIZE])
         * members,
     )
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
 def learning_probability(p, trust: float, precision: float, safety: float) -> float:
     """Probability that a setback is met by learning rather than blame, from the state.
 
@@ -105,18 +141,34 @@ def learning_probability(p, trust: float, precision: float, safety: float) -> fl
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def learning_odds(s: State, p) -> float:
+@numba.njit(cache=True, nogil=True, inline="always")
+def learning_odds(w, p) -> float:
     """Probability that a setback now is met by learning rather than blame.
 
     :func:`learning_probability` of the state's cross-boundary trust, evidence precision and
     psychological safety (measured at the end of the previous week, safety updated since by
     events of this week such as a mediation).
     """
-    safety = float(np.add.reduce(s.safety)) / s.n_people
-    return learning_probability(p, s.cross_trust, s.evidence_precision, safety)
+    safety = total(w.safety) / w.safety.shape[0]
+    return learning_probability(p, w.fs[CROSS_TRUST], w.fs[EVIDENCE], safety)
 
 
-def mediate(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True)
+def _raise(x: np.ndarray, rate: float) -> None:
+    """``x += rate * (1 - x)`` element by element: close a share of the gap to 1."""
+    for i in range(x.shape[0]):
+        x[i] += rate * (1.0 - x[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _cut(x: np.ndarray, rate: float) -> None:
+    """``x -= rate * x`` element by element: lose a share."""
+    for i in range(x.shape[0]):
+        x[i] -= rate * x[i]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def mediate(w, p, rng, week: int) -> None:
     """The navigator mediates after a setback (in place; nothing happens without one).
 
     It works with probability equal to members' mean trust in the navigator; then everyone's
@@ -125,104 +177,127 @@ def mediate(s: State, p, rng: np.random.Generator, week: int) -> None:
     """
     if not p.navigator:
         return
-    nav = s.nav_trust
-    if rng.random() < float(np.add.reduce(nav)) / len(nav):
-        s.safety += p.mediation_safety * (1.0 - s.safety)
-        s.nav_trust[:] = update_trust(nav, p.win_signal, p.trust_gain, p.trust_loss)
-        s.log(week, "mediation", "the navigator's mediation restores some safety")
+    nav = w.nav_trust
+    if rng.random() < total(nav) / nav.shape[0]:
+        _raise(w.safety, p.mediation_safety)
+        signal_all(nav, p.win_signal, p.trust_gain, p.trust_loss)
+        log_event(w, week, EV_MEDIATION)
     else:
-        s.nav_trust[:] = update_trust(nav, p.blame_signal, p.trust_gain, p.trust_loss)
+        signal_all(nav, p.blame_signal, p.trust_gain, p.trust_loss)
 
 
-def resolve_win(s: State, p, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def resolve_win(w, p, week: int) -> None:
     """Apply the effects of a won project (in place)."""
-    pr = s.project
-    assert pr is not None
-    s.wins += 1
-    s.last_win_week = week
-    if s.first_win_week < 0:
-        s.first_win_week = week
-    s.commitment += p.win_commitment * (1.0 - s.commitment)
-    s.legitimacy += p.win_legitimacy * (1.0 - s.legitimacy)
-    s.public_value += p.win_value * pr.leverage * pr.size * uptake(s, p)
-    s.programs += pr.leverage * pr.size
-    s.safety += p.win_safety * (1.0 - s.safety)
+    fs, ns = w.fs, w.ns
+    ns[WINS] += 1
+    ns[LAST_WIN] = week
+    if ns[FIRST_WIN] < 0:
+        ns[FIRST_WIN] = week
+    _raise(w.commitment, p.win_commitment)
+    fs[LEGITIMACY] += p.win_legitimacy * (1.0 - fs[LEGITIMACY])
+    value = fs[PR_LEVERAGE] * fs[PR_SIZE]
+    fs[PUBLIC_VALUE] += p.win_value * value * uptake(w, p)
+    fs[PROGRAMS] += value
+    _raise(w.safety, p.win_safety)
     if p.navigator:
-        s.nav_trust[:] = update_trust(s.nav_trust, p.win_signal, p.trust_gain, p.trust_loss)
-    joint_work(s, p)
-    e = s.edges
-    n = e.n
-    e.t_uv[:n] = update_trust(e.t_uv[:n], p.win_signal, p.trust_gain, p.trust_loss)
-    e.t_vu[:n] = update_trust(e.t_vu[:n], p.win_signal, p.trust_gain, p.trust_loss)
-    s.log(week, "win", f"small win at {pr.position:.2f} (leverage {pr.leverage:.2f})")
+        signal_all(w.nav_trust, p.win_signal, p.trust_gain, p.trust_loss)
+    joint_work(w, p)
+    n = w.e_meta[0]
+    signal_all(w.e_trust[0, :n], p.win_signal, p.trust_gain, p.trust_loss)
+    signal_all(w.e_trust[1, :n], p.win_signal, p.trust_gain, p.trust_loss)
+    log_event(w, week, EV_WIN, 0, 0, fs[PR_POSITION], fs[PR_LEVERAGE])
 
 
-def resolve_setback(s: State, p, rng: np.random.Generator, week: int, fit: np.ndarray) -> bool:
+@numba.njit(cache=True, nogil=True, inline="always")
+def _least_trusted(w) -> int:
+    """The organization whose people get the least mean incoming trust (ties: the first)."""
+    n_orgs = w.sector.shape[0]
+    tot = np.zeros(n_orgs)
+    cnt = np.zeros(n_orgs, dtype=np.int64)
+    ends, trust, org = w.e_ends, w.e_trust, w.org
+    for j in range(w.e_meta[0]):
+        ou, ov = org[ends[0, j]], org[ends[1, j]]
+        tot[ov] += trust[0, j]  # t_uv is trust in v
+        cnt[ov] += 1
+    for j in range(w.e_meta[0]):
+        ou = org[ends[0, j]]
+        tot[ou] += trust[1, j]  # t_vu is trust in u
+        cnt[ou] += 1
+    best, target = np.inf, 0
+    for o in range(n_orgs):
+        mean_in = tot[o] / cnt[o] if cnt[o] > 0 else np.inf
+        if mean_in < best:
+            best, target = mean_in, o
+    return target
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def resolve_setback(w, p, rng, week: int, fit: np.ndarray) -> bool:
     """Apply a setback and the collaboration's response; return True if it learned."""
-    s.setbacks += 1
-    if s.first_setback_week < 0:
-        s.first_setback_week = week
-    s.legitimacy -= p.setback_legitimacy * s.legitimacy
-    mediate(s, p, rng, week)
-    p_learn = learning_odds(s, p)
-    if rng.random() < p_learn:
-        s.learning += 1
-        s.commitment += p.learn_commitment * (1.0 - s.commitment)
-        sd = evidence_noise(p, max(s.evidence_precision, p.learn_evidence_floor))
-        ev = s.theta + sd * rng.normal()
-        x = s.frame
-        x += p.learn_pull * s.effort * (ev - x)
-        np.clip(x, 0.0, 1.0, out=x)
-        s.plan = ev if not math.isfinite(s.plan) else s.plan + p.learn_pull * (ev - s.plan)
+    fs, ns = w.fs, w.ns
+    ns[SETBACKS] += 1
+    if ns[FIRST_SETBACK] < 0:
+        ns[FIRST_SETBACK] = week
+    fs[LEGITIMACY] -= p.setback_legitimacy * fs[LEGITIMACY]
+    mediate(w, p, rng, week)
+    if rng.random() < learning_odds(w, p):
+        ns[LEARNING] += 1
+        _raise(w.commitment, p.learn_commitment)
+        sd = evidence_noise(p, max(fs[EVIDENCE], p.learn_evidence_floor))
+        ev = fs[THETA] + sd * rng.normal()
+        x, eff = w.frame, w.effort
+        for i in range(x.shape[0]):
+            x[i] = min(max(x[i] + p.learn_pull * eff[i] * (ev - x[i]), 0.0), 1.0)
+        plan = fs[PLAN]
+        fs[PLAN] = ev if not math.isfinite(plan) else plan + p.learn_pull * (ev - plan)
         gain = p.learn_precision + (p.evaluate_precision if p.community_stages >= 4 else 0.0)
-        s.evidence_precision += gain * (1.0 - s.evidence_precision)
-        s.safety += p.learn_safety * (1.0 - s.safety)
-        joint_work(s, p)
-        s.log(week, "learning", "setback met by learning: frames move toward the evidence")
-        gov.adapt(s, p, week, fit)
+        fs[EVIDENCE] += gain * (1.0 - fs[EVIDENCE])
+        _raise(w.safety, p.learn_safety)
+        joint_work(w, p)
+        log_event(w, week, EV_LEARNING)
+        gov.adapt(w, p, week, fit)
         return True
-    s.blame += 1
-    e = s.edges
-    u, v, t_uv, t_vu = e.views()
-    n_orgs = s.n_orgs
-    # incoming trust per organization: t_uv is trust in v, t_vu trust in u
-    ou, ov = s.org[u], s.org[v]
-    tot = np.bincount(ov, t_uv, n_orgs) + np.bincount(ou, t_vu, n_orgs)
-    cnt = np.bincount(ov, minlength=n_orgs) + np.bincount(ou, minlength=n_orgs)
-    mean_in = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.inf)
-    target = int(np.argmin(mean_in))
-    hit_v = (ov == target) & (ou != target)
-    hit_u = (ou == target) & (ov != target)
-    t_uv[hit_v] *= 1.0 - p.blame_trust
-    t_vu[hit_u] *= 1.0 - p.blame_trust
-    t_uv[:] = update_trust(t_uv, p.blame_signal, p.trust_gain, p.trust_loss)
-    t_vu[:] = update_trust(t_vu, p.blame_signal, p.trust_gain, p.trust_loss)
-    s.safety -= p.blame_safety * s.safety
+    ns[BLAME] += 1
+    target = _least_trusted(w)
+    ends, trust, org = w.e_ends, w.e_trust, w.org
+    n = w.e_meta[0]
+    keep = 1.0 - p.blame_trust
+    for j in range(n):
+        ou, ov = org[ends[0, j]], org[ends[1, j]]
+        if ov == target and ou != target:
+            trust[0, j] *= keep
+        if ou == target and ov != target:
+            trust[1, j] *= keep
+    signal_all(trust[0, :n], p.blame_signal, p.trust_gain, p.trust_loss)
+    signal_all(trust[1, :n], p.blame_signal, p.trust_gain, p.trust_loss)
+    _cut(w.safety, p.blame_safety)
     if p.navigator:
-        s.nav_trust[:] = update_trust(s.nav_trust, p.blame_signal, p.trust_gain, p.trust_loss)
-    s.commitment -= p.blame_commitment * s.commitment
-    s.loyalty += p.blame_loyalty * (1.0 - s.loyalty)
-    s.legitimacy -= p.blame_legitimacy * s.legitimacy
-    s.log(week, "blame", f"setback met by blame: trust in organization {target} falls")
+        signal_all(w.nav_trust, p.blame_signal, p.trust_gain, p.trust_loss)
+    _cut(w.commitment, p.blame_commitment)
+    _raise(w.loyalty, p.blame_loyalty)
+    fs[LEGITIMACY] -= p.blame_legitimacy * fs[LEGITIMACY]
+    log_event(w, week, EV_BLAME, target)
     return False
 
 
-def projects(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def projects(w, p, rng, week: int) -> None:
     """Advance the active project and resolve it when it ends (in place)."""
-    pr = s.project
-    if pr is None:
+    fs, ns = w.fs, w.ns
+    if not ns[PR_ACTIVE]:
         return
-    pr.weeks_run += 1
-    pr.oc_sum += s.capacity_oc
-    if pr.weeks_run < pr.duration:
+    ns[PR_WEEKS_RUN] += 1
+    fs[PR_OC_SUM] += fs[CAPACITY_OC]
+    if ns[PR_WEEKS_RUN] < ns[PR_DURATION]:
         return
-    fit = gov.fits(s.n_orgs, s.cross_density, s.understanding, min(1.0, pr.size))
-    prob = success_probability(s, p, pr.oc_sum / pr.weeks_run, float(fit[s.mode]))
+    fit = gov.fits(w.sector.shape[0], fs[CROSS_DENSITY], fs[UNDERSTANDING], min(1.0, fs[PR_SIZE]))
+    prob = success_probability(w, p, fs[PR_OC_SUM] / ns[PR_WEEKS_RUN], fit[ns[MODE]])
     won = rng.random() < prob
-    if p.first_outcome != "free" and s.wins + s.setbacks == 0:
-        won = p.first_outcome == "win"  # experiment control: the first outcome forced
+    if p.first_outcome != 0 and ns[WINS] + ns[SETBACKS] == 0:
+        won = p.first_outcome == 1  # experiment control: the first outcome forced
     if won:
-        resolve_win(s, p, week)
+        resolve_win(w, p, week)
     else:
-        resolve_setback(s, p, rng, week, fit)
-    s.project = None
+        resolve_setback(w, p, rng, week, fit)
+    ns[PR_ACTIVE] = 0

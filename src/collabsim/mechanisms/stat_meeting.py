@@ -16,36 +16,58 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+import numba
 
 from collabsim.mechanisms.climate import signal_weight
-from collabsim.state import State
+from collabsim.state import (
+    ADOPTED,
+    DATA_BIAS,
+    EVIDENCE,
+    LEGITIMACY,
+    PLAN,
+    PR_ACTIVE,
+    PR_ENTRY,
+    PR_LEVERAGE,
+    PR_POSITION,
+    TEAM_SAFETY,
+    THETA,
+)
 
-__all__ = ["evidence_noise", "stat_meeting"]
+__all__ = ["evidence_noise", "leverage", "stat_meeting"]
 
 
+@numba.njit(cache=True, nogil=True)
+def leverage(z: float, theta: float, width: float) -> float:
+    """Leverage ``exp(-(z - theta)^2 / 2 w^2)`` of acting at frame position ``z``."""
+    d = z - theta
+    return math.exp(-(d * d) / (2.0 * width * width))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def evidence_noise(p, quality: float) -> float:
     """Standard deviation of one evidence reading at data quality ``quality``."""
     return p.data_noise * (1.0 - quality) + 0.02
 
 
-def stat_meeting(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def stat_meeting(w, p, rng, week: int) -> None:
     """Hold a stat meeting if one is due (in place)."""
     if not p.data_use or week % p.stat_interval:
         return
-    ev = s.theta + s.data_bias + evidence_noise(p, p.data_quality) * rng.normal()
-    w = signal_weight(p, p.data_quality, s.team_safety)
-    pull = p.data_pull * w
-    x = s.frame
-    x += pull * s.effort * (ev - x)
-    np.clip(x, 0.0, 1.0, out=x)
-    if math.isfinite(s.plan):
-        s.plan += pull * (ev - s.plan)
-    pr = s.project
-    if pr is not None and pr.entry_point:
-        pr.position += 0.5 * p.provisionality * w * (ev - pr.position)
-        pr.leverage = math.exp(-((pr.position - s.theta) ** 2) / (2 * p.leverage_width**2))
-    if p.data_quality > s.evidence_precision:
-        s.evidence_precision += p.precision_step * w * (p.data_quality - s.evidence_precision)
-    if s.adopted > 0:
-        s.legitimacy += p.transparency_gain * (1.0 - s.legitimacy)
+    fs, ns = w.fs, w.ns
+    ev = fs[THETA] + fs[DATA_BIAS] + evidence_noise(p, p.data_quality) * rng.normal()
+    weight = signal_weight(p, p.data_quality, fs[TEAM_SAFETY])
+    pull = p.data_pull * weight
+    x, eff = w.frame, w.effort
+    for i in range(x.shape[0]):
+        x[i] = min(max(x[i] + pull * eff[i] * (ev - x[i]), 0.0), 1.0)
+    if math.isfinite(fs[PLAN]):
+        fs[PLAN] += pull * (ev - fs[PLAN])
+    if ns[PR_ACTIVE] and ns[PR_ENTRY]:
+        pos = fs[PR_POSITION] + 0.5 * p.provisionality * weight * (ev - fs[PR_POSITION])
+        fs[PR_POSITION] = pos
+        fs[PR_LEVERAGE] = leverage(pos, fs[THETA], p.leverage_width)
+    if p.data_quality > fs[EVIDENCE]:
+        fs[EVIDENCE] += p.precision_step * weight * (p.data_quality - fs[EVIDENCE])
+    if ns[ADOPTED] > 0:
+        fs[LEGITIMACY] += p.transparency_gain * (1.0 - fs[LEGITIMACY])

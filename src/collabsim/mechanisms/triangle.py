@@ -20,39 +20,58 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from collabsim.mechanisms import governance as gov
-from collabsim.state import State
+from collabsim.state import (
+    ADOPTED,
+    CAPACITY_OC,
+    DIV_INDEX,
+    IMPACT_WEEK,
+    LAST_WIN,
+    LEGITIMACY,
+    MODE,
+    PLAN_SUPPORT,
+    PROGRAMS,
+    PUBLIC_VALUE,
+    TRANSITION_UNTIL,
+)
 
 __all__ = ["triangle"]
 
 
-def triangle(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def triangle(w, p, rng, week: int) -> None:
     """Update capacity, legitimacy and public value (in place)."""
-    weight = s.weight_always if s.adopted == 0 else s.weight_all
-    per_org = np.bincount(s.org, s.effort, s.n_orgs)  # summed effort of each organization
-    per_org *= weight
-    committed = float(np.add.reduce(per_org))
+    fs, ns = w.fs, w.ns
+    weight = w.weight_always if ns[ADOPTED] == 0 else w.weight_all
+    per_org = np.zeros(weight.shape[0])  # summed effort of each organization
+    for i in range(w.org.shape[0]):
+        per_org[w.org[i]] += w.effort[i]
+    committed = 0.0
+    for o in range(per_org.shape[0]):
+        committed += per_org[o] * weight[o]
     oc = committed * p.inv_reps * (0.4 + 0.6 * p.resources)
-    if s.mode == gov.NAO:
+    if ns[MODE] == gov.NAO:
         oc += p.nao_capacity * (1.0 - oc)
-    if week < s.transition_until:
+    if week < ns[TRANSITION_UNTIL]:
         oc *= 1.0 - p.transition_capacity
-    s.capacity_oc = min(1.0, max(0.0, oc))
-    L = s.legitimacy
-    gain = p.diversity_legitimacy * s.div_index
-    since = week - max(s.last_win_week, 0)
+    fs[CAPACITY_OC] = min(1.0, max(0.0, oc))
+    legit = fs[LEGITIMACY]
+    gain = p.diversity_legitimacy * fs[DIV_INDEX]
+    since = week - max(ns[LAST_WIN], 0)
     decay = p.legitimacy_decay if since > p.visible_weeks else 0.0
-    L += gain * (1.0 - L) - decay * L
-    s.legitimacy = min(1.0, max(0.0, L))
-    if s.programs > 0.0:
-        flow = p.public_value_rate * min(s.capacity_oc, s.legitimacy) * s.plan_support * s.programs
-        if s.mode == gov.NAO:
+    legit += gain * (1.0 - legit) - decay * legit
+    fs[LEGITIMACY] = min(1.0, max(0.0, legit))
+    if fs[PROGRAMS] > 0.0:
+        oc, support = fs[CAPACITY_OC], fs[PLAN_SUPPORT]
+        flow = p.public_value_rate * min(oc, fs[LEGITIMACY]) * support * fs[PROGRAMS]
+        if ns[MODE] == gov.NAO:
             flow *= 1.0 - p.nao_overhead
-        health = min(s.capacity_oc, s.legitimacy, s.plan_support)
+        health = min(oc, fs[LEGITIMACY], support)
         wither = p.value_wither * (1.0 - health)
-        s.programs -= wither * s.programs
-        s.public_value += flow - wither * s.public_value
-    if s.impact_week < 0 and s.public_value >= p.impact_target:
-        s.impact_week = week
+        fs[PROGRAMS] -= wither * fs[PROGRAMS]
+        fs[PUBLIC_VALUE] += flow - wither * fs[PUBLIC_VALUE]
+    if ns[IMPACT_WEEK] < 0 and fs[PUBLIC_VALUE] >= p.impact_target:
+        ns[IMPACT_WEEK] = week

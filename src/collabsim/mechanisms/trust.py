@@ -7,7 +7,8 @@ trust; negative signals remove a share ``loss * |s|`` of the trust held. With th
 before: 0.5 -> 0.55 -> 0.385.
 
 :func:`trust_after` is the one implementation of the rule (compiled; called on single values
-inside the compiled dialogue); :func:`update_trust` applies it to arrays.
+inside the compiled submodels); :func:`signal_all` applies it in place to an array and
+:func:`update_trust` to arrays from Python.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["trust_after", "update_trust"]
+__all__ = ["signal_all", "trust_after", "update_trust"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -32,6 +33,13 @@ def trust_after(trust: float, signal: float, gain: float, loss: float) -> float:
         Updated trust, in [0, 1] whenever the inputs are in range.
     """
     return trust + (gain * (1.0 - trust) if signal >= 0.0 else loss * trust) * signal
+
+
+@numba.njit(cache=True, nogil=True)
+def signal_all(trust: np.ndarray, signal: float, gain: float, loss: float) -> None:
+    """Every value of ``trust`` after the same signal (in place)."""
+    for i in range(trust.shape[0]):
+        trust[i] = trust_after(trust[i], signal, gain, loss)
 
 
 @numba.njit(cache=True, nogil=True)

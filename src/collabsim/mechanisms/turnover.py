@@ -16,85 +16,140 @@ carries the memory.
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 
 from collabsim.mechanisms.climate import break_capital, capital_between
-from collabsim.state import State
+from collabsim.state import (
+    ADOPTED,
+    EV_SHOCK,
+    EV_TURNOVER,
+    EVIDENCE,
+    LEADERSHIP_SHOCKS,
+    LEAVERS_TOTAL,
+    LEFT_THIS_WEEK,
+    PLAN,
+    log_event,
+)
 
-__all__ = ["draw_people", "turnover"]
+__all__ = ["choose", "draw_people", "turnover"]
 
 
-def draw_people(s: State, p, rng: np.random.Generator, rows: np.ndarray) -> None:
+@numba.njit(cache=True, nogil=True)
+def choose(rng, n: int, k: int) -> np.ndarray:
+    """``k`` distinct seats out of ``n``, as ``rng.choice(n, k, replace=False)`` draws them.
+
+    The same algorithm, so the same draws: Floyd's sampling then a shuffle, or a partial
+    shuffle of every seat when ``n > 10000`` and ``k > n // 50``.
+    """
+    if n > 10000 and k > n // 50:
+        idx = np.arange(n)
+        for i in range(n - 1, max(n - k, 1) - 1, -1):
+            j = rng.integers(0, i + 1)
+            idx[i], idx[j] = idx[j], idx[i]
+        return idx[n - k :].copy()
+    idx = np.empty(k, dtype=np.int64)
+    for t in range(k):
+        j = n - k + t
+        val = rng.integers(0, j + 1)
+        for q in range(t):
+            if idx[q] == val:
+                val = j
+                break
+        idx[t] = val
+    for i in range(k - 1, 0, -1):
+        j = rng.integers(0, i + 1)
+        idx[i], idx[j] = idx[j], idx[i]
+    return idx
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def draw_people(w, p, rng, rows: np.ndarray) -> None:
     """Draw fresh representatives into seats ``rows`` (at founding or as newcomers)."""
-    k = len(rows)
-    home = s.home_frame[s.org[rows]]
-    z = rng.normal(size=(4, k))
-    frame = home + 0.25 * p.frame_spread * z[0]
-    if p.navigator and np.isfinite(s.plan) and s.adopted > 0:
-        frame = frame + p.onboarding * (s.plan - frame)  # institutional memory
-    # (np.minimum(np.maximum(.)) is np.clip without its overhead)
-    s.frame[rows] = np.minimum(np.maximum(frame, 0.0), 1.0)
-    s.openness[rows] = np.minimum(np.maximum(p.openness * (1.0 + 0.25 * z[1]), 0.01), 1.0)
-    s.commitment[rows] = np.minimum(np.maximum(p.commitment + 0.1 * z[2], 0.0), 1.0)
-    s.loyalty[rows] = np.minimum(np.maximum(p.loyalty + 0.1 * z[3], 0.0), 1.0)
-    s.tenure[rows] = 0
+    k = rows.shape[0]
+    z = np.empty((4, k))
+    for r in range(4):
+        for j in range(k):
+            z[r, j] = rng.normal()
+    plan = w.fs[PLAN]
+    memory = p.navigator and math.isfinite(plan) and w.ns[ADOPTED] > 0
+    for j in range(k):
+        i = rows[j]
+        frame = w.home_frame[w.org[i]] + 0.25 * p.frame_spread * z[0, j]
+        if memory:
+            frame = frame + p.onboarding * (plan - frame)  # institutional memory
+        w.frame[i] = min(max(frame, 0.0), 1.0)
+        w.openness[i] = min(max(p.openness * (1.0 + 0.25 * z[1, j]), 0.01), 1.0)
+        w.commitment[i] = min(max(p.commitment + 0.1 * z[2, j], 0.0), 1.0)
+        w.loyalty[i] = min(max(p.loyalty + 0.1 * z[3, j], 0.0), 1.0)
+        w.tenure[i] = 0
 
 
-def turnover(s: State, p, rng: np.random.Generator, week: int) -> None:
+@numba.njit(cache=True, nogil=True, inline="always")
+def turnover(w, p, rng, week: int) -> None:
     """Replace leavers by newcomers (in place)."""
-    n = s.n_people
+    fs, ns = w.fs, w.ns
+    n = w.frame.shape[0]
+    leave = np.zeros(n, dtype=np.bool_)
     # each seat leaves with the weekly hazard: a binomial number of leavers, then a uniform
     # choice of which seats (the same distribution as one Bernoulli draw per seat)
-    k = int(rng.binomial(n, p.hazard)) if p.hazard > 0.0 else 0
-    rows = np.sort(rng.choice(n, k, replace=False)) if k else None
+    k = rng.binomial(n, p.hazard) if p.hazard > 0.0 else 0
+    if k:
+        for i in choose(rng, n, k):
+            leave[i] = True
     if p.shock_hazard > 0.0 and rng.random() < p.shock_hazard:
-        city = s.sector == 0
         center = rng.random()
-        s.home_frame[city] = np.clip(
-            center + p.frame_spread * rng.normal(size=int(city.sum())), 0.0, 1.0
-        )
-        leave = city[s.org]
-        if rows is not None:
-            leave[rows] = True
-        rows = np.flatnonzero(leave)
-        s.leadership_shocks += 1
-        s.log(week, "shock", "leadership change: every city-agency seat turns over")
-    s.tenure += 1
-    if s.leavers_total:  # the learning curve (while nobody has left, everyone is at 1)
-        s.skill += (1.0 - s.skill) / p.learning_weeks
-    if rows is None or len(rows) == 0:
-        s.left_this_week = 0
+        for o in range(w.sector.shape[0]):
+            if w.sector[o] == 0:
+                w.home_frame[o] = min(max(center + p.frame_spread * rng.normal(), 0.0), 1.0)
+        for i in range(n):
+            if w.sector[w.org[i]] == 0:
+                leave[i] = True
+        ns[LEADERSHIP_SHOCKS] += 1
+        log_event(w, week, EV_SHOCK)
+    for i in range(n):
+        w.tenure[i] += 1
+    if ns[LEAVERS_TOTAL]:  # the learning curve (while nobody has left, everyone is at 1)
+        for i in range(n):
+            w.skill[i] += (1.0 - w.skill[i]) / p.learning_weeks
+    rows = np.flatnonzero(leave)
+    left = rows.shape[0]
+    ns[LEFT_THIS_WEEK] = left
+    if left == 0:
         return
-    leave = np.zeros(n, dtype=bool)
-    leave[rows] = True
-    s.left_this_week = len(rows)
-    s.leavers_total += len(rows)
-    stay = ~leave
-    team_safety = float(s.safety[stay].mean()) if stay.any() else p.safety_initial
-    nav_now = float(s.nav_trust[stay].mean()) if stay.any() else p.navigator_trust
-    draw_people(s, p, rng, rows)
-    s.commitment[rows] *= p.newcomer_commitment
-    s.founder[rows] = False
-    s.skill[rows] = p.newcomer_skill
+    ns[LEAVERS_TOTAL] += left
+    stay = n - left
+    safety_sum = nav_sum = 0.0
+    for i in range(n):
+        if not leave[i]:
+            safety_sum += w.safety[i]
+            nav_sum += w.nav_trust[i]
+    team_safety = safety_sum / stay if stay else p.safety_initial
+    nav_now = nav_sum / stay if stay else p.navigator_trust
+    draw_people(w, p, rng, rows)
     onboard = p.onboarding if p.navigator else 0.0
     safe = p.newcomer_safety * team_safety
-    s.safety[rows] = safe + onboard * (team_safety - safe)
-    if p.navigator:
-        s.nav_trust[rows] = p.newcomer_nav_trust * nav_now
+    for i in rows:
+        w.commitment[i] *= p.newcomer_commitment
+        w.founder[i] = False
+        w.skill[i] = p.newcomer_skill
+        w.safety[i] = safe + onboard * (team_safety - safe)
+        if p.navigator:
+            w.nav_trust[i] = p.newcomer_nav_trust * nav_now
     # trust on every tie of a leaver is handed over only in part: more between organizations
     # that have worked together, and more with the navigator's onboarding
-    e = s.edges
-    u, v = e.u[: e.n], e.v[: e.n]
-    hit = (leave[u] | leave[v]).nonzero()[0]
-    if len(hit):
-        cap = capital_between(s, s.org[u[hit]], s.org[v[hit]])
-        h = p.handoff + p.capital_handoff * cap * (1.0 - p.handoff)
-        h += onboard * (1.0 - h)
-        t = e.trust.take(hit, axis=1)  # both directions
-        t *= h
-        t += (1.0 - h) * p.stranger_trust
-        e.t_uv[hit], e.t_vu[hit] = t
-    break_capital(s, p, rows)
+    ends, trust, org = w.e_ends, w.e_trust, w.org
+    for j in range(w.e_meta[0]):
+        a, b = ends[0, j], ends[1, j]
+        if leave[a] or leave[b]:
+            cap = capital_between(w, org[a], org[b])
+            h = p.handoff + p.capital_handoff * cap * (1.0 - p.handoff)
+            h += onboard * (1.0 - h)
+            for side in range(2):
+                trust[side, j] = trust[side, j] * h + (1.0 - h) * p.stranger_trust
+    break_capital(w, p, leave)
     memory = p.onboarding if p.navigator else 0.0
-    s.evidence_precision *= 1.0 - (len(rows) / n) * (1.0 - memory)
-    s.log(week, "turnover", f"{len(rows)} newcomer(s) joined")
+    fs[EVIDENCE] *= 1.0 - (left / n) * (1.0 - memory)
+    log_event(w, week, EV_TURNOVER, left)

@@ -309,6 +309,9 @@ def factor_effects(runs: pd.DataFrame, factors: Sequence[str], outcome: str) -> 
     total = float(y[ok].var(ddof=0)) if ok.sum() > 1 else 0.0
     rows = []
     for f in factors:
+        if not ok.any():  # the outcome is undefined in every run (no setback, say)
+            rows.append({"parameter": f, "eta2": 0.0, "lowest": math.nan, "highest": math.nan})
+            continue
         groups, order = _bins(runs.loc[ok, f])
         means = y[ok].groupby(groups).mean()
         counts = y[ok].groupby(groups).size()
