@@ -20,7 +20,7 @@ def test_find_or_add_matches_a_dict_of_pairs():
                 assert known[key] == r
                 assert (e.u[r], e.v[r]) == key
         assert e.n == len(known) == len(e)
-        assert np.all(e.trust[:, : e.n] == 0.25)
+        assert np.all(e.trust[: e.n] == 0.25)
         assert np.count_nonzero(e.keys != -1) == e.n  # every pair indexed once
         assert len(e.keys) >= 2 * e.n  # the index stays at most half full
 

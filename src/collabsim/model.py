@@ -356,7 +356,6 @@ def _found(w, p, rng):
         row = pair_row(u[j], v[j], n, w.e_keys, w.e_slots, w.e_ends, w.e_trust, j, trust[j])
         w.e_meta[0] = row + 1
     founding_capital(w, p, u, v, kind)
-    w.order[:] = np.argsort(w.frame, kind="mergesort")
     effort(w, p, rng, 0)
     observe(w, p, 0)
     return u, v, trust, kind
@@ -385,8 +384,8 @@ def _run_weeks(w, p, rng, first: int, last: int) -> int:
     need = new_ties_at_most(p, w.frame.shape[0])
     for week in range(first, last + 1):
         n_edges, n_capital = w.e_meta[0], w.c_meta[0]
-        if min(w.e_ends.shape[1], w.e_keys.shape[0] // 2) - n_edges < need or min(
-            w.c_ends.shape[1], w.c_keys.shape[0] // 2
+        if min(w.e_ends.shape[0], w.e_keys.shape[0] // 2) - n_edges < need or min(
+            w.c_ends.shape[0], w.c_keys.shape[0] // 2
         ) - n_capital < _capital_need(n_edges + need, n_capital, n_orgs):
             return week
         run_week(w, p, rng, week)

@@ -325,27 +325,47 @@ assert sorted(_COLUMN) == sorted(SERIES)
 
 
 @numba.njit(cache=True, nogil=True)
-def _sort_order(x: np.ndarray, order: np.ndarray) -> np.ndarray:
+def _sort_order(x: np.ndarray, order: np.ndarray, tenure: np.ndarray) -> np.ndarray:
     """Re-sort ``order`` (a permutation sorting ``x`` last week) so that it sorts ``x`` now.
 
-    Frames move little in a week, so an insertion sort from last week's order costs about one
-    pass; when too much has moved (a leadership change replaces many people at once) it sorts
-    afresh. Either way ``x[order]`` is ``np.sort(x)``.
+    Frames move little in a week, except newcomers' (``tenure`` 0), who arrive with their own.
+    The others are re-sorted from last week's order by insertion (about one pass), the
+    newcomers are sorted apart, and the two runs are merged: ``x[order]`` is ``np.sort(x)``.
     """
     n = x.shape[0]
-    budget = 16 * n + 64  # element moves allowed before a full sort is cheaper
-    for i in range(1, n):
-        key = order[i]
+    stay = np.empty(n, dtype=np.int64)
+    new = np.empty(n, dtype=np.int64)
+    n_stay = n_new = 0
+    for i in range(n):
+        seat = order[i]
+        if tenure[seat] == 0:
+            new[n_new] = seat
+            n_new += 1
+        else:
+            stay[n_stay] = seat
+            n_stay += 1
+    moves = 0
+    for i in range(1, n_stay):
+        key = stay[i]
         v = x[key]
         j = i - 1
-        while j >= 0 and x[order[j]] > v:
-            order[j + 1] = order[j]
+        while j >= 0 and x[stay[j]] > v:
+            stay[j + 1] = stay[j]
             j -= 1
-            budget -= 1
-        order[j + 1] = key
-        if budget < 0:
-            order[:] = np.argsort(x, kind="mergesort")
+            moves += 1
+        stay[j + 1] = key
+        if moves > 16 * n:  # much has moved (not a usual week): sort afresh
+            stay[:n_stay] = stay[:n_stay][np.argsort(x[stay[:n_stay]], kind="mergesort")]
             break
+    new = new[:n_new][np.argsort(x[new[:n_new]], kind="mergesort")]
+    i = j = 0
+    for k in range(n):  # merge the two sorted runs
+        if j >= n_new or (i < n_stay and x[stay[i]] <= x[new[j]]):
+            order[k] = stay[i]
+            i += 1
+        else:
+            order[k] = new[j]
+            j += 1
     return order
 
 
@@ -375,12 +395,12 @@ def observe(w, p, week: int) -> None:
     strong = cross = strong_cross = 0
     tot = sq = cross_tot = 0.0
     for j in range(n_edges):
-        pair = trust[0, j] + trust[1, j]
+        pair = trust[j, 0] + trust[j, 1]
         tot += pair
         sq += pair * pair
-        k = int(trust[0, j] > 0.5) + int(trust[1, j] > 0.5)
+        k = int(trust[j, 0] > 0.5) + int(trust[j, 1] > 0.5)
         strong += k
-        if org[ends[0, j]] != org[ends[1, j]]:
+        if org[ends[j, 0]] != org[ends[j, 1]]:
             cross_tot += pair
             cross += 1
             strong_cross += k
@@ -393,7 +413,7 @@ def observe(w, p, week: int) -> None:
         fs[CROSS_DENSITY] = (strong_cross + (never if p.stranger_trust > 0.5 else 0)) / pairs
     else:
         fs[CROSS_TRUST] = fs[CROSS_DENSITY] = 0.0
-    xs = w.frame[_sort_order(w.frame, w.order)]
+    xs = w.frame[_sort_order(w.frame, w.order, w.tenure)]
     agree = _agreement(xs, p.understanding_gap)
     fs[UNDERSTANDING] = agree
     density = 0.0
@@ -429,7 +449,7 @@ def observe(w, p, week: int) -> None:
     capital = 0.0
     if c_n and org_pairs:
         for j in range(c_n):
-            capital += w.c_trust[0, j]
+            capital += w.c_trust[j, 0]
         capital /= org_pairs
     mean_frame = f_sum / n
     dev = 0.0

@@ -76,10 +76,10 @@ def pair_row(
         return slots[i]
     keys[i] = key
     slots[i] = n_edges
-    ends[0, n_edges] = lo
-    ends[1, n_edges] = hi
-    trust[0, n_edges] = trust0
-    trust[1, n_edges] = trust0
+    ends[n_edges, 0] = lo
+    ends[n_edges, 1] = hi
+    trust[n_edges, 0] = trust0
+    trust[n_edges, 1] = trust0
     return n_edges
 
 
@@ -115,7 +115,7 @@ def _rehash(ends: np.ndarray, n_edges: int, n_people: int, keys: np.ndarray, slo
     """Insert the first ``n_edges`` edges into an empty table (after it grew)."""
     mask = keys.shape[0] - 1
     for row in range(n_edges):
-        key = ends[0, row] * n_people + ends[1, row]
+        key = ends[row, 0] * n_people + ends[row, 1]
         i = _slot(key, mask)
         while keys[i] != -1:
             i = (i + 1) & mask
@@ -126,24 +126,26 @@ def _rehash(ends: np.ndarray, n_edges: int, n_people: int, keys: np.ndarray, slo
 class Edges:
     """Undirected relationships with directed trust, stored in growable arrays.
 
-    The two endpoints and the two trusts of each edge are the rows of two ``(2, capacity)``
-    arrays. A hash table (``keys``, ``slots``; see :func:`pair_row`) maps each pair to its
-    column; compiled submodels look pairs up and add new ones in place, and keep the edge count
-    in ``meta[0]`` (so that it changes in place too).
+    The two endpoints and the two trusts of each edge are a row of two ``(capacity, 2)`` arrays
+    (both directions of a tie sit side by side in memory, so a meeting touches one place). A
+    hash table (``keys``, ``slots``; see :func:`pair_row`) maps each pair to its row; compiled
+    submodels look pairs up and add new ones in place, and keep the edge count in ``meta[0]``
+    (so that it changes in place too).
 
     Attributes:
-        ends: ``ends[0]`` is ``u``, ``ends[1]`` is ``v`` (rows, ``u < v``).
-        trust: ``trust[0]`` is ``t_uv`` (trust of ``u`` in ``v``), ``trust[1]`` is ``t_vu``.
-        u, v, t_uv, t_vu: Views of those rows (renewed whenever the arrays grow).
+        ends: ``ends[:, 0]`` is ``u``, ``ends[:, 1]`` is ``v`` (rows, ``u < v``).
+        trust: ``trust[:, 0]`` is ``t_uv`` (trust of ``u`` in ``v``), ``trust[:, 1]`` is
+            ``t_vu``.
+        u, v, t_uv, t_vu: Views of those columns (renewed whenever the arrays grow).
         keys, slots: The pair index.
-        meta: ``meta[0]`` is the number of edges in use (columns ``[0, n)`` are valid).
+        meta: ``meta[0]`` is the number of edges in use (rows ``[0, n)`` are valid).
     """
 
     def __init__(self, n_people: int, capacity: int = 64) -> None:
         self.n_people = n_people
         cap = max(int(capacity), 16)
-        self.ends = np.zeros((2, cap), dtype=np.int64)
-        self.trust = np.zeros((2, cap))
+        self.ends = np.zeros((cap, 2), dtype=np.int64)
+        self.trust = np.zeros((cap, 2))
         self._views()
         self.meta = np.zeros(1, dtype=np.int64)
         self.keys = np.full(1 << (2 * cap - 1).bit_length(), -1, dtype=np.int64)
@@ -159,24 +161,24 @@ class Edges:
         self.meta[0] = value
 
     def _views(self) -> None:
-        self.u, self.v = self.ends
-        self.t_uv, self.t_vu = self.trust
+        self.u, self.v = self.ends.T
+        self.t_uv, self.t_vu = self.trust.T
 
     def room(self) -> int:
         """Edges that can still be added without growing (arrays, and the index half full)."""
-        return min(self.ends.shape[1], len(self.keys) // 2) - self.n
+        return min(self.ends.shape[0], len(self.keys) // 2) - self.n
 
     def reserve(self, k: int) -> None:
         """Make room for ``k`` more edges (arrays, and a pair index at most half full)."""
         n = self.n
         need = n + k
-        cap = self.ends.shape[1]
+        cap = self.ends.shape[0]
         if need > cap:
             new = max(need, 2 * cap)
             for name in ("ends", "trust"):
                 old = getattr(self, name)
-                arr = np.zeros((2, new), dtype=old.dtype)
-                arr[:, :n] = old[:, :n]
+                arr = np.zeros((new, 2), dtype=old.dtype)
+                arr[:n] = old[:n]
                 setattr(self, name, arr)
             self._views()
         if 2 * need > len(self.keys):
@@ -192,8 +194,8 @@ class Edges:
             raise ValueError("add_many: some pairs were already present or repeated")
         s = slice(self.n - len(u), self.n)
         swap = u > v
-        self.trust[0, s] = np.where(swap, t_vu, t_uv)
-        self.trust[1, s] = np.where(swap, t_uv, t_vu)
+        self.trust[s, 0] = np.where(swap, t_vu, t_uv)
+        self.trust[s, 1] = np.where(swap, t_uv, t_vu)
 
     def find_or_add(self, a: np.ndarray, b: np.ndarray, trust0: float) -> np.ndarray:
         """Row of each pair ``(a[k], b[k])``; pairs met for the first time get a new edge.

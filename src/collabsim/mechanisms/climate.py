@@ -100,7 +100,7 @@ def capital_between(w, oa: int, ob: int) -> float:
     if oa == ob:
         return 0.0
     row = pair_find(oa, ob, w.sector.shape[0], w.c_keys, w.c_slots)
-    return w.c_trust[0, row] if row >= 0 else 0.0
+    return w.c_trust[row, 0] if row >= 0 else 0.0
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -118,12 +118,12 @@ def joint_work(w, p) -> None:
     keys = np.empty(n, dtype=np.int64)
     k = 0
     for j in range(n):
-        a, b = ends[0, j], ends[1, j]
+        a, b = ends[j, 0], ends[j, 1]
         oa, ob = org[a], org[b]
         if (
             oa != ob
-            and trust[0, j] > 0.5
-            and trust[1, j] > 0.5
+            and trust[j, 0] > 0.5
+            and trust[j, 1] > 0.5
             and eff[a] > p.effort_min
             and eff[b] > p.effort_min
         ):
@@ -139,9 +139,9 @@ def joint_work(w, p) -> None:
         )
         if row == c_n:
             w.c_meta[0] = c_n + 1
-        value = ct[0, row] + p.capital_gain * (1.0 - ct[0, row])
-        ct[0, row] = value
-        ct[1, row] = value
+        value = ct[row, 0] + p.capital_gain * (1.0 - ct[row, 0])
+        ct[row, 0] = value
+        ct[row, 1] = value
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -167,6 +167,6 @@ def break_capital(w, p, leave: np.ndarray) -> None:
         keep[o] = base ** float(per_org[o])
     ends, ct = w.c_ends, w.c_trust
     for j in range(c_n):
-        factor = keep[ends[0, j]] * keep[ends[1, j]]
-        ct[0, j] *= factor
-        ct[1, j] *= factor
+        factor = keep[ends[j, 0]] * keep[ends[j, 1]]
+        ct[j, 0] *= factor
+        ct[j, 1] *= factor

@@ -65,7 +65,7 @@ def pick_ties(
             if filled >= k:
                 break
             row = int(r[j] * n_edges)
-            if r[c + j] * top - base < trust[0, row] + trust[1, row]:
+            if r[c + j] * top - base < trust[row, 0] + trust[row, 1]:
                 out[filled] = row
                 filled += 1
     return out
@@ -106,9 +106,9 @@ def _meet(w, p, a: int, b: int) -> int:
         if oa != ob and p.capital_warmth > 0.0:
             c = pair_find(oa, ob, w.sector.shape[0], w.c_keys, w.c_slots)
             if c >= 0:
-                t0 = trust0 + p.capital_warmth * w.c_trust[0, c] * (1.0 - trust0)
-                trust[0, row] = t0
-                trust[1, row] = t0
+                t0 = trust0 + p.capital_warmth * w.c_trust[c, 0] * (1.0 - trust0)
+                trust[row, 0] = t0
+                trust[row, 1] = t0
     return row
 
 
@@ -176,9 +176,9 @@ def dialogue(w, p, rng, week: int) -> None:
     for s in range(2):  # bounded confidence, scaled by trust; moves summed per person
         for j in range(mm):
             r = rows[j]
-            me = ends[s, r]
-            gap = frame[ends[1 - s, r]] - frame[me]
-            t = trust[s, r]
+            me = ends[r, s]
+            gap = frame[ends[r, 1 - s]] - frame[me]
+            t = trust[r, s]
             ok = abs(gap) < openness[me] * reach_scale * (p.trust_reach_base + t)
             within[s, j] = ok
             move[me] += t * gap * (1.0 if ok else 0.0) * p.frame_step
@@ -188,8 +188,8 @@ def dialogue(w, p, rng, week: int) -> None:
     for s in range(2):  # trust signals from effort, conflict and brokering; asymmetric update
         for j in range(mm):
             r = rows[j]
-            t = trust[s, r]
-            sig = effort[ends[1 - s, r]] * 2.0 + signal_base
+            t = trust[r, s]
+            sig = effort[ends[r, 1 - s]] * 2.0 + signal_base
             if not within[s, j]:
                 sig -= (1.0 - t) * penalty
             if j >= mm - nb:
@@ -197,4 +197,4 @@ def dialogue(w, p, rng, week: int) -> None:
             new[s, j] = trust_after(t, max(min(sig, 1.0), -1.0), p.trust_gain, p.trust_loss)
     for s in range(2):  # written in meeting order: a tie met twice keeps the later update
         for j in range(mm):
-            trust[s, rows[j]] = new[s, j]
+            trust[rows[j], s] = new[s, j]

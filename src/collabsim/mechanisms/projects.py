@@ -204,8 +204,8 @@ def resolve_win(w, p, week: int) -> None:
         signal_all(w.nav_trust, p.win_signal, p.trust_gain, p.trust_loss)
     joint_work(w, p)
     n = w.e_meta[0]
-    signal_all(w.e_trust[0, :n], p.win_signal, p.trust_gain, p.trust_loss)
-    signal_all(w.e_trust[1, :n], p.win_signal, p.trust_gain, p.trust_loss)
+    signal_all(w.e_trust[:n, 0], p.win_signal, p.trust_gain, p.trust_loss)
+    signal_all(w.e_trust[:n, 1], p.win_signal, p.trust_gain, p.trust_loss)
     log_event(w, week, EV_WIN, 0, 0, fs[PR_POSITION], fs[PR_LEVERAGE])
 
 
@@ -217,12 +217,12 @@ def _least_trusted(w) -> int:
     cnt = np.zeros(n_orgs, dtype=np.int64)
     ends, trust, org = w.e_ends, w.e_trust, w.org
     for j in range(w.e_meta[0]):
-        ou, ov = org[ends[0, j]], org[ends[1, j]]
-        tot[ov] += trust[0, j]  # t_uv is trust in v
+        ou, ov = org[ends[j, 0]], org[ends[j, 1]]
+        tot[ov] += trust[j, 0]  # t_uv is trust in v
         cnt[ov] += 1
     for j in range(w.e_meta[0]):
-        ou = org[ends[0, j]]
-        tot[ou] += trust[1, j]  # t_vu is trust in u
+        ou = org[ends[j, 0]]
+        tot[ou] += trust[j, 1]  # t_vu is trust in u
         cnt[ou] += 1
     best, target = np.inf, 0
     for o in range(n_orgs):
@@ -264,13 +264,13 @@ def resolve_setback(w, p, rng, week: int, fit: np.ndarray) -> bool:
     n = w.e_meta[0]
     keep = 1.0 - p.blame_trust
     for j in range(n):
-        ou, ov = org[ends[0, j]], org[ends[1, j]]
+        ou, ov = org[ends[j, 0]], org[ends[j, 1]]
         if ov == target and ou != target:
-            trust[0, j] *= keep
+            trust[j, 0] *= keep
         if ou == target and ov != target:
-            trust[1, j] *= keep
-    signal_all(trust[0, :n], p.blame_signal, p.trust_gain, p.trust_loss)
-    signal_all(trust[1, :n], p.blame_signal, p.trust_gain, p.trust_loss)
+            trust[j, 1] *= keep
+    signal_all(trust[:n, 0], p.blame_signal, p.trust_gain, p.trust_loss)
+    signal_all(trust[:n, 1], p.blame_signal, p.trust_gain, p.trust_loss)
     _cut(w.safety, p.blame_safety)
     if p.navigator:
         signal_all(w.nav_trust, p.blame_signal, p.trust_gain, p.trust_loss)

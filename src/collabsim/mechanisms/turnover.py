@@ -142,13 +142,13 @@ def turnover(w, p, rng, week: int) -> None:
     # that have worked together, and more with the navigator's onboarding
     ends, trust, org = w.e_ends, w.e_trust, w.org
     for j in range(w.e_meta[0]):
-        a, b = ends[0, j], ends[1, j]
+        a, b = ends[j, 0], ends[j, 1]
         if leave[a] or leave[b]:
             cap = capital_between(w, org[a], org[b])
             h = p.handoff + p.capital_handoff * cap * (1.0 - p.handoff)
             h += onboard * (1.0 - h)
             for side in range(2):
-                trust[side, j] = trust[side, j] * h + (1.0 - h) * p.stranger_trust
+                trust[j, side] = trust[j, side] * h + (1.0 - h) * p.stranger_trust
     break_capital(w, p, leave)
     memory = p.onboarding if p.navigator else 0.0
     fs[EVIDENCE] *= 1.0 - (left / n) * (1.0 - memory)
