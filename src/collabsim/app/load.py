@@ -54,6 +54,8 @@ MAX_SESSIONS = 60
 MAX_SECONDS = 900.0
 #: How participants are driven: the app's websocket protocol, or a browser each.
 MODES = ("protocol", "browser")
+#: Seconds of stepping summarised together in :attr:`LoadResult.windows`.
+WINDOW_SECONDS = 30.0
 #: Seconds a click may wait for its update before it counts as a failure.
 CLICK_TIMEOUT = 10.0
 _JOIN_CODE = "739104"
@@ -101,6 +103,8 @@ class LoadResult:
         p50_ms, p95_ms, max_ms: Click-to-update times of every participant.
         by_driver: The same per kind of participant (``protocol``, ``browser``): clicks,
             failures, p50_ms, p95_ms, max_ms.
+        windows: The same per :data:`WINDOW_SECONDS` of stepping (start_s, clicks, p50_ms,
+            p95_ms, max_ms), to show whether answers slow down as the runs grow.
         rss_mb: Server memory samples (MB), every 5 s while stepping.
         rss_start_mb, rss_joined_mb, rss_peak_mb, rss_end_mb: Memory before the room joined,
             once everyone had joined, at its peak and at the end.
@@ -130,6 +134,7 @@ class LoadResult:
     p95_ms: float = float("nan")
     max_ms: float = float("nan")
     by_driver: dict[str, dict[str, float]] = field(default_factory=dict)
+    windows: list[dict[str, float]] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     rss_start_mb: float = 0.0
     rss_joined_mb: float = 0.0
@@ -241,6 +246,18 @@ def _stats(times: list[float]) -> dict[str, float]:
         "p95_ms": round(p95, 1),
         "max_ms": round(max(times), 1),
     }
+
+
+def _windows(
+    times: list[tuple[float, float]], start: float, seconds: float
+) -> list[dict[str, float]]:
+    out = []
+    n = max(1, int(-(-seconds // WINDOW_SECONDS)))
+    for w in range(n):
+        a = start + w * WINDOW_SECONDS
+        inside = [ms for t, ms in times if a <= t < a + WINDOW_SECONDS]
+        out.append({"start_s": w * WINDOW_SECONDS, "clicks": len(inside), **_stats(inside)})
+    return out
 
 
 # --- participants -------------------------------------------------------------------------
@@ -356,9 +373,13 @@ class _BrowserParticipant:
 
 
 async def _step_loop(
-    who: Any, stop_at: float, offset: float, times: dict[str, list[float]], fails: list[str]
+    who: Any,
+    stop_at: float,
+    offset: float,
+    times: dict[str, list[tuple[float, float]]],
+    fails: list[str],
 ) -> None:
-    """Press Step (or Reset) once a second until ``stop_at``; record each press."""
+    """Press Step (or Reset) once a second until ``stop_at``; record (time, ms) of each press."""
     await asyncio.sleep(offset)
     next_click = time.monotonic()
     while time.monotonic() < stop_at:
@@ -372,7 +393,7 @@ async def _step_loop(
             if ms < 0:
                 fails.append(f"{who.kind}: no update within {CLICK_TIMEOUT:g} s after {action}")
             else:
-                times[who.kind].append(ms)
+                times[who.kind].append((time.monotonic(), ms))
         next_click += 1.0
         await asyncio.sleep(max(0.0, next_click - time.monotonic()))
 
@@ -455,12 +476,13 @@ async def _run(
                 res.join_s = round(time.monotonic() - t0, 1)
                 facilitator = await _facilitator_open(browser, url, res)
                 res.rss_joined_mb = round(_rss_mb(server), 1)
-                times: dict[str, list[float]] = {"protocol": [], "browser": []}
+                times: dict[str, list[tuple[float, float]]] = {"protocol": [], "browser": []}
                 fails: list[str] = []
                 res.load_before = _loadavg()
                 server0, client0 = _cpu(_tree(server)), _own_cpu_s()
                 browser0 = _cpu(_browser_procs(server))
-                stop_at = time.monotonic() + seconds
+                start = time.monotonic()
+                stop_at = start + seconds
 
                 async def sample() -> None:
                     while time.monotonic() < stop_at:
@@ -484,7 +506,7 @@ async def _run(
                 res.clicks = len(every) + len(fails)
                 res.failures = len(fails)
                 res.notes.extend(sorted(set(fails))[:5])
-                for key, value in _stats(every).items():
+                for key, value in _stats([ms for _, ms in every]).items():
                     setattr(res, key, value)
                 for kind, kind_times in times.items():
                     if kind_times or any(f.startswith(kind) for f in fails):
@@ -492,8 +514,9 @@ async def _run(
                         res.by_driver[kind] = {
                             "clicks": len(kind_times) + kind_fails,
                             "failures": kind_fails,
-                            **_stats(kind_times),
+                            **_stats([ms for _, ms in kind_times]),
                         }
+                res.windows = _windows(every, start, seconds)
                 # isolation: every participant still shows its own table and navigator choice
                 res.isolated = True
                 for who in room:
