@@ -263,13 +263,24 @@ def is_loopback(host: str) -> bool:
 
 
 def _missing_app_extra() -> str | None:
-    for module in ("solara", "solara_assets", "mesa.visualization", "ipyvuetify"):
+    """The first module of the 'app' extra that is not installed (None when all are).
+
+    Only top-level modules are looked up: ``find_spec("mesa.visualization")`` would import
+    Mesa (and with it matplotlib, pandas, Solara...) into this process, which only waits for
+    the server, and cost it some 300 MB. Mesa's ``visualization`` folder is looked for on disk.
+    """
+    for module in ("solara", "solara_assets", "mesa", "ipyvuetify"):
         try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
+            spec = importlib.util.find_spec(module)
+        except (ModuleNotFoundError, ValueError):
+            spec = None
+        if spec is None:
             return module
+        if module == "mesa" and not any(
+            (Path(p) / "visualization" / "__init__.py").is_file()
+            for p in spec.submodule_search_locations or []
+        ):
+            return "mesa.visualization"
     return None
 
 
