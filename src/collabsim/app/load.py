@@ -440,6 +440,30 @@ async def _facilitator_rows(page: Any, n: int, res: LoadResult) -> bool:
     return ok
 
 
+def _summarise(
+    res: LoadResult,
+    times: dict[str, list[tuple[float, float]]],
+    fails: list[str],
+    start: float,
+) -> None:
+    """Fill ``res``'s click figures: overall, per kind of participant, per window."""
+    every = times["protocol"] + times["browser"]
+    res.clicks = len(every) + len(fails)
+    res.failures = len(fails)
+    res.notes.extend(sorted(set(fails))[:5])
+    for key, value in _stats([ms for _, ms in every]).items():
+        setattr(res, key, value)
+    for kind, kind_times in times.items():
+        kind_fails = sum(f.startswith(kind) for f in fails)
+        if kind_times or kind_fails:
+            res.by_driver[kind] = {
+                "clicks": len(kind_times) + kind_fails,
+                "failures": kind_fails,
+                **_stats([ms for _, ms in kind_times]),
+            }
+    res.windows = _windows(every, start, res.seconds)
+
+
 # --- the run ------------------------------------------------------------------------------
 async def _run(
     sessions: int, seconds: float, mode: str, browsers: int, chromium: str | None, seed: int
@@ -502,21 +526,7 @@ async def _run(
                 res.load_after = _loadavg()
                 res.rss_end_mb = round(_rss_mb(server), 1)
                 res.rss_peak_mb = max([res.rss_end_mb, *res.rss_mb])
-                every = times["protocol"] + times["browser"]
-                res.clicks = len(every) + len(fails)
-                res.failures = len(fails)
-                res.notes.extend(sorted(set(fails))[:5])
-                for key, value in _stats([ms for _, ms in every]).items():
-                    setattr(res, key, value)
-                for kind, kind_times in times.items():
-                    if kind_times or any(f.startswith(kind) for f in fails):
-                        kind_fails = sum(f.startswith(kind) for f in fails)
-                        res.by_driver[kind] = {
-                            "clicks": len(kind_times) + kind_fails,
-                            "failures": kind_fails,
-                            **_stats([ms for _, ms in kind_times]),
-                        }
-                res.windows = _windows(every, start, seconds)
+                _summarise(res, times, fails, start)
                 # isolation: every participant still shows its own table and navigator choice
                 res.isolated = True
                 for who in room:
