@@ -103,6 +103,8 @@ class LoadResult:
         p50_ms, p95_ms, max_ms: Click-to-update times of every participant.
         by_driver: The same per kind of participant (``protocol``, ``browser``): clicks,
             failures, p50_ms, p95_ms, max_ms.
+        by_action: The same per button (``step``, ``reset``): clicks, p50_ms, p95_ms,
+            max_ms.
         windows: The same per :data:`WINDOW_SECONDS` of stepping (start_s, clicks, p50_ms,
             p95_ms, max_ms), to show whether answers slow down as the runs grow.
         rss_mb: Server memory samples (MB), every 5 s while stepping.
@@ -134,6 +136,7 @@ class LoadResult:
     p95_ms: float = float("nan")
     max_ms: float = float("nan")
     by_driver: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_action: dict[str, dict[str, float]] = field(default_factory=dict)
     windows: list[dict[str, float]] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     rss_start_mb: float = 0.0
@@ -171,6 +174,10 @@ class LoadResult:
         parts += [
             f"{kind}: p50 {d['p50_ms']:.0f} ms, p95 {d['p95_ms']:.0f} ms ({d['clicks']:.0f} clicks)"
             for kind, d in self.by_driver.items()
+        ]
+        parts += [
+            f"{action}: p95 {d['p95_ms']:.0f} ms, max {d['max_ms']:.0f} ms ({d['clicks']:.0f})"
+            for action, d in self.by_action.items()
         ]
         parts += [
             f"server memory {self.rss_start_mb:.0f} -> {self.rss_joined_mb:.0f} -> "
@@ -249,13 +256,13 @@ def _stats(times: list[float]) -> dict[str, float]:
 
 
 def _windows(
-    times: list[tuple[float, float]], start: float, seconds: float
+    times: list[tuple[float, float, str]], start: float, seconds: float
 ) -> list[dict[str, float]]:
     out = []
     n = max(1, int(-(-seconds // WINDOW_SECONDS)))
     for w in range(n):
         a = start + w * WINDOW_SECONDS
-        inside = [ms for t, ms in times if a <= t < a + WINDOW_SECONDS]
+        inside = [ms for t, ms, _ in times if a <= t < a + WINDOW_SECONDS]
         out.append({"start_s": w * WINDOW_SECONDS, "clicks": len(inside), **_stats(inside)})
     return out
 
@@ -376,10 +383,13 @@ async def _step_loop(
     who: Any,
     stop_at: float,
     offset: float,
-    times: dict[str, list[tuple[float, float]]],
+    times: dict[str, list[tuple[float, float, str]]],
     fails: list[str],
 ) -> None:
-    """Press Step (or Reset) once a second until ``stop_at``; record (time, ms) of each press."""
+    """Press Step (or Reset) once a second until ``stop_at``; record each press.
+
+    A press is recorded as (time answered, milliseconds, ``step`` or ``reset``).
+    """
     await asyncio.sleep(offset)
     next_click = time.monotonic()
     while time.monotonic() < stop_at:
@@ -393,7 +403,7 @@ async def _step_loop(
             if ms < 0:
                 fails.append(f"{who.kind}: no update within {CLICK_TIMEOUT:g} s after {action}")
             else:
-                times[who.kind].append((time.monotonic(), ms))
+                times[who.kind].append((time.monotonic(), ms, action))
         next_click += 1.0
         await asyncio.sleep(max(0.0, next_click - time.monotonic()))
 
@@ -442,7 +452,7 @@ async def _facilitator_rows(page: Any, n: int, res: LoadResult) -> bool:
 
 def _summarise(
     res: LoadResult,
-    times: dict[str, list[tuple[float, float]]],
+    times: dict[str, list[tuple[float, float, str]]],
     fails: list[str],
     start: float,
 ) -> None:
@@ -451,7 +461,7 @@ def _summarise(
     res.clicks = len(every) + len(fails)
     res.failures = len(fails)
     res.notes.extend(sorted(set(fails))[:5])
-    for key, value in _stats([ms for _, ms in every]).items():
+    for key, value in _stats([ms for _, ms, _ in every]).items():
         setattr(res, key, value)
     for kind, kind_times in times.items():
         kind_fails = sum(f.startswith(kind) for f in fails)
@@ -459,8 +469,12 @@ def _summarise(
             res.by_driver[kind] = {
                 "clicks": len(kind_times) + kind_fails,
                 "failures": kind_fails,
-                **_stats([ms for _, ms in kind_times]),
+                **_stats([ms for _, ms, _ in kind_times]),
             }
+    for action in ("step", "reset"):
+        pressed = [ms for _, ms, a in every if a == action]
+        if pressed:
+            res.by_action[action] = {"clicks": len(pressed), **_stats(pressed)}
     res.windows = _windows(every, start, res.seconds)
 
 
@@ -500,7 +514,10 @@ async def _run(
                 res.join_s = round(time.monotonic() - t0, 1)
                 facilitator = await _facilitator_open(browser, url, res)
                 res.rss_joined_mb = round(_rss_mb(server), 1)
-                times: dict[str, list[tuple[float, float]]] = {"protocol": [], "browser": []}
+                times: dict[str, list[tuple[float, float, str]]] = {
+                    "protocol": [],
+                    "browser": [],
+                }
                 fails: list[str] = []
                 res.load_before = _loadavg()
                 server0, client0 = _cpu(_tree(server)), _own_cpu_s()
