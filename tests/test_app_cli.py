@@ -95,3 +95,10 @@ def test_extra_check_names_a_missing_module(monkeypatch) -> None:
         importlib.util, "find_spec", lambda name: None if name == "ipyvuetify" else real(name)
     )
     assert cli._missing_app_extra() == "ipyvuetify"
+
+
+def test_server_renders_with_the_fast_renderer_unless_told_otherwise(monkeypatch) -> None:
+    monkeypatch.delenv("REACTON_FAST", raising=False)
+    assert app_env()["REACTON_FAST"] == "1"
+    monkeypatch.setenv("REACTON_FAST", "0")
+    assert app_env()["REACTON_FAST"] == "0"
