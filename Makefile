@@ -39,7 +39,8 @@ format: $(STAMP)
 app: $(STAMP)
 	$(BIN)/collabsim app
 
-# Workshop mode under load (docs/trainers.md): 40 browser sessions stepping once a second for
+# Workshop mode under load (docs/trainers.md): 40 participant sessions (38 over the app's
+# websocket protocol, 2 chromium pages, plus the facilitator's page) stepping once a second for
 # three minutes; figures written to results/app/ (CI runs the same test with 8 sessions, 20 s).
 load-test: $(STAMP)
 	@mkdir -p results/app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 from collabsim.app.cli import OFFLINE_ENV, app_env, free_port
 from collabsim.cli import build_parser, main
@@ -71,3 +73,32 @@ def test_binding_beyond_localhost_warns(capsys) -> None:
         assert main(["app", "--host", "0.0.0.0", "--port", str(port), "--workshop"]) == 2
     err = capsys.readouterr().err
     assert "warning" in err and "anyone on this network" in err
+
+
+def test_extra_check_finds_the_app_modules_without_importing_them() -> None:
+    # the process that waits for the server must not load Mesa, matplotlib or Solara
+    code = (
+        "import sys; from collabsim.app.cli import _missing_app_extra; "
+        "print(_missing_app_extra(), sorted({'mesa', 'solara', 'matplotlib'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["None", "[]"]
+
+
+def test_extra_check_names_a_missing_module(monkeypatch) -> None:
+    import importlib.util
+
+    from collabsim.app import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "ipyvuetify" else real(name)
+    )
+    assert cli._missing_app_extra() == "ipyvuetify"
+
+
+def test_server_renders_with_the_fast_renderer_unless_told_otherwise(monkeypatch) -> None:
+    monkeypatch.delenv("REACTON_FAST", raising=False)
+    assert app_env()["REACTON_FAST"] == "1"
+    monkeypatch.setenv("REACTON_FAST", "0")
+    assert app_env()["REACTON_FAST"] == "0"

@@ -8,10 +8,10 @@ solara = pytest.importorskip("solara")
 import ipyvuetify as v  # noqa: E402
 from solara.server import kernel, kernel_context  # noqa: E402
 
+from collabsim.app import workshop  # noqa: E402
 from collabsim.app.runs import TrainerRun, scenario_levers  # noqa: E402
 from collabsim.app.workshop import (  # noqa: E402
     PARTICIPANT_LEVERS,
-    ROOM,
     Facilitator,
     Participant,
     Room,
@@ -86,18 +86,25 @@ def _context(k: str):
     return kernel_context.VirtualKernelContext(id=k, session_id=k, kernel=kernel.Kernel())
 
 
-def test_participants_have_their_own_runs_and_the_facilitator_needs_the_code(monkeypatch) -> None:
+@pytest.mark.parametrize("fast", ["0", "1"])  # reacton's renderers (the server runs with "1")
+def test_participants_have_their_own_runs_and_the_facilitator_needs_the_code(
+    monkeypatch, fast: str
+) -> None:
+    monkeypatch.setenv("REACTON_FAST", fast)
     monkeypatch.setenv("COLLABSIM_JOIN_CODE", "987654")
-    before = len(ROOM)
+    room = Room()  # this test's own room (the pages read the module's ROOM)
+    monkeypatch.setattr(workshop, "ROOM", room)
     with _context("p1"):
         _, one = solara.render(Participant(), handle_error=False)
     with _context("p2"):
         _, two = solara.render(Participant(), handle_error=False)
-    assert len(ROOM) == before + 2
+    assert len(room) == 2
     with _context("p1"):
         one.find(v.Btn, children=["Step"]).widget.click()
-    weeks = sorted(t.week for t in ROOM.tables())[-2:]
-    assert weeks == [0, 1]
+    assert sorted(t.week for t in room.tables()) == [0, 1]
+    with _context("p1"):  # a second Step moves the same table on
+        one.find(v.Btn, children=["Step"]).widget.click()
+    assert sorted(t.week for t in room.tables()) == [0, 2]
     with _context("f"):
         _, fac = solara.render(Facilitator(), handle_error=False)
         assert not fac.find(v.Html, tag="table").widgets
