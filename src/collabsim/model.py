@@ -39,6 +39,7 @@ from collabsim.state import (
     THETA,
     Edges,
     State,
+    link_edge,
     pair_row,
     total,
 )
@@ -354,6 +355,7 @@ def _found(w, p, rng):
     n = w.frame.shape[0]
     for j in range(u.shape[0]):
         row = pair_row(u[j], v[j], n, w.e_keys, w.e_slots, w.e_ends, w.e_trust, j, trust[j])
+        link_edge(w.e_ends, w.e_links, w.e_head, row)
         w.e_meta[0] = row + 1
     founding_capital(w, p, u, v, kind)
     effort(w, p, rng, 0)

@@ -394,16 +394,17 @@ def observe(w, p, week: int) -> None:
     n = w.frame.shape[0]
     strong = cross = strong_cross = 0
     tot = sq = cross_tot = 0.0
-    for j in range(n_edges):
-        pair = trust[j, 0] + trust[j, 1]
+    for j in range(n_edges):  # (branch-free: adding 0.0 or 0 leaves a sum as it was)
+        t0, t1 = trust[j, 0], trust[j, 1]
+        pair = t0 + t1
         tot += pair
         sq += pair * pair
-        k = int(trust[j, 0] > 0.5) + int(trust[j, 1] > 0.5)
+        k = (t0 > 0.5) + (t1 > 0.5)
         strong += k
-        if org[ends[j, 0]] != org[ends[j, 1]]:
-            cross_tot += pair
-            cross += 1
-            strong_cross += k
+        c = org[ends[j, 0]] != org[ends[j, 1]]
+        cross_tot += pair if c else 0.0
+        cross += c
+        strong_cross += k if c else 0
     pairs = ns[CROSS_PAIRS]
     if pairs > 0:
         # cross-boundary trust: every cross-organization ordered pair, never-met ones at

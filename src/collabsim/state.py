@@ -26,6 +26,7 @@ __all__ = [
     "Project",
     "State",
     "World",
+    "link_edge",
     "log_event",
     "pair_find",
     "pair_row",
@@ -98,14 +99,26 @@ def _find_all(a: np.ndarray, b: np.ndarray, n_people: int, keys, slots, out: np.
 
 
 @numba.njit(cache=True, nogil=True)
+def link_edge(ends: np.ndarray, links: np.ndarray, head: np.ndarray, row: int) -> None:
+    """Put the new edge ``row`` at the front of both its endpoints' lists of edges."""
+    for s in range(2):
+        person = ends[row, s]
+        links[row, s] = head[person]
+        head[person] = row
+
+
+@numba.njit(cache=True, nogil=True)
 def _find_or_add(
     a: np.ndarray, b: np.ndarray, n_people: int, keys: np.ndarray, slots: np.ndarray,
-    ends: np.ndarray, trust: np.ndarray, n_edges: int, trust0: float, rows: np.ndarray,
+    ends: np.ndarray, trust: np.ndarray, links: np.ndarray, head: np.ndarray, n_edges: int,
+    trust0: float, rows: np.ndarray,
 ) -> int:  # fmt: skip
     """Rows of the pairs ``(a[k], b[k])`` into ``rows`` (new pairs added); return the edge count."""
     for k in range(a.shape[0]):
         row = pair_row(a[k], b[k], n_people, keys, slots, ends, trust, n_edges, trust0)
-        n_edges = max(n_edges, row + 1)
+        if row == n_edges:
+            link_edge(ends, links, head, row)
+            n_edges += 1
         rows[k] = row
     return n_edges
 
@@ -138,6 +151,9 @@ class Edges:
             ``t_vu``.
         u, v, t_uv, t_vu: Views of those columns (renewed whenever the arrays grow).
         keys, slots: The pair index.
+        head, links: Each endpoint's edges as a linked list: ``head[i]`` is the last edge row
+            added with ``i`` as an endpoint, and ``links[row, s]`` the row added before it with
+            the same endpoint ``ends[row, s]`` (-1 ends a list). See :func:`link_edge`.
         meta: ``meta[0]`` is the number of edges in use (rows ``[0, n)`` are valid).
     """
 
@@ -146,6 +162,8 @@ class Edges:
         cap = max(int(capacity), 16)
         self.ends = np.zeros((cap, 2), dtype=np.int64)
         self.trust = np.zeros((cap, 2))
+        self.links = np.full((cap, 2), -1, dtype=np.int64)
+        self.head = np.full(n_people, -1, dtype=np.int64)
         self._views()
         self.meta = np.zeros(1, dtype=np.int64)
         self.keys = np.full(1 << (2 * cap - 1).bit_length(), -1, dtype=np.int64)
@@ -175,9 +193,9 @@ class Edges:
         cap = self.ends.shape[0]
         if need > cap:
             new = max(need, 2 * cap)
-            for name in ("ends", "trust"):
+            for name in ("ends", "trust", "links"):
                 old = getattr(self, name)
-                arr = np.zeros((new, 2), dtype=old.dtype)
+                arr = np.full((new, 2), -1 if name == "links" else 0, dtype=old.dtype)
                 arr[:n] = old[:n]
                 setattr(self, name, arr)
             self._views()
@@ -207,7 +225,7 @@ class Edges:
         rows = np.empty(len(a), dtype=np.int64)
         self.n = _find_or_add(
             a.astype(np.int64), b.astype(np.int64), self.n_people, self.keys, self.slots,
-            self.ends, self.trust, self.n, trust0, rows,
+            self.ends, self.trust, self.links, self.head, self.n, trust0, rows,
         )  # fmt: skip
         return rows
 
@@ -390,8 +408,8 @@ ARRAYS = (
 #: and the recorder's table. Built by :meth:`State.world`.
 World = namedtuple(
     "World",
-    [*ARRAYS, "fs", "ns", "e_ends", "e_trust", "e_keys", "e_slots", "e_meta", "c_ends",
-     "c_trust", "c_keys", "c_slots", "c_meta", "ev_i", "ev_f", "table"],
+    [*ARRAYS, "fs", "ns", "e_ends", "e_trust", "e_keys", "e_slots", "e_meta", "e_links",
+     "e_head", "c_ends", "c_trust", "c_keys", "c_slots", "c_meta", "ev_i", "ev_f", "table"],
 )  # fmt: skip
 
 
@@ -485,7 +503,8 @@ class State:
         d = self.__dict__
         return World(
             *[d[name] for name in ARRAYS], self.fs, self.ns, e.ends, e.trust, e.keys, e.slots,
-            e.meta, c.ends, c.trust, c.keys, c.slots, c.meta, self.ev_i, self.ev_f, self.table,
+            e.meta, e.links, e.head, c.ends, c.trust, c.keys, c.slots, c.meta, self.ev_i,
+            self.ev_f, self.table,
         )  # fmt: skip
 
     def reserve_events(self, k: int) -> None:

@@ -163,8 +163,8 @@ def break_capital(w, p, leave: np.ndarray) -> None:
             per_org[w.org[i]] += 1
     base = 1.0 - p.capital_loss * p.inv_reps
     keep = np.empty(n_orgs)
-    for o in range(n_orgs):
-        keep[o] = base ** float(per_org[o])
+    for o in range(n_orgs):  # (pow only where someone left: base ** 0 is exactly 1)
+        keep[o] = base ** float(per_org[o]) if per_org[o] else 1.0
     ends, ct = w.c_ends, w.c_trust
     for j in range(c_n):
         factor = keep[ends[j, 0]] * keep[ends[j, 1]]

@@ -27,7 +27,7 @@ import numba
 import numpy as np
 
 from collabsim.mechanisms.trust import trust_after
-from collabsim.state import MEAN_TRUST, pair_find, pair_row
+from collabsim.state import MEAN_TRUST, link_edge, pair_find, pair_row
 
 __all__ = ["dialogue", "pick_ties", "uniform_pairs"]
 
@@ -102,6 +102,7 @@ def _meet(w, p, a: int, b: int) -> int:
     row = pair_row(a, b, w.frame.shape[0], w.e_keys, w.e_slots, w.e_ends, trust, n_edges, trust0)
     if row == n_edges:
         w.e_meta[0] = n_edges + 1
+        link_edge(w.e_ends, w.e_links, w.e_head, row)
         oa, ob = w.org[a], w.org[b]
         if oa != ob and p.capital_warmth > 0.0:
             c = pair_find(oa, ob, w.sector.shape[0], w.c_keys, w.c_slots)

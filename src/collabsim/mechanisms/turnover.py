@@ -140,15 +140,21 @@ def turnover(w, p, rng, week: int) -> None:
             w.nav_trust[i] = p.newcomer_nav_trust * nav_now
     # trust on every tie of a leaver is handed over only in part: more between organizations
     # that have worked together, and more with the navigator's onboarding
-    ends, trust, org = w.e_ends, w.e_trust, w.org
-    for j in range(w.e_meta[0]):
-        a, b = ends[j, 0], ends[j, 1]
-        if leave[a] or leave[b]:
-            cap = capital_between(w, org[a], org[b])
-            h = p.handoff + p.capital_handoff * cap * (1.0 - p.handoff)
-            h += onboard * (1.0 - h)
-            for side in range(2):
-                trust[j, side] = trust[j, side] * h + (1.0 - h) * p.stranger_trust
+    # (each leaver's ties are walked through its list of edges; a tie between two leavers is
+    # handed over once, from the lower seat)
+    ends, trust, links, org = w.e_ends, w.e_trust, w.e_links, w.org
+    for a in rows:
+        j = w.e_head[a]
+        while j >= 0:
+            s = 0 if ends[j, 0] == a else 1
+            b = ends[j, 1 - s]
+            if not (leave[b] and b < a):
+                cap = capital_between(w, org[a], org[b])
+                h = p.handoff + p.capital_handoff * cap * (1.0 - p.handoff)
+                h += onboard * (1.0 - h)
+                for side in range(2):
+                    trust[j, side] = trust[j, side] * h + (1.0 - h) * p.stranger_trust
+            j = links[j, s]
     break_capital(w, p, leave)
     memory = p.onboarding if p.navigator else 0.0
     fs[EVIDENCE] *= 1.0 - (left / n) * (1.0 - memory)
