@@ -3,7 +3,7 @@
 Usage: ``python experiments/app_screenshots.py [OUT_DIR]`` (default ``docs/img``), the same as
 ``make app-screenshots``. Runs ``tests/test_app_browser.py`` in Debian's headless chromium at
 1280 x 720 with ``COLLABSIM_SCREENSHOTS=OUT_DIR``: the tests drive the page as a trainer would
-(the scenes of docs/trainers.md, seed 648) and save each scene as a palette PNG. Needs
+(the scenes of docs/trainers.md, seed 547) and save each scene as a palette PNG. Needs
 ``apt-get install -y chromium``.
 """
 

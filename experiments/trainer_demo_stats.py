@@ -28,7 +28,9 @@ cross-boundary trust (the app's trust picture), psychological safety (a monitor)
 With ``--scenes SEED`` it prints what the room sees in each scene of the script with that seed
 (the app's runs, stepped a quarter at a time): every event up to week 156 and, each quarter, the
 series the app draws (impact, cross-boundary trust, agreement, legitimacy), the monitors (wins,
-learning : blame, safety) and the hollow rings (newcomers of less than 13 weeks). The numbers
+learning : blame, safety), the hollow rings (newcomers of less than 13 weeks), the mean trust on
+the network's ties (the lines' colours) and, with a navigator, the table's mean trust in it (the
+star's lines). The numbers
 docs/trainers.md quotes about the single runs come from this output.
 """
 
@@ -208,6 +210,12 @@ SCENE_RUNS: tuple[tuple[str, str, str, object], ...] = (
 SCENE_SERIES = ("public_value", "cross_trust", "consensus", "legitimacy", "safety")
 
 
+def tie_trust(model) -> float:
+    """Mean trust over every tie of the people network (both directions averaged per tie)."""
+    _, _, t_uv, t_vu = model.state.edges.views()
+    return float(np.mean(0.5 * (t_uv + t_vu))) if len(t_uv) else float("nan")
+
+
 def scene_runs(seed: int, weeks_per_step: int = 13) -> None:
     """Print what the room sees in each scene with ``seed`` (the app's runs, a quarter a step)."""
     from collabsim.app.runs import TrainerRun
@@ -225,6 +233,7 @@ def scene_runs(seed: int, weeks_per_step: int = 13) -> None:
         while True:
             for i, m in enumerate(run.models):
                 last = m.timeseries().iloc[-1]
+                view = snapshot(m)
                 rows.append(
                     {
                         "run": "AB"[i],
@@ -232,7 +241,11 @@ def scene_runs(seed: int, weeks_per_step: int = 13) -> None:
                         **{c: round(float(last[c]), 2) for c in SCENE_SERIES},
                         "wins": int(last["wins"]),
                         "learning:blame": f"{int(last['learning'])}:{int(last['blame'])}",
-                        "rings": int(snapshot(m).newcomer.sum()),
+                        "rings": int(view.newcomer.sum()),
+                        "tie_trust": round(tie_trust(m), 2),
+                        "nav_trust": round(float(view.nav_trust.mean()), 2)
+                        if view.navigator
+                        else None,
                         "alive": bool(m.running or m.week >= m.params["weeks"]),
                     }
                 )

@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 IN_CI = os.environ.get("COLLABSIM_CI") == "1"
 SHOTS = os.environ.get("COLLABSIM_SCREENSHOTS")
 #: The seed of docs/trainers.md (chosen by experiments/trainer_demo_stats.py --pick-seed).
-SEED = 648
+SEED = 547
 
 
 @pytest.fixture(scope="module")
