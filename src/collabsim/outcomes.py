@@ -399,7 +399,7 @@ def observe(w, p, week: int) -> None:
         pair = t0 + t1
         tot += pair
         sq += pair * pair
-        k = (t0 > 0.5) + (t1 > 0.5)
+        k = int(t0 > 0.5) + int(t1 > 0.5)  # (as plain Python, np.bool_ + np.bool_ is "or")
         strong += k
         c = org[ends[j, 0]] != org[ends[j, 1]]
         cross_tot += pair if c else 0.0

@@ -45,7 +45,7 @@ def pick_ties(
     uniforms (``c`` rows, then ``c`` acceptance draws), sized from ``mean_trust``.
 
     Args:
-        trust: The edges' trust (``(2, capacity)``).
+        trust: The edges' trust (``(capacity, 2)``).
         n_edges: Edges in use (at least one).
         k: Rows to draw.
         rng: The run's generator.
