@@ -325,6 +325,27 @@ assert sorted(_COLUMN) == sorted(SERIES)
 
 
 @numba.njit(cache=True, nogil=True)
+def _insertion_sort(x: np.ndarray, idx: np.ndarray, m: int) -> None:
+    """Sort ``idx[:m]`` by ``x`` in place, by insertion from a nearly sorted start.
+
+    About one pass in a usual week; when much has moved it sorts afresh.
+    """
+    moves = 0
+    for i in range(1, m):
+        key = idx[i]
+        v = x[key]
+        j = i - 1
+        while j >= 0 and x[idx[j]] > v:
+            idx[j + 1] = idx[j]
+            j -= 1
+            moves += 1
+        idx[j + 1] = key
+        if moves > 16 * m:
+            idx[:m] = idx[:m][np.argsort(x[idx[:m]], kind="mergesort")]
+            return
+
+
+@numba.njit(cache=True, nogil=True)
 def _sort_order(x: np.ndarray, order: np.ndarray, tenure: np.ndarray) -> np.ndarray:
     """Re-sort ``order`` (a permutation sorting ``x`` last week) so that it sorts ``x`` now.
 
@@ -333,8 +354,14 @@ def _sort_order(x: np.ndarray, order: np.ndarray, tenure: np.ndarray) -> np.ndar
     newcomers are sorted apart, and the two runs are merged: ``x[order]`` is ``np.sort(x)``.
     """
     n = x.shape[0]
+    n_new = 0
+    for i in range(n):
+        n_new += tenure[i] == 0
+    if n_new == 0:  # (most weeks: sort in place)
+        _insertion_sort(x, order, n)
+        return order
     stay = np.empty(n, dtype=np.int64)
-    new = np.empty(n, dtype=np.int64)
+    new = np.empty(n_new, dtype=np.int64)
     n_stay = n_new = 0
     for i in range(n):
         seat = order[i]
@@ -344,20 +371,8 @@ def _sort_order(x: np.ndarray, order: np.ndarray, tenure: np.ndarray) -> np.ndar
         else:
             stay[n_stay] = seat
             n_stay += 1
-    moves = 0
-    for i in range(1, n_stay):
-        key = stay[i]
-        v = x[key]
-        j = i - 1
-        while j >= 0 and x[stay[j]] > v:
-            stay[j + 1] = stay[j]
-            j -= 1
-            moves += 1
-        stay[j + 1] = key
-        if moves > 16 * n:  # much has moved (not a usual week): sort afresh
-            stay[:n_stay] = stay[:n_stay][np.argsort(x[stay[:n_stay]], kind="mergesort")]
-            break
-    new = new[:n_new][np.argsort(x[new[:n_new]], kind="mergesort")]
+    _insertion_sort(x, stay, n_stay)
+    new = new[np.argsort(x[new], kind="mergesort")]
     i = j = 0
     for k in range(n):  # merge the two sorted runs
         if j >= n_new or (i < n_stay and x[stay[i]] <= x[new[j]]):
