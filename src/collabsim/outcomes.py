@@ -516,12 +516,6 @@ class Recorder:
         self.data = {k: self.table[:, _COLUMN[k]] for k in SERIES}
         self.n = 0
 
-    def observe(self, s: State, p: Any, week: int) -> None:
-        """Measure the state and record row ``week`` (see :func:`observe`)."""
-        s.table = self.table
-        observe(s.world(), p.kernel, week)
-        self.n = week + 1
-
     def frame(self) -> pd.DataFrame:
         """The recorded rows as a tidy DataFrame with a ``week`` column."""
         n = self.n

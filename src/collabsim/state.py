@@ -182,10 +182,6 @@ class Edges:
         self.u, self.v = self.ends.T
         self.t_uv, self.t_vu = self.trust.T
 
-    def room(self) -> int:
-        """Edges that can still be added without growing (arrays, and the index half full)."""
-        return min(self.ends.shape[0], len(self.keys) // 2) - self.n
-
     def reserve(self, k: int) -> None:
         """Make room for ``k`` more edges (arrays, and a pair index at most half full)."""
         n = self.n
@@ -540,12 +536,26 @@ class State:
     @property
     def events(self) -> list[tuple[int, str, str]]:
         """The event log as ``(week, kind, text)`` tuples, in order."""
+        return self.events_since(0)
+
+    @property
+    def event_count(self) -> int:
+        """Number of events in the log (``len(self.events)`` without decoding them)."""
+        return int(self.ns[N_EVENTS]) + len(self.extra_events)
+
+    def events_since(self, start: int) -> list[tuple[int, str, str]]:
+        """``self.events[start:]``, decoding only those records (an app reads each step's)."""
+        if self.extra_events:  # merged by week with the compiled records: decode them all
+            return self._decoded(0)[start:]
+        return self._decoded(start)
+
+    def _decoded(self, start: int) -> list[tuple[int, str, str]]:
         out = []
-        for k in range(int(self.ns[N_EVENTS])):
+        for k in range(start, int(self.ns[N_EVENTS])):
             week, kind, a, b = (int(x) for x in self.ev_i[k])
             x, y, z = (float(v) for v in self.ev_f[k])
             out.append((week, EVENT_KINDS[kind], event_text(kind, a, b, x, y, z)))
-        if self.extra_events:
+        if start == 0 and self.extra_events:
             out = sorted(out + self.extra_events, key=lambda ev: ev[0])
         return out
 

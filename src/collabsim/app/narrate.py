@@ -140,7 +140,7 @@ class Narrator:
 
     def catch_up(self) -> None:
         """Narrate events already in the log (from before the narrator watched)."""
-        self._seen = len(self.model.state.events)
+        self._seen = self.model.state.event_count
 
     def before(self) -> None:
         """Remember what the narration of the next step needs (call before ``step``)."""
@@ -169,8 +169,8 @@ class Narrator:
     def after(self) -> list[Entry]:
         """Narrate the events the last step logged; return the new entries."""
         s = self.model.state
-        new = s.events[self._seen :]
-        self._seen = len(s.events)
+        new = s.events_since(self._seen)
+        self._seen = s.event_count
         out = [self._say(week, kind, text) for week, kind, text in new]
         self.entries.extend(out)
         return out
