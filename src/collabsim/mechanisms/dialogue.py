@@ -61,12 +61,18 @@ def pick_ties(
         r = np.empty(2 * c)
         for j in range(2 * c):
             r[j] = rng.random()
+        # every proposal is judged first, without a branch, so that the reads of random rows
+        # overlap in memory; the accepted ones are then taken in order until ``k`` are drawn
+        row = np.empty(c, dtype=np.int64)
+        ok = np.empty(c, dtype=np.bool_)
+        for j in range(c):
+            row[j] = int(r[j] * n_edges)
+            ok[j] = r[c + j] * top - base < trust[row[j], 0] + trust[row[j], 1]
         for j in range(c):
             if filled >= k:
                 break
-            row = int(r[j] * n_edges)
-            if r[c + j] * top - base < trust[row, 0] + trust[row, 1]:
-                out[filled] = row
+            if ok[j]:
+                out[filled] = row[j]
                 filled += 1
     return out
 
@@ -157,10 +163,17 @@ def dialogue(w, p, rng, week: int) -> None:
     broker = p.broker_signal * 0.5
     rows = np.empty(m_tie + k_table + k_nav, dtype=np.int64)
     rows[:m_tie] = ties
+    # the table's pairs are first looked up independently of each other (their reads of the
+    # pair index overlap in memory); pairs found have their edge, as edges are never removed,
+    # and the others are added (or found, if met earlier this week) in meeting order
+    for j in range(k_table):
+        a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
+        rows[m_tie + j] = pair_find(a, b, n, w.e_keys, w.e_slots)
     mm = m_tie
     for j in range(k_table):  # strangers and acquaintances meeting at the table
-        a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
-        rows[mm] = _meet(w, p, a, b)
+        if rows[mm] < 0:
+            a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
+            rows[mm] = _meet(w, p, a, b)
         mm += 1
     bonus = np.empty(k_nav)
     nb = 0
@@ -172,30 +185,34 @@ def dialogue(w, p, rng, week: int) -> None:
             mm += 1
             bonus[nb] = broker * (w.nav_trust[a] + w.nav_trust[b])
             nb += 1
-    move = np.zeros(n)
-    within = np.empty((2, mm), dtype=np.bool_)
-    for s in range(2):  # bounded confidence, scaled by trust; moves summed per person
-        for j in range(mm):
-            r = rows[j]
+    # one pass over the meetings reads each tie once: both sides' pull on their frames
+    # (bounded confidence, scaled by trust) and trust signals (effort, conflict, brokering),
+    # from the frames and trusts before the meetings
+    who = np.empty((2, mm), dtype=np.int64)
+    pull = np.empty((2, mm))
+    new = np.empty((2, mm))
+    for j in range(mm):
+        r = rows[j]
+        for s in range(2):
             me = ends[r, s]
-            gap = frame[ends[r, 1 - s]] - frame[me]
+            other = ends[r, 1 - s]
+            gap = frame[other] - frame[me]
             t = trust[r, s]
             ok = abs(gap) < openness[me] * reach_scale * (p.trust_reach_base + t)
-            within[s, j] = ok
-            move[me] += t * gap * (1.0 if ok else 0.0) * p.frame_step
-    for i in range(n):
-        frame[i] = max(min(frame[i] + move[i], 1.0), 0.0)
-    new = np.empty((2, mm))
-    for s in range(2):  # trust signals from effort, conflict and brokering; asymmetric update
-        for j in range(mm):
-            r = rows[j]
-            t = trust[r, s]
-            sig = effort[ends[r, 1 - s]] * 2.0 + signal_base
-            if not within[s, j]:
+            who[s, j] = me
+            pull[s, j] = t * gap * (1.0 if ok else 0.0) * p.frame_step
+            sig = effort[other] * 2.0 + signal_base
+            if not ok:
                 sig -= (1.0 - t) * penalty
             if j >= mm - nb:
                 sig += bonus[j - (mm - nb)]
             new[s, j] = trust_after(t, max(min(sig, 1.0), -1.0), p.trust_gain, p.trust_loss)
+    move = np.zeros(n)
+    for s in range(2):  # moves summed per person, side 0's meetings first
+        for j in range(mm):
+            move[who[s, j]] += pull[s, j]
+    for i in range(n):
+        frame[i] = max(min(frame[i] + move[i], 1.0), 0.0)
     for s in range(2):  # written in meeting order: a tie met twice keeps the later update
         for j in range(mm):
             trust[rows[j], s] = new[s, j]
