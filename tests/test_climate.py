@@ -47,7 +47,10 @@ def test_prior_relationships_give_social_capital_and_warmer_new_ties():
     dialogue(s.world(), p.kernel, np.random.default_rng(0), 1)
     u, v = s.edges.u[n0 : s.edges.n], s.edges.v[n0 : s.edges.n]
     w = s.world()
-    cap = np.array([cl.capital_between(w, a, b) for a, b in zip(s.org[u], s.org[v], strict=True)])
+    args = (w.c_index, w.c_meta, w.c_trust, s.n_orgs)
+    cap = np.array(
+        [cl.capital_between(*args, a, b) for a, b in zip(s.org[u], s.org[v], strict=True)]
+    )
     assert (cap > 0).any() and (cap == 0).any()
 
 

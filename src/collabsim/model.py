@@ -39,8 +39,7 @@ from collabsim.state import (
     THETA,
     Edges,
     State,
-    link_edge,
-    pair_row,
+    add_pair,
     total,
 )
 
@@ -128,8 +127,8 @@ class CollaborationModel(mesa.Model):
         # room for every founding tie and a few weeks of new ones (the run grows it by doubling)
         size = min(p.past_team_size, n)
         teams = max(past_teams(n, p.prior_history, p.past_team_size), 0)
-        room = n_orgs * reps * (reps - 1) // 2 + teams * size * (size - 1) // 2
-        room += 8 * _new_ties_at_most(p, n)
+        founding = n_orgs * reps * (reps - 1) // 2 + teams * size * (size - 1) // 2
+        room = founding + 8 * _new_ties_at_most(p, n)
         s = State(
             **{name: np.zeros(n) for name in _PEOPLE_FLOATS},
             **{name: np.zeros(n_orgs) for name in _ORG_FLOATS},
@@ -142,7 +141,7 @@ class CollaborationModel(mesa.Model):
             provider=np.zeros(n_orgs, dtype=bool),
             project_pos=np.zeros(p.n_projects),
             project_size=np.zeros(p.n_projects),
-            edges=Edges(n, capacity=min(n * (n - 1) // 2, room) + 1),
+            edges=Edges(n, capacity=min(n * (n - 1) // 2, room) + 1, expected=founding),
             capital=Edges(n_orgs, capacity=min(n_orgs * (n_orgs - 1) // 2, room) + 1),
             events_capacity=EVENTS_PER_WEEK * (p.weeks + 1),
             table=self.recorder.table,
@@ -354,9 +353,9 @@ def _found(w, p, rng):
     )  # fmt: skip
     n = w.frame.shape[0]
     for j in range(u.shape[0]):
-        row = pair_row(u[j], v[j], n, w.e_keys, w.e_slots, w.e_ends, w.e_trust, j, trust[j])
-        link_edge(w.e_ends, w.e_links, w.e_head, row)
-        w.e_meta[0] = row + 1
+        add_pair(
+            u[j], v[j], n, w.e_index, w.e_meta, w.e_ends, w.e_trust, w.e_links, w.e_head, trust[j]
+        )
     founding_capital(w, p, u, v, kind)
     effort(w, p, rng, 0)
     observe(w, p, 0)
@@ -386,9 +385,9 @@ def _run_weeks(w, p, rng, first: int, last: int) -> int:
     need = new_ties_at_most(p, w.frame.shape[0])
     for week in range(first, last + 1):
         n_edges, n_capital = w.e_meta[0], w.c_meta[0]
-        if min(w.e_ends.shape[0], w.e_keys.shape[0] // 2) - n_edges < need or min(
-            w.c_ends.shape[0], w.c_keys.shape[0] // 2
-        ) - n_capital < _capital_need(n_edges + need, n_capital, n_orgs):
+        if w.e_ends.shape[0] - n_edges < need or w.c_ends.shape[0] - n_capital < _capital_need(
+            n_edges + need, n_capital, n_orgs
+        ):
             return week
         run_week(w, p, rng, week)
         observe(w, p, week)

@@ -22,7 +22,7 @@ import networkx as nx
 import numba
 import numpy as np
 
-from collabsim.state import _probe
+from collabsim.state import probe_set
 
 __all__ = [
     "TIE_KINDS",
@@ -115,7 +115,7 @@ def build_ties(org, rng, history, p, q, prior_trust, stranger_trust, conflict_hi
     most = n_col + max(n_teams, 0) * size * (size - 1) // 2
     keys = np.full(_table_size(most), -1, dtype=np.int64)  # the pairs tied so far
     for k in range(n_col):
-        keys[_probe(col[k, 0] * n + col[k, 1], keys)] = col[k, 0] * n + col[k, 1]
+        keys[probe_set(col[k, 0] * n + col[k, 1], keys)] = col[k, 0] * n + col[k, 1]
     pa = np.empty(0, dtype=np.int64)
     pb = np.empty(0, dtype=np.int64)
     if n_teams > 0 and n >= 2:
@@ -216,12 +216,12 @@ def _assemble_teams(n, rng, n_teams, p, q, keys, size):
             for j in range(i + 1, tlen):
                 b = team[j]
                 key = min(a, b) * n + max(a, b)
-                at = _probe(key, known)
+                at = probe_set(key, known)
                 if known[at] != key:  # a new pair of collaborators: listed on both sides
                     known[at] = key
                     n_links = _append(head, tail, nxt, who, n_links, a, b)
                     n_links = _append(head, tail, nxt, who, n_links, b, a)
-                at = _probe(key, keys)
+                at = probe_set(key, keys)
                 if keys[at] != key:
                     keys[at] = key
                     new_a[n_new] = a

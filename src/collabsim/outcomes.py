@@ -395,11 +395,18 @@ def _sort_order(x: np.ndarray, order: np.ndarray, tenure: np.ndarray) -> np.ndar
     Frames move little in a week, except newcomers' (``tenure`` 0), who arrive with their own.
     The others are re-sorted from last week's order by insertion (about one pass), the
     newcomers are sorted apart, and the two runs are merged: ``x[order]`` is ``np.sort(x)``.
+    When more than one in sixteen of last week's neighbours are out of order (in large groups
+    people pass many others in a week), all are sorted afresh by :func:`_radix_sort`.
     """
     n = x.shape[0]
-    n_new = 0
+    n_new = descents = 0
     for i in range(n):
         n_new += tenure[i] == 0
+    for i in range(n - 1):
+        descents += x[order[i]] > x[order[i + 1]]
+    if descents > n // 16:  # (many moved past each other, as in large groups: sort afresh)
+        _radix_sort(x, order, n)
+        return order
     if n_new == 0:  # (most weeks: sort in place)
         _insertion_sort(x, order, n)
         return order

@@ -26,6 +26,7 @@ __all__ = [
     "Project",
     "State",
     "World",
+    "add_pair",
     "link_edge",
     "log_event",
     "pair_find",
@@ -50,8 +51,8 @@ def _slot(key: int, mask: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _probe(key: int, keys: np.ndarray) -> int:
-    """Slot of ``key`` in the table, or the empty slot where it would go (linear probing)."""
+def probe_set(key: int, keys: np.ndarray) -> int:
+    """Slot of ``key`` in a set of keys (a table of keys alone, -1 empty), or where it would go."""
     mask = keys.shape[0] - 1
     i = _slot(key, mask)
     while keys[i] != -1 and keys[i] != key:
@@ -60,23 +61,55 @@ def _probe(key: int, keys: np.ndarray) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
+def _probe(key: int, index: np.ndarray, size: int) -> int:
+    """Slot of ``key`` in the table, or the empty slot where it would go (linear probing)."""
+    mask = size - 1
+    i = _slot(key, mask)
+    while index[i, 0] != -1 and index[i, 0] != key:
+        i = (i + 1) & mask
+    return i
+
+
+@numba.njit(cache=True, nogil=True)
+def _rehash(ends: np.ndarray, n_rows: int, n_people: int, index: np.ndarray, size: int) -> None:
+    """Index the first ``n_rows`` rows in the first ``size`` slots of ``index`` (emptied first)."""
+    mask = size - 1
+    for i in range(size):
+        index[i, 0] = -1
+    for row in range(n_rows):
+        key = ends[row, 0] * n_people + ends[row, 1]
+        i = _slot(key, mask)
+        while index[i, 0] != -1:
+            i = (i + 1) & mask
+        index[i, 0] = key
+        index[i, 1] = row
+
+
+@numba.njit(cache=True, nogil=True)
 def pair_row(
-    a: int, b: int, n_people: int, keys: np.ndarray, slots: np.ndarray, ends: np.ndarray,
+    a: int, b: int, n_people: int, index: np.ndarray, meta: np.ndarray, ends: np.ndarray,
     trust: np.ndarray, n_edges: int, trust0: float,
 ) -> int:  # fmt: skip
     """Edge row of the pair ``(a, b)``, adding it as row ``n_edges`` at ``trust0`` if new.
 
-    The pair index is a hash table with open addressing and linear probing (``keys`` holds
-    ``lo * n_people + hi`` or -1, ``slots`` the edge row). The caller keeps the table at most
-    half full and the edge arrays large enough (:meth:`Edges.reserve`).
+    The pair index is a hash table with open addressing and linear probing in the first
+    ``meta[1]`` rows of ``index`` (``index[i, 0]`` holds the key ``lo * n_people + hi`` or -1,
+    ``index[i, 1]`` the edge row, side by side so that a look-up reads one place). The table is
+    kept at most half full: it doubles (re-indexing every row) before an addition would pass
+    that; ``index`` has room for twice the edge arrays' rows, which the caller keeps large
+    enough (:meth:`Edges.reserve`). The caller counts the new row.
     """
     lo, hi = min(a, b), max(a, b)
     key = lo * n_people + hi
-    i = _probe(key, keys)
-    if keys[i] == key:
-        return slots[i]
-    keys[i] = key
-    slots[i] = n_edges
+    i = _probe(key, index, meta[1])
+    if index[i, 0] == key:
+        return index[i, 1]
+    if 2 * (n_edges + 1) > meta[1]:
+        meta[1] *= 2
+        _rehash(ends, n_edges, n_people, index, meta[1])
+        i = _probe(key, index, meta[1])
+    index[i, 0] = key
+    index[i, 1] = n_edges
     ends[n_edges, 0] = lo
     ends[n_edges, 1] = hi
     trust[n_edges, 0] = trust0
@@ -85,17 +118,17 @@ def pair_row(
 
 
 @numba.njit(cache=True, nogil=True)
-def pair_find(a: int, b: int, n_people: int, keys: np.ndarray, slots: np.ndarray) -> int:
+def pair_find(a: int, b: int, n_people: int, index: np.ndarray, meta: np.ndarray) -> int:
     """Edge row of the pair ``(a, b)``, or -1 if the pair has no edge (nothing is added)."""
     key = min(a, b) * n_people + max(a, b)
-    i = _probe(key, keys)
-    return slots[i] if keys[i] == key else -1
+    i = _probe(key, index, meta[1])
+    return index[i, 1] if index[i, 0] == key else -1
 
 
 @numba.njit(cache=True, nogil=True)
-def _find_all(a: np.ndarray, b: np.ndarray, n_people: int, keys, slots, out: np.ndarray) -> None:
+def _find_all(a: np.ndarray, b: np.ndarray, n_people: int, index, meta, out: np.ndarray) -> None:
     for k in range(a.shape[0]):
-        out[k] = pair_find(a[k], b[k], n_people, keys, slots)
+        out[k] = pair_find(a[k], b[k], n_people, index, meta)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -108,32 +141,36 @@ def link_edge(ends: np.ndarray, links: np.ndarray, head: np.ndarray, row: int) -
 
 
 @numba.njit(cache=True, nogil=True)
-def _find_or_add(
-    a: np.ndarray, b: np.ndarray, n_people: int, keys: np.ndarray, slots: np.ndarray,
-    ends: np.ndarray, trust: np.ndarray, links: np.ndarray, head: np.ndarray, n_edges: int,
-    trust0: float, rows: np.ndarray,
+def add_pair(
+    a: int, b: int, n_people: int, index: np.ndarray, meta: np.ndarray, ends: np.ndarray,
+    trust: np.ndarray, links: np.ndarray, head: np.ndarray, trust0: float,
 ) -> int:  # fmt: skip
-    """Rows of the pairs ``(a[k], b[k])`` into ``rows`` (new pairs added); return the edge count."""
-    for k in range(a.shape[0]):
-        row = pair_row(a[k], b[k], n_people, keys, slots, ends, trust, n_edges, trust0)
-        if row == n_edges:
-            link_edge(ends, links, head, row)
-            n_edges += 1
-        rows[k] = row
-    return n_edges
+    """Edge row of the pair ``(a, b)``; a new pair gets the next row, at ``trust0``.
+
+    The new row is counted in ``meta[0]`` and linked to its endpoints (:func:`pair_row`,
+    :func:`link_edge`).
+    """
+    n_edges = meta[0]
+    row = pair_row(a, b, n_people, index, meta, ends, trust, n_edges, trust0)
+    if row == n_edges:
+        link_edge(ends, links, head, row)
+        meta[0] = n_edges + 1
+    return row
 
 
 @numba.njit(cache=True, nogil=True)
-def _rehash(ends: np.ndarray, n_edges: int, n_people: int, keys: np.ndarray, slots: np.ndarray):
-    """Insert the first ``n_edges`` edges into an empty table (after it grew)."""
-    mask = keys.shape[0] - 1
-    for row in range(n_edges):
-        key = ends[row, 0] * n_people + ends[row, 1]
-        i = _slot(key, mask)
-        while keys[i] != -1:
-            i = (i + 1) & mask
-        keys[i] = key
-        slots[i] = row
+def _find_or_add(
+    a: np.ndarray, b: np.ndarray, n_people: int, index: np.ndarray, meta: np.ndarray,
+    ends: np.ndarray, trust: np.ndarray, links: np.ndarray, head: np.ndarray, trust0: float,
+    rows: np.ndarray,
+) -> None:  # fmt: skip
+    """Rows of the pairs ``(a[k], b[k])`` into ``rows`` (new pairs added and counted)."""
+    for k in range(a.shape[0]):
+        rows[k] = add_pair(a[k], b[k], n_people, index, meta, ends, trust, links, head, trust0)
+
+
+def _pow2_at_least(k: int) -> int:
+    return 1 << max(int(k) - 1, 1).bit_length()
 
 
 class Edges:
@@ -141,33 +178,38 @@ class Edges:
 
     The two endpoints and the two trusts of each edge are a row of two ``(capacity, 2)`` arrays
     (both directions of a tie sit side by side in memory, so a meeting touches one place). A
-    hash table (``keys``, ``slots``; see :func:`pair_row`) maps each pair to its row; compiled
-    submodels look pairs up and add new ones in place, and keep the edge count in ``meta[0]``
-    (so that it changes in place too).
+    hash table (``index``; see :func:`pair_row`) maps each pair to its row; compiled submodels
+    look pairs up and add new ones in place, and keep the edge count in ``meta[0]`` and the
+    table's size in ``meta[1]`` (so that they change in place too). The table grows with the
+    edges in use, not with the arrays' room, so that it stays small enough to stay in the
+    caches.
 
     Attributes:
         ends: ``ends[:, 0]`` is ``u``, ``ends[:, 1]`` is ``v`` (rows, ``u < v``).
         trust: ``trust[:, 0]`` is ``t_uv`` (trust of ``u`` in ``v``), ``trust[:, 1]`` is
             ``t_vu``.
         u, v, t_uv, t_vu: Views of those columns (renewed whenever the arrays grow).
-        keys, slots: The pair index.
+        index: The pair index: ``(slots, 2)``, keys and rows (see :func:`pair_row`).
         head, links: Each endpoint's edges as a linked list: ``head[i]`` is the last edge row
             added with ``i`` as an endpoint, and ``links[row, s]`` the row added before it with
             the same endpoint ``ends[row, s]`` (-1 ends a list). See :func:`link_edge`.
-        meta: ``meta[0]`` is the number of edges in use (rows ``[0, n)`` are valid).
+        meta: ``meta[0]`` is the number of edges in use (rows ``[0, n)`` are valid),
+            ``meta[1]`` the size of the pair index's table.
     """
 
-    def __init__(self, n_people: int, capacity: int = 64) -> None:
+    def __init__(self, n_people: int, capacity: int = 64, expected: int = 8) -> None:
+        """Room for ``capacity`` edges, with a pair index sized for ``expected`` of them."""
         self.n_people = n_people
         cap = max(int(capacity), 16)
         self.ends = np.zeros((cap, 2), dtype=np.int64)
         self.trust = np.zeros((cap, 2))
-        self.links = np.full((cap, 2), -1, dtype=np.int64)
+        self.links = np.empty((cap, 2), dtype=np.int64)  # (written as each edge is added)
         self.head = np.full(n_people, -1, dtype=np.int64)
         self._views()
-        self.meta = np.zeros(1, dtype=np.int64)
-        self.keys = np.full(1 << (2 * cap - 1).bit_length(), -1, dtype=np.int64)
-        self.slots = np.zeros(len(self.keys), dtype=np.int64)
+        self.index = np.empty((_pow2_at_least(2 * cap), 2), dtype=np.int64)
+        size = min(_pow2_at_least(2 * max(int(expected), 8)), len(self.index))
+        self.index[:size, 0] = -1
+        self.meta = np.array([0, size], dtype=np.int64)
 
     @property
     def n(self) -> int:
@@ -178,27 +220,33 @@ class Edges:
     def n(self, value: int) -> None:
         self.meta[0] = value
 
+    @property
+    def keys(self) -> np.ndarray:
+        """The keys of the pair index's table (-1 marks an empty slot)."""
+        return self.index[: self.meta[1], 0]
+
     def _views(self) -> None:
         self.u, self.v = self.ends.T
         self.t_uv, self.t_vu = self.trust.T
 
     def reserve(self, k: int) -> None:
-        """Make room for ``k`` more edges (arrays, and a pair index at most half full)."""
+        """Make room for ``k`` more edges (the arrays, and the index's room to grow)."""
         n = self.n
         need = n + k
         cap = self.ends.shape[0]
         if need > cap:
             new = max(need, 2 * cap)
-            for name in ("ends", "trust", "links"):
+            for name in ("ends", "trust", "links"):  # (rows are written before they are read)
                 old = getattr(self, name)
-                arr = np.full((new, 2), -1 if name == "links" else 0, dtype=old.dtype)
+                arr = np.empty((new, 2), dtype=old.dtype)
                 arr[:n] = old[:n]
                 setattr(self, name, arr)
             self._views()
-        if 2 * need > len(self.keys):
-            self.keys = np.full(1 << (4 * need - 1).bit_length(), -1, dtype=np.int64)
-            self.slots = np.zeros(len(self.keys), dtype=np.int64)
-            _rehash(self.ends, n, self.n_people, self.keys, self.slots)
+            if 2 * new > len(self.index):  # (the table in use keeps its size and slots)
+                index = np.empty((_pow2_at_least(2 * new), 2), dtype=np.int64)
+                size = self.meta[1]
+                index[:size] = self.index[:size]
+                self.index = index
 
     def add_many(self, u: np.ndarray, v: np.ndarray, t_uv: np.ndarray, t_vu: np.ndarray) -> None:
         """Append edges known to be new and distinct (``u < v`` is enforced here)."""
@@ -219,9 +267,9 @@ class Edges:
         """
         self.reserve(len(a))
         rows = np.empty(len(a), dtype=np.int64)
-        self.n = _find_or_add(
-            a.astype(np.int64), b.astype(np.int64), self.n_people, self.keys, self.slots,
-            self.ends, self.trust, self.links, self.head, self.n, trust0, rows,
+        _find_or_add(
+            a.astype(np.int64), b.astype(np.int64), self.n_people, self.index, self.meta,
+            self.ends, self.trust, self.links, self.head, trust0, rows,
         )  # fmt: skip
         return rows
 
@@ -230,7 +278,7 @@ class Edges:
         out = np.empty(len(a), dtype=np.int64)
         _find_all(
             np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), self.n_people,
-            self.keys, self.slots, out,
+            self.index, self.meta, out,
         )  # fmt: skip
         return out
 
@@ -404,8 +452,8 @@ ARRAYS = (
 #: and the recorder's table. Built by :meth:`State.world`.
 World = namedtuple(
     "World",
-    [*ARRAYS, "fs", "ns", "e_ends", "e_trust", "e_keys", "e_slots", "e_meta", "e_links",
-     "e_head", "c_ends", "c_trust", "c_keys", "c_slots", "c_meta", "ev_i", "ev_f", "table"],
+    [*ARRAYS, "fs", "ns", "e_ends", "e_trust", "e_index", "e_meta", "e_links", "e_head",
+     "c_ends", "c_trust", "c_index", "c_meta", "ev_i", "ev_f", "table"],
 )  # fmt: skip
 
 
@@ -498,9 +546,8 @@ class State:
         e, c = self.edges, self.capital
         d = self.__dict__
         return World(
-            *[d[name] for name in ARRAYS], self.fs, self.ns, e.ends, e.trust, e.keys, e.slots,
-            e.meta, e.links, e.head, c.ends, c.trust, c.keys, c.slots, c.meta, self.ev_i,
-            self.ev_f, self.table,
+            *[d[name] for name in ARRAYS], self.fs, self.ns, e.ends, e.trust, e.index, e.meta,
+            e.links, e.head, c.ends, c.trust, c.index, c.meta, self.ev_i, self.ev_f, self.table,
         )  # fmt: skip
 
     def reserve_events(self, k: int) -> None:

@@ -87,7 +87,7 @@ def founding_capital(w, p, u: np.ndarray, v: np.ndarray, kind: np.ndarray) -> No
         c_n = w.c_meta[0]
         key = keys[start]
         row = pair_row(
-            key // n_orgs, key % n_orgs, n_orgs, w.c_keys, w.c_slots, w.c_ends, w.c_trust, c_n,
+            key // n_orgs, key % n_orgs, n_orgs, w.c_index, w.c_meta, w.c_ends, w.c_trust, c_n,
             value,
         )  # fmt: skip
         w.c_meta[0] = max(c_n, row + 1)
@@ -95,12 +95,18 @@ def founding_capital(w, p, u: np.ndarray, v: np.ndarray, kind: np.ndarray) -> No
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def capital_between(w, oa: int, ob: int) -> float:
-    """Social capital of the organization pair ``(oa, ob)`` (0 without joint work)."""
+def capital_between(
+    index: np.ndarray, meta: np.ndarray, capital: np.ndarray, n_orgs: int, oa: int, ob: int
+) -> float:
+    """Social capital of the organization pair ``(oa, ob)`` (0 without joint work).
+
+    It takes the capital's arrays (``w.c_index, w.c_meta, w.c_trust``), not the whole state:
+    loops over ties call it, and handing the state to a helper costs more than the look-up.
+    """
     if oa == ob:
         return 0.0
-    row = pair_find(oa, ob, w.sector.shape[0], w.c_keys, w.c_slots)
-    return w.c_trust[row, 0] if row >= 0 else 0.0
+    row = pair_find(oa, ob, n_orgs, index, meta)
+    return capital[row, 0] if row >= 0 else 0.0
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -135,7 +141,7 @@ def joint_work(w, p) -> None:
     for key in np.unique(keys[:k]):
         c_n = w.c_meta[0]
         row = pair_row(
-            key // n_orgs, key % n_orgs, n_orgs, w.c_keys, w.c_slots, w.c_ends, ct, c_n, 0.0
+            key // n_orgs, key % n_orgs, n_orgs, w.c_index, w.c_meta, w.c_ends, ct, c_n, 0.0
         )
         if row == c_n:
             w.c_meta[0] = c_n + 1

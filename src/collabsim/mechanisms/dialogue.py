@@ -26,8 +26,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from collabsim.mechanisms.climate import capital_between
 from collabsim.mechanisms.trust import trust_after
-from collabsim.state import MEAN_TRUST, link_edge, pair_find, pair_row
+from collabsim.state import MEAN_TRUST, add_pair, pair_find
 
 __all__ = ["dialogue", "pick_ties", "uniform_pairs"]
 
@@ -100,23 +101,17 @@ def uniform_pairs(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _meet(w, p, a: int, b: int) -> int:
-    """Edge row of the pair ``(a, b)``; a new tie is warmer where organizations have capital."""
-    n_edges = w.e_meta[0]
-    trust = w.e_trust
+def _first_trust(w, p, a: int, b: int) -> float:
+    """Trust a new tie between ``a`` and ``b`` starts at: warmer where organizations have capital.
+
+    ``stranger_trust + capital_warmth * capital * (1 - stranger_trust)``.
+    """
     trust0 = p.stranger_trust
-    row = pair_row(a, b, w.frame.shape[0], w.e_keys, w.e_slots, w.e_ends, trust, n_edges, trust0)
-    if row == n_edges:
-        w.e_meta[0] = n_edges + 1
-        link_edge(w.e_ends, w.e_links, w.e_head, row)
-        oa, ob = w.org[a], w.org[b]
-        if oa != ob and p.capital_warmth > 0.0:
-            c = pair_find(oa, ob, w.sector.shape[0], w.c_keys, w.c_slots)
-            if c >= 0:
-                t0 = trust0 + p.capital_warmth * w.c_trust[c, 0] * (1.0 - trust0)
-                trust[row, 0] = t0
-                trust[row, 1] = t0
-    return row
+    if p.capital_warmth <= 0.0:
+        return trust0
+    n_orgs = w.sector.shape[0]
+    capital = capital_between(w.c_index, w.c_meta, w.c_trust, n_orgs, w.org[a], w.org[b])
+    return trust0 + p.capital_warmth * capital * (1.0 - trust0)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -164,16 +159,29 @@ def dialogue(w, p, rng, week: int) -> None:
     rows = np.empty(m_tie + k_table + k_nav, dtype=np.int64)
     rows[:m_tie] = ties
     # the table's pairs are first looked up independently of each other (their reads of the
-    # pair index overlap in memory); pairs found have their edge, as edges are never removed,
-    # and the others are added (or found, if met earlier this week) in meeting order
+    # pair index and of the organizations' capital overlap in memory); pairs found have their
+    # edge, as edges are never removed, and the others are added (or found, if met earlier
+    # this week) in meeting order
+    # (the loops read arrays, not the state: handing the state to a helper costs more than a
+    # look-up)
+    index, meta, links, head = w.e_index, w.e_meta, w.e_links, w.e_head
+    org, c_index, c_meta, c_trust = w.org, w.c_index, w.c_meta, w.c_trust
+    n_orgs = w.sector.shape[0]
+    trust0, warmth = p.stranger_trust, p.capital_warmth
+    first = np.empty(k_table)  # where the pair is new, the trust its tie starts at
     for j in range(k_table):
         a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
-        rows[m_tie + j] = pair_find(a, b, n, w.e_keys, w.e_slots)
+        found = pair_find(a, b, n, index, meta)
+        rows[m_tie + j] = found
+        first[j] = trust0
+        if found < 0 and warmth > 0.0:
+            capital = capital_between(c_index, c_meta, c_trust, n_orgs, org[a], org[b])
+            first[j] = trust0 + warmth * capital * (1.0 - trust0)
     mm = m_tie
     for j in range(k_table):  # strangers and acquaintances meeting at the table
         if rows[mm] < 0:
             a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
-            rows[mm] = _meet(w, p, a, b)
+            rows[mm] = add_pair(a, b, n, index, meta, ends, trust, links, head, first[j])
         mm += 1
     bonus = np.empty(k_nav)
     nb = 0
@@ -181,7 +189,8 @@ def dialogue(w, p, rng, week: int) -> None:
         a = int(r_nav[j] * n)
         b = int(r_nav[k_nav + j] * n)
         if w.seat_sector[a] != w.seat_sector[b] and a != b:
-            rows[mm] = _meet(w, p, a, b)
+            t0 = _first_trust(w, p, a, b)
+            rows[mm] = add_pair(a, b, n, index, meta, ends, trust, links, head, t0)
             mm += 1
             bonus[nb] = broker * (w.nav_trust[a] + w.nav_trust[b])
             nb += 1

@@ -143,13 +143,14 @@ def turnover(w, p, rng, week: int) -> None:
     # (each leaver's ties are walked through its list of edges; a tie between two leavers is
     # handed over once, from the lower seat)
     ends, trust, links, org = w.e_ends, w.e_trust, w.e_links, w.org
+    c_index, c_meta, c_trust, n_orgs = w.c_index, w.c_meta, w.c_trust, w.sector.shape[0]
     for a in rows:
         j = w.e_head[a]
         while j >= 0:
             s = 0 if ends[j, 0] == a else 1
             b = ends[j, 1 - s]
             if not (leave[b] and b < a):
-                cap = capital_between(w, org[a], org[b])
+                cap = capital_between(c_index, c_meta, c_trust, n_orgs, org[a], org[b])
                 h = p.handoff + p.capital_handoff * cap * (1.0 - p.handoff)
                 h += onboard * (1.0 - h)
                 for side in range(2):
