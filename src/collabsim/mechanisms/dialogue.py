@@ -198,17 +198,20 @@ def dialogue(w, p, rng, week: int) -> None:
     # (bounded confidence, scaled by trust) and trust signals (effort, conflict, brokering),
     # from the frames and trusts before the meetings
     who = np.empty((2, mm), dtype=np.int64)
+    was = np.empty((2, mm))
+    for j in range(mm):  # (a loop that only gathers the ties' rows, so that the reads overlap)
+        r = rows[j]
+        who[0, j], who[1, j] = ends[r, 0], ends[r, 1]
+        was[0, j], was[1, j] = trust[r, 0], trust[r, 1]
     pull = np.empty((2, mm))
     new = np.empty((2, mm))
     for j in range(mm):
-        r = rows[j]
         for s in range(2):
-            me = ends[r, s]
-            other = ends[r, 1 - s]
+            me = who[s, j]
+            other = who[1 - s, j]
             gap = frame[other] - frame[me]
-            t = trust[r, s]
+            t = was[s, j]
             ok = abs(gap) < openness[me] * reach_scale * (p.trust_reach_base + t)
-            who[s, j] = me
             pull[s, j] = t * gap * (1.0 if ok else 0.0) * p.frame_step
             sig = effort[other] * 2.0 + signal_base
             if not ok:
