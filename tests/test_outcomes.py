@@ -105,3 +105,11 @@ def test_weekly_sort_matches_a_fresh_sort(drift):
         _sort_order(x, order, tenure)
         assert np.array_equal(np.sort(order), np.arange(n))
         assert np.array_equal(x[order], np.sort(x))
+
+
+def test_cross_flags_of_ties_match_their_organizations():
+    """The weekly measures flag each tie once; seats keep their organization, so flags hold."""
+    m = make(4, n_orgs=40, weeks=30).run()
+    e, org = m.state.edges, m.state.org
+    assert e.meta[2] == e.n
+    assert np.array_equal(e.cross[: e.n], org[e.u[: e.n]] != org[e.v[: e.n]])

@@ -457,6 +457,10 @@ def observe(w, p, week: int) -> None:
     ends, trust, org = w.e_ends, w.e_trust, w.org
     n_edges = w.e_meta[0]
     n = w.frame.shape[0]
+    flags = w.e_cross
+    for j in range(w.e_meta[2], n_edges):  # ties new since last week: across organizations?
+        flags[j] = org[ends[j, 0]] != org[ends[j, 1]]
+    w.e_meta[2] = n_edges
     strong = cross = strong_cross = 0
     tot = sq = cross_tot = 0.0
     for j in range(n_edges):  # (branch-free: adding 0.0 or 0 leaves a sum as it was)
@@ -466,7 +470,7 @@ def observe(w, p, week: int) -> None:
         sq += pair * pair
         k = int(t0 > 0.5) + int(t1 > 0.5)  # (as plain Python, np.bool_ + np.bool_ is "or")
         strong += k
-        c = org[ends[j, 0]] != org[ends[j, 1]]
+        c = flags[j]
         cross_tot += pair if c else 0.0
         cross += c
         strong_cross += k if c else 0

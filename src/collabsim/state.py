@@ -193,8 +193,12 @@ class Edges:
         head, links: Each endpoint's edges as a linked list: ``head[i]`` is the last edge row
             added with ``i`` as an endpoint, and ``links[row, s]`` the row added before it with
             the same endpoint ``ends[row, s]`` (-1 ends a list). See :func:`link_edge`.
+        cross: Whether each edge joins people of different organizations, for the rows
+            ``[0, meta[2])`` (the weekly measures fill it in for new rows; seats keep their
+            organization, so a row's flag never changes).
         meta: ``meta[0]`` is the number of edges in use (rows ``[0, n)`` are valid),
-            ``meta[1]`` the size of the pair index's table.
+            ``meta[1]`` the size of the pair index's table, ``meta[2]`` the rows whose
+            ``cross`` flag is set.
     """
 
     def __init__(self, n_people: int, capacity: int = 64, expected: int = 8) -> None:
@@ -204,12 +208,13 @@ class Edges:
         self.ends = np.zeros((cap, 2), dtype=np.int64)
         self.trust = np.zeros((cap, 2))
         self.links = np.empty((cap, 2), dtype=np.int64)  # (written as each edge is added)
+        self.cross = np.empty(cap, dtype=np.bool_)  # (written by the weekly measures)
         self.head = np.full(n_people, -1, dtype=np.int64)
         self._views()
         self.index = np.empty((_pow2_at_least(2 * cap), 2), dtype=np.int64)
         size = min(_pow2_at_least(2 * max(int(expected), 8)), len(self.index))
         self.index[:size, 0] = -1
-        self.meta = np.array([0, size], dtype=np.int64)
+        self.meta = np.array([0, size, 0], dtype=np.int64)
 
     @property
     def n(self) -> int:
@@ -236,9 +241,9 @@ class Edges:
         cap = self.ends.shape[0]
         if need > cap:
             new = max(need, 2 * cap)
-            for name in ("ends", "trust", "links"):  # (rows are written before they are read)
+            for name in ("ends", "trust", "links", "cross"):  # (rows written before being read)
                 old = getattr(self, name)
-                arr = np.empty((new, 2), dtype=old.dtype)
+                arr = np.empty((new, *old.shape[1:]), dtype=old.dtype)
                 arr[:n] = old[:n]
                 setattr(self, name, arr)
             self._views()
@@ -453,7 +458,7 @@ ARRAYS = (
 World = namedtuple(
     "World",
     [*ARRAYS, "fs", "ns", "e_ends", "e_trust", "e_index", "e_meta", "e_links", "e_head",
-     "c_ends", "c_trust", "c_index", "c_meta", "ev_i", "ev_f", "table"],
+     "e_cross", "c_ends", "c_trust", "c_index", "c_meta", "ev_i", "ev_f", "table"],
 )  # fmt: skip
 
 
@@ -547,7 +552,8 @@ class State:
         d = self.__dict__
         return World(
             *[d[name] for name in ARRAYS], self.fs, self.ns, e.ends, e.trust, e.index, e.meta,
-            e.links, e.head, c.ends, c.trust, c.index, c.meta, self.ev_i, self.ev_f, self.table,
+            e.links, e.head, e.cross, c.ends, c.trust, c.index, c.meta, self.ev_i, self.ev_f,
+            self.table,
         )  # fmt: skip
 
     def reserve_events(self, k: int) -> None:

@@ -140,13 +140,23 @@ def turnover(w, p, rng, week: int) -> None:
             w.nav_trust[i] = p.newcomer_nav_trust * nav_now
     # trust on every tie of a leaver is handed over only in part: more between organizations
     # that have worked together, and more with the navigator's onboarding
-    # (each leaver's ties are walked through its list of edges; a tie between two leavers is
-    # handed over once, from the lower seat)
+    # (each leaver's ties are walked through its list of edges, all leavers' lists a step at a
+    # time so that the walks' reads overlap; a tie between two leavers is handed over once,
+    # from the lower seat, so the order of the ties does not matter)
     ends, trust, links, org = w.e_ends, w.e_trust, w.e_links, w.org
     c_index, c_meta, c_trust, n_orgs = w.c_index, w.c_meta, w.c_trust, w.sector.shape[0]
-    for a in rows:
-        j = w.e_head[a]
-        while j >= 0:
+    at = np.empty(left, dtype=np.int64)  # each leaver's next tie
+    for q in range(left):
+        at[q] = w.e_head[rows[q]]
+    walking = left
+    while walking:
+        walking = 0
+        for q in range(left):
+            j = at[q]
+            if j < 0:
+                continue
+            walking += 1
+            a = rows[q]
             s = 0 if ends[j, 0] == a else 1
             b = ends[j, 1 - s]
             if not (leave[b] and b < a):
@@ -155,7 +165,7 @@ def turnover(w, p, rng, week: int) -> None:
                 h += onboard * (1.0 - h)
                 for side in range(2):
                     trust[j, side] = trust[j, side] * h + (1.0 - h) * p.stranger_trust
-            j = links[j, s]
+            at[q] = links[j, s]
     break_capital(w, p, leave)
     memory = p.onboarding if p.navigator else 0.0
     fs[EVIDENCE] *= 1.0 - (left / n) * (1.0 - memory)
