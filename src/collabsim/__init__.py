@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from collabsim.config import ConfigError, Scenario, list_scenarios, load_scenario
     from collabsim.model import CollaborationModel
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 
 #: Public names imported on first use, and the module each comes from.
 _LAZY: dict[str, str] = {
