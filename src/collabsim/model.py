@@ -114,7 +114,8 @@ class CollaborationModel(mesa.Model):
         self.recorder = Recorder(self.p.weeks, self.p.n_orgs * self.p.reps_per_org)
         self.state = self._build(self.p)
         self.recorder.n = 1
-        Organization.create_agents(self, self.p.n_orgs, list(range(self.p.n_orgs)))
+        for index in range(self.p.n_orgs):  # (Mesa's create_agents costs twice as much)
+            Organization(self, index)
         self.running = True
 
     # ------------------------------------------------------------------ construction
