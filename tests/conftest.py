@@ -84,6 +84,12 @@ def pytest_unconfigure(config) -> None:
     if _EXIT and os.environ.get("PYTEST_XDIST_WORKER") is None:
         import sys
 
+        import coverage
+
+        measuring = coverage.Coverage.current()  # (``make coverage``: os._exit skips its save)
+        if measuring is not None:
+            measuring.stop()
+            measuring.save()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT[0])
