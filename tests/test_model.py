@@ -165,3 +165,16 @@ def test_rng_accepts_an_int_a_seed_sequence_or_a_generator():
     for bad in (-1, 1.5, "7", True, np.random.RandomState(1)):
         with pytest.raises(ValueError, match="Generator"):
             CollaborationModel(rng=bad)
+
+
+def test_warm_up_says_when_it_compiles(monkeypatch, capsys):
+    """The first run after installing compiles for about a minute: users are told, once."""
+    from collabsim import model as model_module
+
+    assert model_module.compiled_before()  # (the session compiled it: numba's cache is read)
+    capsys.readouterr()
+    model_module.warm_up.__wrapped__()
+    assert "compiling" not in capsys.readouterr().err
+    monkeypatch.setattr(model_module, "compiled_before", lambda: False)
+    model_module.warm_up.__wrapped__()
+    assert "collabsim: compiling the model" in capsys.readouterr().err

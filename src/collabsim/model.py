@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import sys
 from typing import Any
 
 import mesa
@@ -43,7 +45,7 @@ from collabsim.state import (
     total,
 )
 
-__all__ = ["CollaborationModel", "resolve_seed", "warm_up"]
+__all__ = ["CollaborationModel", "compiled_before", "resolve_seed", "warm_up"]
 
 # Sector profiles (one value per sector, in the order of params.SECTORS): assumptions of the
 # model, kept as tables because they are vectors.
@@ -397,14 +399,36 @@ def _run_weeks(w, p, rng, first: int, last: int) -> int:
     return last + 1
 
 
+def compiled_before() -> bool:
+    """Whether numba's on-disk cache holds the compiled weekly loop already.
+
+    False on the first run after installing or upgrading (or after ``make clean-cache``): that
+    run compiles the model, which takes about a minute. True when it cannot tell (the JIT is
+    disabled, or numba keeps its cache differently).
+    """
+    try:
+        index = _run_weeks._cache._cache_file._index_path
+    except AttributeError:
+        return True
+    return os.path.exists(index)
+
+
 @functools.cache
 def warm_up() -> None:
     """Compile (or load from numba's cache) every compiled submodel by running a tiny model.
 
     The engines call this once before they start workers, so that forked workers inherit the
     compiled code instead of each compiling it (once per process). It lives here, above the
-    submodels, so that no lower layer has to build a model.
+    submodels, so that no lower layer has to build a model. When the model has not been
+    compiled yet, it says so on stderr first (the wait is about a minute, once).
     """
+    if not compiled_before():
+        print(
+            "collabsim: compiling the model (once after installing or upgrading; about a "
+            "minute)...",
+            file=sys.stderr,
+            flush=True,
+        )
     CollaborationModel(
         rng=0, n_orgs=3, reps_per_org=2, weeks=8, navigator=True, data_use=True,
         community_stages=4, proposal_rate=1.0,
