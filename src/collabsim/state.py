@@ -73,14 +73,11 @@ def _probe(key: int, index: np.ndarray, size: int) -> int:
 @numba.njit(cache=True, nogil=True)
 def _rehash(ends: np.ndarray, n_rows: int, n_people: int, index: np.ndarray, size: int) -> None:
     """Index the first ``n_rows`` rows in the first ``size`` slots of ``index`` (emptied first)."""
-    mask = size - 1
     for i in range(size):
         index[i, 0] = -1
     for row in range(n_rows):
         key = ends[row, 0] * n_people + ends[row, 1]
-        i = _slot(key, mask)
-        while index[i, 0] != -1:
-            i = (i + 1) & mask
+        i = _probe(key, index, size)  # (rows are distinct pairs: the probe ends at an empty slot)
         index[i, 0] = key
         index[i, 1] = row
 

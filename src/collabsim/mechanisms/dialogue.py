@@ -101,17 +101,12 @@ def uniform_pairs(n: int, k: int, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _first_trust(w, p, a: int, b: int) -> float:
-    """Trust a new tie between ``a`` and ``b`` starts at: warmer where organizations have capital.
+def _first_trust(p, capital: float) -> float:
+    """Trust a new tie starts at: warmer where the organizations have social capital.
 
     ``stranger_trust + capital_warmth * capital * (1 - stranger_trust)``.
     """
-    trust0 = p.stranger_trust
-    if p.capital_warmth <= 0.0:
-        return trust0
-    n_orgs = w.sector.shape[0]
-    capital = capital_between(w.c_index, w.c_meta, w.c_trust, n_orgs, w.org[a], w.org[b])
-    return trust0 + p.capital_warmth * capital * (1.0 - trust0)
+    return p.stranger_trust + p.capital_warmth * capital * (1.0 - p.stranger_trust)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -161,22 +156,21 @@ def dialogue(w, p, rng, week: int) -> None:
     # the table's pairs are first looked up independently of each other (their reads of the
     # pair index and of the organizations' capital overlap in memory); pairs found have their
     # edge, as edges are never removed, and the others are added (or found, if met earlier
-    # this week) in meeting order
-    # (the loops read arrays, not the state: handing the state to a helper costs more than a
-    # look-up)
+    # this week) in meeting order. The loops read arrays, not the state: handing the state to
+    # a helper costs more than a look-up.
     index, meta, links, head = w.e_index, w.e_meta, w.e_links, w.e_head
     org, c_index, c_meta, c_trust = w.org, w.c_index, w.c_meta, w.c_trust
     n_orgs = w.sector.shape[0]
-    trust0, warmth = p.stranger_trust, p.capital_warmth
+    warm = p.capital_warmth > 0.0
     first = np.empty(k_table)  # where the pair is new, the trust its tie starts at
     for j in range(k_table):
         a, b = _decode_pair(r_table[j], r_table[k_table + j], n)
         found = pair_find(a, b, n, index, meta)
         rows[m_tie + j] = found
-        first[j] = trust0
-        if found < 0 and warmth > 0.0:
+        capital = 0.0
+        if found < 0 and warm:
             capital = capital_between(c_index, c_meta, c_trust, n_orgs, org[a], org[b])
-            first[j] = trust0 + warmth * capital * (1.0 - trust0)
+        first[j] = _first_trust(p, capital)
     mm = m_tie
     for j in range(k_table):  # strangers and acquaintances meeting at the table
         if rows[mm] < 0:
@@ -189,7 +183,10 @@ def dialogue(w, p, rng, week: int) -> None:
         a = int(r_nav[j] * n)
         b = int(r_nav[k_nav + j] * n)
         if w.seat_sector[a] != w.seat_sector[b] and a != b:
-            t0 = _first_trust(w, p, a, b)
+            capital = 0.0
+            if warm:
+                capital = capital_between(c_index, c_meta, c_trust, n_orgs, org[a], org[b])
+            t0 = _first_trust(p, capital)
             rows[mm] = add_pair(a, b, n, index, meta, ends, trust, links, head, t0)
             mm += 1
             bonus[nb] = broker * (w.nav_trust[a] + w.nav_trust[b])
